@@ -1,0 +1,20 @@
+"""sandbox: build data sandboxes - realistic, related, messy Parquet tables with personal data stripped.
+
+    import sandbox
+    result = sandbox.build("starter", "shop/", rows=10_000, seed=7)
+"""
+
+from sandbox._version import __version__
+from sandbox.api import BuildResult, build, builtin_recipes, inspect, load_recipe
+from sandbox.errors import RecipeError, SandboxError
+
+__all__ = [
+    "BuildResult",
+    "RecipeError",
+    "SandboxError",
+    "__version__",
+    "build",
+    "builtin_recipes",
+    "inspect",
+    "load_recipe",
+]

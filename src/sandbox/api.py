@@ -1,0 +1,160 @@
+"""The library API the CLI, notebooks and the pytest plugin share. It never prints or exits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from sandbox.domains.registry import resolve
+from sandbox.engines import local
+from sandbox.engines.task import DEFECTS, Job
+from sandbox.errors import UsageError
+from sandbox.generate import has_noise
+from sandbox.noise.defects import DEFECTS_SCHEMA
+from sandbox.output.manifest import build_manifest, read_manifest, write_manifest
+from sandbox.output.writer import Staging, write_part
+from sandbox.plan import plan
+from sandbox.pools import faker_pool
+from sandbox.columns.text import locales_of
+from sandbox.recipe.model import Recipe
+from sandbox.recipe.validate import load, load_file
+from sandbox.suggest import did_you_mean
+
+
+def builtin_recipes() -> dict[str, Path]:
+    """Built-in recipe name -> path of its YAML (shipped inside the package)."""
+    folder = resources.files("sandbox") / "recipes"
+    return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".yaml")}
+
+
+def recipe_path(recipe: str | Path) -> Path:
+    """A path as given, else a built-in recipe by name."""
+    path = Path(recipe)
+    if path.exists():
+        return path
+    builtins = builtin_recipes()
+    if str(recipe) in builtins:
+        return builtins[str(recipe)]
+    hint = did_you_mean(recipe, builtins)
+    raise UsageError(
+        f"{recipe}: expected a recipe file or a built-in recipe ({', '.join(sorted(builtins))}), got neither"
+        + (f" (did you mean {hint}?)" if hint else "")
+    )
+
+
+def load_recipe(recipe: str | Path | Recipe) -> Recipe:
+    """Load and validate a recipe from a path or built-in name (raises RecipeError with every issue)."""
+    if isinstance(recipe, Recipe):
+        return recipe
+    return load_file(recipe_path(recipe))
+
+
+def load_recipe_text(text: str, file: str = "<recipe>") -> Recipe:
+    return load(text, file)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    manifest: dict[str, Any]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(t["rows"] for t in self.manifest["tables"].values())
+
+    @property
+    def bytes(self) -> int:
+        return sum(f["bytes"] for t in self.manifest["tables"].values() for f in t["files"])
+
+
+def build(
+    recipe: str | Path | Recipe,
+    out: str | Path,
+    *,
+    rows: int | None = None,
+    scale: float | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
+    """Build a sandbox into `out`: all of it, or (on any error or interrupt) nothing."""
+    started = time.perf_counter()
+    if rows is not None and scale is not None:
+        raise UsageError("give --rows or --scale, not both")
+    model = load_recipe(recipe).sized(rows=rows, scale=scale, seed=seed)
+    warm_pools(model)
+    with Staging(Path(out), overwrite) as staging:
+        jobs = [Job(model, task, str(staging.path)) for task in plan(model)]
+        parts = local.run(jobs, workers, progress)
+        infos = table_infos(model)
+        if DEFECTS in infos and not any(p.table == DEFECTS for p in parts):
+            parts.append(write_part(staging.path, DEFECTS, "truth", "part-00000.parquet",
+                                    DEFECTS_SCHEMA.empty_table()))
+        manifest = build_manifest(model, parts, infos)
+        write_manifest(staging.path, manifest)
+        staging.commit()
+    return BuildResult(Path(out), manifest, time.perf_counter() - started)
+
+
+def table_infos(recipe: Recipe) -> dict[str, dict[str, Any]]:
+    """Role, description, key and primary flag of every table the recipe writes, in order."""
+    primary = recipe.primary_name()
+    out: dict[str, dict[str, Any]] = {}
+    for table in recipe.tables:
+        out[table.name] = {"role": "data", "description": table.description, "key": table.key,
+                           "primary": table.name == primary}
+    if recipe.domain:
+        domain = resolve(recipe.domain.reference)
+        for i, info in enumerate(domain.tables(recipe.domain.knobs)):
+            out[info.name] = {"role": info.role, "description": info.description, "key": info.key,
+                              "primary": primary == "domain" and i == 0}
+    if recipe.domain or any(has_noise(t) for t in recipe.tables):
+        out[DEFECTS] = {"role": "truth", "description": "One row per injected fault (the answer key).",
+                        "key": ("defect_id",)}
+    return out
+
+
+def warm_pools(recipe: Recipe) -> None:
+    """Build or load every Faker pool once here, so workers only read the cache."""
+    for table in recipe.tables:
+        for spec in table.columns:
+            if spec.gen != "faker":
+                continue
+            pool = faker_pool(str(spec.head), locales_of(spec.params), int(spec.params["pool"]))
+            if spec.unique and len(pool) < table.rows:
+                raise UsageError(
+                    f"{recipe.file}: bad-range: tables.{table.name}.columns.{spec.name}.pool: expected at least "
+                    f"{table.rows} distinct values for a unique column, got {len(pool)} (Faker repeats "
+                    f"'{spec.head}'; raise pool or drop unique)"
+                )
+
+
+def inspect(path: str | Path) -> dict[str, Any]:
+    """Tables, rows, columns, types, null rates and sizes of a sandbox, from its manifest and files."""
+    folder = Path(path)
+    manifest = read_manifest(folder)
+    tables = {}
+    for name, table in manifest["tables"].items():
+        rows = 0
+        for entry in table["files"]:
+            rows += pq.ParquetFile(folder / entry["path"]).metadata.num_rows
+        tables[name] = {
+            "role": table["role"],
+            "rows": rows,
+            "files": len(table["files"]),
+            "bytes": sum(f["bytes"] for f in table["files"]),
+            "columns": [
+                {"name": c["name"], "type": c["type"],
+                 "null_rate": (c["nulls"] / table["rows"]) if table["rows"] else 0.0}
+                for c in table["columns"]
+            ],
+        }
+    return {"path": str(folder), "recipe": manifest["recipe"]["name"], "seed": manifest["seed"], "tables": tables}

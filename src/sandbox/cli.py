@@ -1,0 +1,267 @@
+"""The `sandbox` command: parse options, call the library, render. No logic lives here."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sandbox import api
+from sandbox._version import __version__
+from sandbox.errors import RecipeError, SandboxError
+
+EXIT_INTERRUPTED = 130
+
+
+class Failure(click.ClickException):
+    """A library error rendered as one message with its exit code."""
+
+    def __init__(self, message: str, exit_code: int, *, located: bool = False) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.located = located
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message if self.located else f"error: {self.message}", err=True)
+
+
+class SandboxGroup(click.Group):
+    """Turns library errors into exit codes: 1 found something, 2 bad input, 3 runtime, 130 interrupted."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except RecipeError as exc:
+            if debug:
+                traceback.print_exc()
+            n = len(exc.issues)
+            raise Failure(f"{exc}\n{n} issue{'s' * (n != 1)}; nothing was written", exc.exit_code,
+                          located=True) from None
+        except SandboxError as exc:
+            if debug:
+                traceback.print_exc()
+            raise Failure(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise Failure("interrupted; nothing was written", EXIT_INTERRUPTED) from None
+        except OSError as exc:
+            if debug:
+                traceback.print_exc()
+            raise Failure(f"{exc.strerror or exc} ({exc.filename or 'no file'}); nothing was written", 3) from None
+        except Exception as exc:
+            if debug:
+                raise
+            raise Failure(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+                          3) from None
+
+
+@click.group(cls=SandboxGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="sandbox")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def cli(debug: bool) -> None:
+    """Build data sandboxes: realistic, related, messy Parquet tables with personal data stripped.
+
+    \b
+    Example:
+      sandbox recipes                                # what is built in
+      sandbox build starter --out shop/ --seed 7     # a sandbox folder
+      sandbox inspect shop/                          # what is in it
+
+    Exit codes: 0 ok, 1 a check found something, 2 bad input (nothing written),
+    3 runtime failure, 130 interrupted.
+    """
+
+
+class ProgressLine:
+    """A one-line progress display on stderr, shown only for builds longer than a second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = time.monotonic() - self.started
+        if not self.enabled or elapsed < 1.0:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} chunks {elapsed:5.1f}s",
+                   err=True, nl=False)
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 70 + "\r", err=True, nl=False)
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TB"
+
+
+def _table(rows: list[list[str]], right: set[int]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("recipe")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Folder to create.")
+@click.option("--rows", type=click.IntRange(min=0), help="Rows of the primary table; others scale with it.")
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True), help="Multiply every table's size.")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the recipe's seed.")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes; output bytes do not depend on it.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT (only once the new sandbox is complete).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of a table.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
+def build(recipe: str, out: Path, rows: int | None, scale: float | None, seed: int | None, workers: int,
+          overwrite: bool, as_json: bool, quiet: bool) -> None:
+    """Build RECIPE (a YAML file or a built-in name) into the folder OUT.
+
+    The folder appears only when complete: a failed or interrupted build leaves nothing.
+    Same recipe + seed + library versions gives byte-identical Parquet, whatever --workers.
+
+    \b
+    Example:
+      sandbox build starter --out shop/ --rows 100000 --seed 7 --workers 2
+      sandbox build my-recipe.yaml --out fx/ --scale 0.01 --overwrite
+    """
+    progress = ProgressLine(enabled=not quiet and not as_json and sys.stderr.isatty())
+    try:
+        result = api.build(recipe, out, rows=rows, scale=scale, seed=seed, workers=workers,
+                           overwrite=overwrite, progress=progress)
+    finally:
+        progress.close()
+    if quiet:
+        return
+    tables = result.manifest["tables"]
+    if as_json:
+        click.echo(json.dumps({
+            "out": str(result.out), "seconds": round(result.seconds, 3), "rows": result.rows,
+            "bytes": result.bytes, "seed": result.manifest["seed"],
+            "tables": {n: {"role": t["role"], "rows": t["rows"], "files": len(t["files"])} for n, t in tables.items()},
+        }, indent=2))
+        return
+    grid = [["table", "role", "rows", "files", "size"]]
+    for name, t in tables.items():
+        grid.append([name, t["role"], f"{t['rows']:,}", str(len(t["files"])),
+                     _size(sum(f["bytes"] for f in t["files"]))])
+    click.echo(_table(grid, {2, 3, 4}))
+    rate = result.rows / result.seconds if result.seconds else 0.0
+    click.echo(f"built {result.out} from {result.manifest['recipe']['name']} (seed {result.manifest['seed']}): "
+               f"{result.rows:,} rows, {_size(result.bytes)} in {result.seconds:.2f} s ({rate:,.0f} rows/s)")
+
+
+@cli.command()
+@click.argument("recipe")
+@click.option("--json", "as_json", is_flag=True, help="Print issues as JSON objects.")
+def validate(recipe: str, as_json: bool) -> None:
+    """Check RECIPE without building: every issue, each with file:line:col, then exit 2.
+
+    \b
+    Example:
+      sandbox validate my-recipe.yaml
+      sandbox validate my-recipe.yaml --json | jq '.issues[].path'
+    """
+    try:
+        model = api.load_recipe(recipe)
+    except RecipeError as exc:
+        if not as_json:
+            raise
+        click.echo(json.dumps({"valid": False, "issues": [i.to_dict() for i in exc.issues]}, indent=2))
+        raise click.exceptions.Exit(exc.exit_code) from None
+    if as_json:
+        click.echo(json.dumps({"valid": True, "issues": []}))
+    else:
+        names = [t.name for t in model.tables] + ([f"domain {model.domain.generator}"] if model.domain else [])
+        click.echo(f"{model.file}: ok ({', '.join(names)})")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def inspect(path: Path, as_json: bool) -> None:
+    """Show the tables of the sandbox at PATH: rows, files, size, columns, types and null rates.
+
+    \b
+    Example:
+      sandbox inspect shop/
+    """
+    info = api.inspect(path)
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    click.echo(f"{info['path']}: recipe {info['recipe']}, seed {info['seed']}")
+    for name, table in info["tables"].items():
+        click.echo(f"\n{name} ({table['role']}): {table['rows']:,} rows in {table['files']} files, "
+                   f"{_size(table['bytes'])}")
+        grid = [["column", "type", "null rate"]]
+        grid += [[c["name"], c["type"], f"{c['null_rate']:.2%}"] for c in table["columns"]]
+        click.echo(_table(grid, {2}))
+
+
+@cli.command()
+@click.option("--generators", is_flag=True, help="List the column generators with their options.")
+@click.option("--noise", is_flag=True, help="List the noise kinds a recipe can inject.")
+@click.option("--domains", is_flag=True, help="List the domain generators with their knobs.")
+def recipes(generators: bool, noise: bool, domains: bool) -> None:
+    """List the built-in recipes (name, then description), or the building blocks of a recipe.
+
+    \b
+    Example:
+      sandbox recipes
+      sandbox recipes --generators
+    """
+    from sandbox.catalogue import describe_domains, describe_generators, describe_noise, describe_recipes
+
+    parts: list[Callable[[], str]] = []
+    if generators:
+        parts.append(describe_generators)
+    if noise:
+        parts.append(describe_noise)
+    if domains:
+        parts.append(describe_domains)
+    click.echo("\n\n".join(p() for p in parts or [describe_recipes]))
+
+
+@cli.command()
+@click.argument("which", type=click.Choice(["recipe", "manifest"]), default="recipe")
+def schema(which: str) -> None:
+    """Print the JSON Schema of recipes (for editors) or of manifest.json.
+
+    \b
+    Example:
+      sandbox schema recipe > recipe.schema.json
+    """
+    from sandbox.output.manifest import manifest_schema
+    from sandbox.recipe.schema import recipe_schema
+
+    click.echo(json.dumps(recipe_schema() if which == "recipe" else manifest_schema(), indent=2))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """Console entry point: SIGTERM cleans up like Ctrl-C."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    cli.main(prog_name="sandbox")

@@ -1,0 +1,109 @@
+"""The domain registry and the interface a domain implements.
+
+A domain (clickstream, sensors, ledger, or your own) produces several related tables per chunk. It
+declares its knobs once as `Param`s; the recipe schema, validation, `sandbox recipes --knobs` and the
+data card are generated from them. Chunks are planned up front (`plan`) as small picklable payloads,
+so any process can generate any chunk from (recipe, seed, payload) alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pyarrow as pa
+
+from sandbox.columns.registry import Finding
+from sandbox.noise.defects import DefectLog
+from sandbox.params import Param
+from sandbox.seeding import stream
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """A table a domain writes: under tables/ (role data) or truth/ (answer keys)."""
+
+    name: str
+    description: str
+    role: Literal["data", "truth"] = "data"
+    key: tuple[str, ...] = ()
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DomainContext:
+    """Seeded streams and the defect log for one chunk of a domain."""
+
+    seed: int
+    domain: str
+    chunk: int
+    log: DefectLog
+
+    def rng(self, purpose: str) -> np.random.Generator:
+        return stream(self.seed, self.domain, self.chunk, purpose)
+
+
+class Domain(ABC):
+    """Subclass, declare `name`, `description`, `knobs`, `unit`, then implement the three methods."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    knobs: ClassVar[tuple[Param, ...]] = ()
+    #: What the recipe's `domain.rows` counts (e.g. "sessions").
+    unit: ClassVar[str] = "rows"
+
+    @abstractmethod
+    def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
+        """Every table this domain writes, data and truth, in a fixed order."""
+
+    @abstractmethod
+    def plan(self, knobs: Mapping[str, Any], rows: int, chunk_rows: int) -> list[dict[str, Any]]:
+        """Chunk payloads, small and picklable; chunk i is payload i."""
+
+    @abstractmethod
+    def generate(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext
+                 ) -> dict[str, pa.Table]:
+        """The rows of every table for one chunk (faults go to `ctx.log`)."""
+
+    def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
+        """Cross-knob checks beyond each knob's own range; paths are below `domain.knobs`."""
+        return ()
+
+
+#: name -> "module:ClassName"; built-ins are imported only when used.
+_REGISTRY: dict[str, str] = {}
+
+
+def register_domain(cls: type[Domain]) -> type[Domain]:
+    """Register a domain class by its `name` (usable as a decorator)."""
+    _REGISTRY[cls.name] = f"{cls.__module__}:{cls.__qualname__}"
+    return cls
+
+
+def domain_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def resolve(reference: str) -> Domain:
+    """A domain instance from a registered name or a "module:Class" reference (workers use these)."""
+    target = _REGISTRY.get(reference, reference)
+    module, _, qualname = target.partition(":")
+    if not qualname:
+        raise KeyError(reference)
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj()
+
+
+def get_domain(name: str) -> Domain:
+    return resolve(name)
+
+
+def reference(name: str) -> str:
+    """The "module:Class" a worker process imports to find this domain."""
+    return _REGISTRY[name]

@@ -1,0 +1,92 @@
+"""The local engine: chunk tasks in this process (workers=1) or on a process pool (workers>1).
+
+Workers are forked from a fork server that has imported the generators once; each writes its own
+parts and returns only their descriptions. They ignore SIGINT (the parent decides) and die with their
+parent (PR_SET_PDEATHSIG), so an interrupted or killed build leaves no orphans.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import signal
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from sandbox.engines.task import Job, execute
+from sandbox.errors import BuildFailed
+from sandbox.output.writer import Part
+
+Progress = Callable[[int, int], None]
+_PR_SET_PDEATHSIG = 1
+
+
+def _init_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def run(jobs: list[Job], workers: int = 1, progress: Progress | None = None) -> list[Part]:
+    """Run every job; results in no particular order (the manifest sorts them)."""
+    if workers <= 1 or len(jobs) <= 1:
+        parts: list[Part] = []
+        for done, job in enumerate(jobs, 1):
+            parts += execute(job)
+            if progress:
+                progress(done, len(jobs))
+        return parts
+    return _run_pool(jobs, workers, progress)
+
+
+def _run_pool(jobs: list[Job], workers: int, progress: Progress | None) -> list[Part]:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sandbox.engines.task"])
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
+    parts: list[Part] = []
+    pending: dict[Future[list[Part]], Job] = {}
+    queue = iter(jobs)
+    done = 0
+    try:
+        _refill(pool, queue, pending, limit=2 * workers)
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                job = pending.pop(future)
+                try:
+                    parts += future.result()
+                except BrokenProcessPool:
+                    raise BuildFailed(f"a worker process died while building {job.task.label} "
+                                      "(killed, or out of memory); nothing was written") from None
+                done += 1
+                if progress:
+                    progress(done, len(jobs))
+            _refill(pool, queue, pending, limit=2 * workers)
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)
+    return parts
+
+
+def _refill(pool: ProcessPoolExecutor, queue: Iterable[Job], pending: dict[Future[list[Part]], Job],
+            limit: int) -> None:
+    """Keep at most `limit` chunks in flight (backpressure: results are small, but tasks hold a recipe)."""
+    for job in queue:
+        pending[pool.submit(execute, job)] = job
+        if len(pending) >= limit:
+            return
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop now: cancel queued chunks and kill running workers (no public API for this before 3.14)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    for process in processes:
+        process.join(timeout=5)

@@ -1,0 +1,1 @@
+"""Seeded corruptions that real data has, each returning its ground-truth rows for `truth/defects`."""

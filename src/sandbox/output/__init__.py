@@ -1,0 +1,1 @@
+"""Writing sandboxes: atomic folders, Parquet parts, the manifest."""

@@ -1,0 +1,118 @@
+"""The one place that writes Parquet: fixed settings, hashed while written, into a staging folder.
+
+Generators never touch disk; this module never generates. A build is written into a temporary sibling
+of OUT and renamed into place when complete, so a failed or interrupted build leaves no OUT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sandbox.errors import UsageError
+
+#: Fixed writer settings: part of the output's identity (with the pyarrow version in the lock).
+PARQUET_OPTIONS = {"compression": "zstd", "write_statistics": True, "use_dictionary": True}
+_TMP_MARK = ".sandbox-tmp-"
+_OLD_MARK = ".sandbox-old-"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One written Parquet file, as the manifest records it."""
+
+    table: str
+    role: str
+    path: str
+    rows: int
+    bytes: int
+    sha256: str
+    nulls: tuple[int, ...]
+    schema: pa.Schema
+
+
+def encode(table: pa.Table) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, row_group_size=max(1, len(table)), **PARQUET_OPTIONS)  # type: ignore[arg-type]
+    return sink.getvalue()
+
+
+def write_part(root: Path, table: str, role: str, name: str, data: pa.Table) -> Part:
+    """Write `data` to `<root>/<tables|truth>/<table>/<name>` and describe it."""
+    folder = "tables" if role == "data" else "truth"
+    rel = f"{folder}/{table}/{name}"
+    buffer = encode(data)
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(memoryview(buffer))
+    return Part(table, role, rel, len(data), buffer.size, hashlib.sha256(memoryview(buffer)).hexdigest(),
+                tuple(col.null_count for col in data.columns), data.schema)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Staging:
+    """A temporary sibling of `out` that becomes `out` on `commit()`, or vanishes."""
+
+    def __init__(self, out: Path, overwrite: bool = False) -> None:
+        self.out = out
+        self.overwrite = overwrite
+        self.path = out.parent / f".{out.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+        self.committed = False
+
+    def __enter__(self) -> Staging:
+        out = self.out
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"{out} exists and is not a folder")
+        if out.exists() and not self.overwrite:
+            raise UsageError(f"{out} exists; pass --overwrite to replace it")
+        if out.exists() and any(out.iterdir()) and not (out / "manifest.json").exists():
+            raise UsageError(f"refusing to replace {out}: it is not a sandbox (it has no manifest.json)")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(out)
+        self.path.mkdir()
+        return self
+
+    def commit(self) -> None:
+        """Swap the finished folder into place; an existing OUT is replaced only now."""
+        old = None
+        if self.out.exists():
+            old = self.out.parent / f".{self.out.name}{_OLD_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+            os.replace(self.out, old)
+        os.replace(self.path, self.out)
+        self.committed = True
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if not self.committed:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Delete temporary siblings of `out` left by builds whose process is gone (e.g. SIGKILL)."""
+    removed = []
+    for mark in (_TMP_MARK, _OLD_MARK):
+        for path in out.parent.glob(f".{out.name}{mark}*"):
+            pid_text = path.name[len(f".{out.name}{mark}"):].split("-")[0]
+            if pid_text.isdigit() and not _alive(int(pid_text)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed

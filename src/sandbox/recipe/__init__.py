@@ -1,0 +1,1 @@
+"""Recipes: YAML -> located data -> validated, frozen model."""

@@ -1,0 +1,89 @@
+"""The validated recipe as frozen dataclasses: what planning and generation read."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sandbox.columns.registry import ColumnSpec
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    rows: int
+    columns: tuple[ColumnSpec, ...]
+    #: Column names in generation order (templates after the columns they read).
+    order: tuple[str, ...]
+    key: tuple[str, ...] = ()
+    noise: tuple[Mapping[str, Any], ...] = ()
+    description: str | None = None
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    generator: str
+    #: "module:Class", so worker processes can import the domain.
+    reference: str
+    rows: int
+    knobs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    seed: int
+    chunk_rows: int
+    tables: tuple[TableSpec, ...]
+    domain: DomainSpec | None
+    primary: str | None
+    file: str
+    text: str
+    sha256: str
+    description: str = ""
+    #: How the sizes were set: {"scale": x} or {"rows": n}, recorded in the manifest for rebuilds.
+    sizing: Mapping[str, Any] | None = None
+
+    def table(self, name: str) -> TableSpec:
+        return next(t for t in self.tables if t.name == name)
+
+    def column_specs(self) -> dict[str, ColumnSpec]:
+        return {f"{t.name}.{c.name}": c for t in self.tables for c in t.columns}
+
+    def primary_name(self) -> str | None:
+        """The declared primary table, else the domain, else the largest table."""
+        if self.primary:
+            return self.primary
+        if self.domain:
+            return "domain"
+        return max(self.tables, key=lambda t: t.rows).name if self.tables else None
+
+    def sized(self, *, rows: int | None = None, scale: float | None = None, seed: int | None = None) -> Recipe:
+        """A copy with `--rows` (primary table, others in proportion) or `--scale` and `--seed` applied."""
+        out = self if seed is None else replace(self, seed=seed)
+        if rows is None and scale is None:
+            return out
+        if rows is not None:
+            primary = self.primary_name()
+            base = self.domain.rows if primary == "domain" and self.domain else self.table(str(primary)).rows
+            factor = rows / base if base else 0.0
+            sizing: dict[str, Any] = {"rows": rows}
+        else:
+            factor = float(scale or 0.0)
+            sizing = {"scale": scale}
+
+        def size(n: int) -> int:
+            return max(1, math.floor(n * factor + 0.5)) if n and factor > 0 else 0
+
+        tables = tuple(replace(t, rows=size(t.rows)) for t in self.tables)
+        domain = replace(self.domain, rows=size(self.domain.rows)) if self.domain else None
+        if rows is not None and self.primary_name() == "domain" and domain:
+            domain = replace(domain, rows=rows)
+        elif rows is not None:
+            tables = tuple(replace(t, rows=rows) if t.name == self.primary_name() else t for t in tables)
+        return replace(out, tables=tables, domain=domain, sizing=sizing)

@@ -1,0 +1,127 @@
+"""The recipe JSON Schema, generated from the declarations of generators, noise kinds and domain knobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.columns import GENERATORS
+from sandbox.domains.registry import domain_names, get_domain
+from sandbox.noise.kinds import NOISE_ITEM_SCHEMA
+from sandbox.privacy_vocab import PII_CLASSES, POLICIES
+
+SCHEMA_ID = "https://sandbox.invalid/schemas/recipe.schema.json"
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+
+COMMON_COLUMN_PROPERTIES: dict[str, Any] = {
+    "null_rate": {"type": "number", "minimum": 0, "maximum": 1, "default": 0,
+                  "description": "Share of rows left null on purpose (legitimate gaps, not defects)."},
+    "unique": {"type": "boolean", "default": False,
+               "description": "Values never repeat: only for sequence ids, or faker with a pool >= rows."},
+    "description": {"type": "string", "description": "What the column means; goes to Parquet and the data card."},
+    "pii": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "class": {"enum": list(PII_CLASSES), "description": "The PII class of this column."},
+            "policy": {"enum": list(POLICIES), "description": "What the privacy stage does with it."},
+        },
+        "description": "The column's PII class and policy.",
+    },
+    "noise": {"type": "array", "items": {"$ref": "#/$defs/noise"},
+              "description": "Faults injected after generation, each logged in truth/defects."},
+}
+
+
+def column_variant(name: str) -> dict[str, Any]:
+    gen = GENERATORS[name]
+    properties = {name: gen.head.json_schema()}
+    properties.update({p.name: p.json_schema() for p in gen.params})
+    properties.update(COMMON_COLUMN_PROPERTIES)
+    return {
+        "type": "object",
+        "description": gen.summary,
+        "required": [name],
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def domain_schema() -> dict[str, Any]:
+    names = domain_names()
+    branches = []
+    for name in names:
+        domain = get_domain(name)
+        branches.append({
+            "if": {"properties": {"generator": {"const": name}}},
+            "then": {"properties": {"knobs": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {k.name: k.json_schema() for k in domain.knobs},
+            }}},
+        })
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["generator", "rows"],
+        "description": "A domain generator that writes several related tables at once.",
+        "properties": {
+            "generator": {"enum": names, "description": "The domain generator."},
+            "rows": {"type": "integer", "minimum": 0, "description": "Size of the domain's main unit."},
+            "knobs": {"type": "object", "description": "The domain's knobs (see `sandbox recipes --knobs`)."},
+        },
+        "allOf": branches,
+    }
+
+
+def recipe_schema() -> dict[str, Any]:
+    """The full JSON Schema (draft 2020-12) for recipe files."""
+    generators = sorted(GENERATORS)
+    defs: dict[str, Any] = {f"column_{g}": column_variant(g) for g in generators}
+    defs["column"] = {
+        "type": "object",
+        "description": "A column: exactly one generator key (" + ", ".join(generators) + ") and its options.",
+        "oneOf": [{"$ref": f"#/$defs/column_{g}"} for g in generators],
+    }
+    defs["noise"] = NOISE_ITEM_SCHEMA
+    defs["table"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["rows", "columns"],
+        "properties": {
+            "rows": {"type": "integer", "minimum": 0, "description": "Row count at scale 1."},
+            "description": {"type": "string", "description": "What the table holds."},
+            "key": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                    "description": "Columns that identify a row (defaults to its sequence columns)."},
+            "noise": {"type": "array", "items": {"$ref": "#/$defs/noise"},
+                      "description": "Whole-row faults: duplicate, drop."},
+            "columns": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {"pattern": NAME_PATTERN},
+                "additionalProperties": {"$ref": "#/$defs/column"},
+            },
+        },
+    }
+    defs["domain"] = domain_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "sandbox recipe",
+        "description": "A recipe for a data sandbox: related tables, their generators, noise and privacy.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["version", "name"],
+        "properties": {
+            "version": {"const": 1, "description": "Recipe format version."},
+            "name": {"type": "string", "pattern": NAME_PATTERN, "description": "Name of the sandbox."},
+            "description": {"type": "string", "description": "One line on what the sandbox is for."},
+            "seed": {"type": "integer", "minimum": 0, "default": 0, "description": "Root seed."},
+            "chunk_rows": {"type": "integer", "minimum": 1, "default": 250_000,
+                           "description": "Rows per chunk and Parquet part; part of the output's identity."},
+            "primary": {"type": "string", "description": "The table `--rows` sizes (others scale with it)."},
+            "tables": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                       "additionalProperties": {"$ref": "#/$defs/table"}},
+            "domain": {"$ref": "#/$defs/domain"},
+        },
+        "$defs": defs,
+    }

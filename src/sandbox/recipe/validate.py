@@ -1,0 +1,311 @@
+"""Staged validation: YAML syntax -> structure (the JSON Schema) -> semantics. Collect all, raise once."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from sandbox.columns import GENERATORS, ColumnSpec
+from sandbox.columns.registry import RecipeView
+from sandbox.domains.registry import get_domain, reference
+from sandbox.errors import Issue, RecipeError
+from sandbox.noise.kinds import KINDS, value_family
+from sandbox.params import defaults
+from sandbox.recipe.loader import Source, parse
+from sandbox.recipe.model import DomainSpec, Recipe, TableSpec
+from sandbox.recipe.schema import COMMON_COLUMN_PROPERTIES, recipe_schema
+from sandbox.suggest import did_you_mean
+
+_RANGE_WORDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
+_JSON_TYPES = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "an integer",
+               float: "a number", type(None): "nothing (null)"}
+
+
+def _describe(value: Any) -> str:
+    kind = _JSON_TYPES.get(type(value), type(value).__name__)
+    if isinstance(value, dict | list):
+        return kind
+    return f"{kind} {value!r}" if value is not None else kind
+
+
+def load(text: str, file: str) -> Recipe:
+    """Parse, validate and build a recipe from its text; raises RecipeError with every issue."""
+    source = parse(text, file)
+    schema = recipe_schema()
+    issues = structural_issues(source, schema)
+    if not issues:
+        issues = list(semantic_issues(source))
+    if issues:
+        raise RecipeError(issues)
+    return build_model(source)
+
+
+def load_file(path: Path) -> Recipe:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecipeError([Issue("yaml-syntax", "", f"expected UTF-8 text, got {exc.reason}", str(path))]) from None
+    return load(text, str(path))
+
+
+# -- structure -------------------------------------------------------------------------------------
+
+
+def structural_issues(source: Source, schema: Mapping[str, Any]) -> list[Issue]:
+    validator = Draft202012Validator(schema)
+    seen: set[str] = set()
+    issues = []
+    for error in validator.iter_errors(source.data):
+        for issue in _translate(error, (), source, validator):
+            if issue.format() not in seen:
+                seen.add(issue.format())
+                issues.append(issue)
+    return issues
+
+
+def _translate(error: ValidationError, prefix: tuple[Any, ...], source: Source,
+               validator: Draft202012Validator) -> Iterator[Issue]:
+    path = (*prefix, *error.absolute_path)
+    instance, kind, expected = error.instance, error.validator, error.validator_value
+    if kind == "oneOf" and isinstance(instance, dict) and len(path) == 4 and path[2] == "columns":
+        yield from _column_issues(instance, path, source, validator)
+    elif kind == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        for key in instance:
+            if key not in allowed:
+                listed = ", ".join(allowed) if len(allowed) <= 12 else "see `sandbox schema`"
+                yield source.issue("unknown-key", (*path, key), f"expected one of: {listed}; got `{key}`",
+                                   did_you_mean(key, allowed), key=True)
+    elif kind == "required":
+        for key in expected:
+            if key not in instance:
+                yield source.issue("missing-key", path, f"expected key `{key}`", key=bool(path))
+    elif kind == "type":
+        yield source.issue("bad-type", path, f"expected {_type_words(expected)}, got {_describe(instance)}")
+    elif kind == "enum":
+        yield source.issue("bad-choice", path, f"expected one of {'|'.join(map(str, expected))}, "
+                           f"got {instance!r}", did_you_mean(instance, expected))
+    elif kind == "const":
+        yield source.issue("bad-choice", path, f"expected {expected!r}, got {instance!r}")
+    elif kind in _RANGE_WORDS:
+        yield source.issue("bad-range", path, f"expected a value {_RANGE_WORDS[kind]} {expected}, got {instance}")
+    elif kind in ("minItems", "maxItems"):
+        lo, hi = error.schema.get("minItems"), error.schema.get("maxItems")
+        want = f"exactly {lo}" if lo == hi else (f"at least {lo}" if kind == "minItems" else f"at most {hi}")
+        yield source.issue("bad-range", path, f"expected {want} items, got {len(instance)}")
+    elif kind == "minProperties":
+        yield source.issue("missing-key", path, f"expected at least {expected} entry", key=True)
+    elif kind == "pattern":
+        what = error.schema.get("x-expected") or "a name of letters, digits, _ and -, starting with a letter"
+        at_key = bool(path) and isinstance(instance, str) and instance in (_get(source.data, path) or {})
+        where = (*path, instance) if at_key else path
+        yield source.issue("bad-type", where, f"expected {what}, got {instance!r}", key=at_key)
+    elif kind == "anyOf":
+        options = " or ".join(_type_words(s.get("type", "value")) for s in expected)
+        yield source.issue("bad-type", path, f"expected {options}, got {_describe(instance)}")
+    else:
+        yield source.issue("bad-type", path, f"expected {error.message}")
+
+
+def _get(data: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _type_words(expected: Any) -> str:
+    names = {"object": "a mapping", "array": "a list", "string": "text", "integer": "an integer",
+             "number": "a number", "boolean": "true/false", "null": "null"}
+    if isinstance(expected, list):
+        return " or ".join(names.get(e, e) for e in expected)
+    return names.get(expected, str(expected))
+
+
+def _column_issues(instance: dict, path: tuple[Any, ...], source: Source,
+                   validator: Draft202012Validator) -> Iterator[Issue]:
+    gens = [k for k in instance if k in GENERATORS]
+    if len(gens) == 1:
+        variant = validator.evolve(schema={**validator.schema, **validator.schema["$defs"][f"column_{gens[0]}"]})
+        for error in variant.iter_errors(instance):
+            yield from _translate(error, path, source, validator)
+        return
+    if len(gens) > 1:
+        yield source.issue("bad-type", path, f"expected exactly one generator key, got {len(gens)}: "
+                           + ", ".join(gens))
+        return
+    unknown = [k for k in instance if k not in COMMON_COLUMN_PROPERTIES]
+    for key in unknown:
+        yield source.issue("unknown-key", (*path, key), f"expected a generator key, got `{key}`",
+                           did_you_mean(key, list(GENERATORS)), key=True)
+    if not unknown:
+        yield source.issue("missing-key", path, "expected a generator key: " + ", ".join(sorted(GENERATORS)),
+                           key=True)
+
+
+# -- semantics -------------------------------------------------------------------------------------
+
+
+def semantic_issues(source: Source) -> Iterator[Issue]:
+    data = source.data
+    tables: dict[str, Any] = data.get("tables") or {}
+    if not tables and "domain" not in data:
+        yield source.issue("missing-key", (), "expected `tables` or `domain`")
+    view = RecipeView(
+        columns={t: spec["columns"] for t, spec in tables.items()},
+        rows={t: spec["rows"] for t, spec in tables.items()},
+    )
+    primary = data.get("primary")
+    if primary is not None and primary not in tables:
+        yield source.issue("bad-ref", ("primary",), f"expected a table name, got {primary!r}",
+                           did_you_mean(primary, tables))
+    for table, spec in tables.items():
+        yield from _table_issues(source, table, spec, view)
+    yield from _cycle_issues(source, tables)
+    if "domain" in data:
+        yield from _domain_issues(source, data["domain"], tables)
+
+
+def _table_issues(source: Source, table: str, spec: Mapping[str, Any], view: RecipeView) -> Iterator[Issue]:
+    base = ("tables", table)
+    columns = spec["columns"]
+    for key in spec.get("key", []):
+        if key not in columns:
+            yield source.issue("bad-ref", (*base, "key"), f"expected a column of {table}, got {key!r}",
+                               did_you_mean(key, columns))
+    for i, item in enumerate(spec.get("noise", [])):
+        if KINDS[item["kind"]].applies_to != "table":
+            yield source.issue("bad-choice", (*base, "noise", i, "kind"), "expected a row fault (duplicate, "
+                               f"drop), got `{item['kind']}` (put column faults under the column's noise)")
+    for name, col in columns.items():
+        here = (*base, "columns", name)
+        gen_name = next(k for k in col if k in GENERATORS)
+        gen = GENERATORS[gen_name]
+        if gen.check:
+            for code, sub, message, hint in gen.check(table, name, col, view):
+                yield source.issue(code, (*here, *sub), message, hint)
+        if col.get("unique") and gen.unique == "never":
+            yield source.issue("bad-choice", (*here, "unique"), "expected unique only on sequence ids or faker "
+                               f"pools, got unique on a {gen_name} column (independent draws repeat)")
+        family = value_family(gen_name, col)
+        for i, item in enumerate(col.get("noise", [])):
+            applies = KINDS[item["kind"]].applies_to
+            if applies == "table" or applies not in ("any", family):
+                want = "a row fault under the table" if applies == "table" else f"a {applies} column"
+                yield source.issue("bad-choice", (*here, "noise", i, "kind"),
+                                   f"expected a fault for a {family} column, got `{item['kind']}` (needs {want})")
+        if col.get("noise") and name in spec.get("key", [k for k, c in columns.items() if "sequence" in c]):
+            yield source.issue("bad-choice", (*here, "noise"), "expected no noise on a key column, got some "
+                               "(defects are located by the key)")
+
+
+def _cycle_issues(source: Source, tables: Mapping[str, Any]) -> Iterator[Issue]:
+    """Reference cycles between tables, and template cycles within a table."""
+    edges: dict[str, list[tuple[str, str]]] = {}
+    for table, spec in tables.items():
+        for name, col in spec["columns"].items():
+            if "ref" in col:
+                parent = str(col["ref"]).split(".")[0]
+                if parent != table and parent in tables:
+                    edges.setdefault(table, []).append((parent, name))
+    reported: set[frozenset[str]] = set()
+    for start in tables:
+        for cycle, column in _find_cycles(start, edges):
+            if frozenset(cycle) not in reported:
+                reported.add(frozenset(cycle))
+                yield source.issue("cycle", ("tables", start, "columns", column, "ref"),
+                                   "expected tables without reference cycles, got " + " -> ".join(cycle))
+    for table, spec in tables.items():
+        deps = {}
+        for name, col in spec["columns"].items():
+            gen = GENERATORS[next(k for k in col if k in GENERATORS)]
+            deps[name] = [(d, name) for d in (gen.depends(col) if gen.depends else []) if d in spec["columns"]]
+        seen: set[frozenset[str]] = set()
+        for start in deps:
+            for cycle, _ in _find_cycles(start, deps):
+                if frozenset(cycle) not in seen:
+                    seen.add(frozenset(cycle))
+                    yield source.issue("cycle", ("tables", table, "columns", start, "template"),
+                                       "expected templates without cycles, got " + " -> ".join(cycle))
+
+
+def _find_cycles(start: str, edges: Mapping[str, list[tuple[str, str]]]) -> Iterator[tuple[list[str], str]]:
+    """Cycles through `start`, as (path of nodes, the first edge's label)."""
+    stack = [(start, [start], "")]
+    while stack:
+        node, trail, first = stack.pop()
+        for nxt, label in edges.get(node, []):
+            if nxt == start:
+                yield [*trail, start], first or label
+            elif nxt not in trail and len(trail) < 32:
+                stack.append((nxt, [*trail, nxt], first or label))
+
+
+def _domain_issues(source: Source, spec: Mapping[str, Any], tables: Mapping[str, Any]) -> Iterator[Issue]:
+    domain = get_domain(spec["generator"])
+    knobs = defaults(domain.knobs, spec.get("knobs", {}))
+    for code, sub, message, hint in domain.check(knobs):
+        yield source.issue(code, ("domain", "knobs", *sub), message, hint)
+    for info in domain.tables(knobs):
+        if info.name in tables:
+            yield source.issue("bad-choice", ("tables", info.name), f"expected a table name the domain does "
+                               f"not write, got {info.name!r} (written by {spec['generator']})", key=True)
+
+
+# -- model -----------------------------------------------------------------------------------------
+
+
+def build_model(source: Source) -> Recipe:
+    data = source.data
+    tables = tuple(_table_model(name, spec) for name, spec in (data.get("tables") or {}).items())
+    domain = None
+    if "domain" in data:
+        spec = data["domain"]
+        knobs = defaults(get_domain(spec["generator"]).knobs, spec.get("knobs", {}))
+        domain = DomainSpec(spec["generator"], reference(spec["generator"]), int(spec["rows"]), knobs)
+    return Recipe(
+        name=data["name"],
+        seed=int(data.get("seed", 0)),
+        chunk_rows=int(data.get("chunk_rows", 250_000)),
+        tables=tables,
+        domain=domain,
+        primary=data.get("primary"),
+        file=source.file,
+        text=source.text,
+        sha256=hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
+        description=data.get("description", ""),
+    )
+
+
+def _table_model(name: str, spec: Mapping[str, Any]) -> TableSpec:
+    columns = []
+    for col_name, col in spec["columns"].items():
+        gen_name = next(k for k in col if k in GENERATORS)
+        gen = GENERATORS[gen_name]
+        params = defaults(gen.params, {p.name: col[p.name] for p in gen.params if p.name in col})
+        columns.append(ColumnSpec(
+            name=col_name, gen=gen_name, head=col[gen_name], params=params,
+            null_rate=float(col.get("null_rate", 0.0)), unique=bool(col.get("unique", False)),
+            description=col.get("description"), pii=col.get("pii"), noise=tuple(col.get("noise", ())),
+        ))
+    key = tuple(spec.get("key") or [c.name for c in columns if c.gen == "sequence"])
+    return TableSpec(name, int(spec["rows"]), tuple(columns), _generation_order(columns), key,
+                     tuple(spec.get("noise", ())), spec.get("description"))
+
+
+def _generation_order(columns: Iterable[ColumnSpec]) -> tuple[str, ...]:
+    cols = list(columns)
+    done: list[str] = []
+    pending = {c.name: GENERATORS[c.gen].depends for c in cols}
+    while len(done) < len(cols):
+        for c in cols:
+            if c.name in done:
+                continue
+            depends = pending[c.name]
+            needs = depends({c.gen: c.head}) if depends else []
+            if all(d in done for d in needs):
+                done.append(c.name)
+    return tuple(done)
