@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sandbox.columns.arrays import finish_numeric
+from sandbox.columns.numeric import TYPE
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
 from sandbox.params import Param, number, numbers
 
@@ -25,6 +27,8 @@ def _choice(spec: ColumnSpec, ctx: ChunkContext) -> pa.Array:
         index = rng.choice(len(values), size=ctx.n, p=p / p.sum()).astype(np.int32)
     if all(isinstance(v, str) for v in values):
         return pa.DictionaryArray.from_arrays(pa.array(index), pa.array(values, pa.string()))
+    if spec.params.get("type"):
+        return finish_numeric(np.asarray(values, dtype=np.float64)[index], dict(spec.params))
     return pa.array(values).take(pa.array(index))
 
 
@@ -34,6 +38,8 @@ def _check_choice(table: str, column: str, spec: Mapping[str, Any], view: Recipe
         yield ("bad-choice", ("choice",), "expected distinct values, got repeats", None)
     if len({type(v) for v in values}) > 1 and not all(isinstance(v, int | float) for v in values):
         yield ("bad-type", ("choice",), "expected values of one type, got a mix", None)
+    if spec.get("type") and not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        yield ("bad-type", ("type",), "expected numeric values for a typed choice, got text or booleans", None)
     weights = spec.get("weights")
     if weights is None:
         return
@@ -50,7 +56,8 @@ register(
         "One of the listed values, uniformly or with weights that sum to 1.",
         Param("choice", {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}},
               "The values.", label="list of values"),
-        (numbers("weights", "Probability of each value, in order; they sum to 1.", None, ge=0),),
+        (numbers("weights", "Probability of each value, in order; they sum to 1.", None, ge=0),
+         Param("type", TYPE.schema, "For numeric values: float, int or decimal(P,S).", None, TYPE.label)),
         _choice,
         _check_choice,
         example="{choice: [mobile, desktop, tablet], weights: [0.6, 0.3, 0.1]}",

@@ -59,7 +59,7 @@ def domain_schema() -> dict[str, Any]:
                 "properties": {k.name: k.json_schema() for k in domain.knobs},
             }}},
         })
-    return {
+    out: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "required": ["generator", "rows"],
@@ -67,10 +67,12 @@ def domain_schema() -> dict[str, Any]:
         "properties": {
             "generator": {"enum": names, "description": "The domain generator."},
             "rows": {"type": "integer", "minimum": 0, "description": "Size of the domain's main unit."},
-            "knobs": {"type": "object", "description": "The domain's knobs (see `sandbox recipes --knobs`)."},
+            "knobs": {"type": "object", "description": "The domain's knobs (see `sandbox recipes --domains`)."},
         },
-        "allOf": branches,
     }
+    if branches:
+        out["allOf"] = branches
+    return out
 
 
 def recipe_schema() -> dict[str, Any]:

@@ -86,6 +86,8 @@ def _translate(error: ValidationError, prefix: tuple[Any, ...], source: Source,
                 yield source.issue("missing-key", path, f"expected key `{key}`", key=bool(path))
     elif kind == "type":
         yield source.issue("bad-type", path, f"expected {_type_words(expected)}, got {_describe(instance)}")
+    elif kind == "enum" and not expected:
+        yield source.issue("bad-choice", path, f"expected a registered name (none are installed), got {instance!r}")
     elif kind == "enum":
         yield source.issue("bad-choice", path, f"expected one of {'|'.join(map(str, expected))}, "
                            f"got {instance!r}", did_you_mean(instance, expected))
@@ -101,7 +103,8 @@ def _translate(error: ValidationError, prefix: tuple[Any, ...], source: Source,
         yield source.issue("missing-key", path, f"expected at least {expected} entry", key=True)
     elif kind == "pattern":
         what = error.schema.get("x-expected") or "a name of letters, digits, _ and -, starting with a letter"
-        at_key = bool(path) and isinstance(instance, str) and instance in (_get(source.data, path) or {})
+        parent = _get(source.data, path)
+        at_key = isinstance(parent, dict) and isinstance(instance, str) and instance in parent
         where = (*path, instance) if at_key else path
         yield source.issue("bad-type", where, f"expected {what}, got {instance!r}", key=at_key)
     elif kind == "anyOf":

@@ -1,0 +1,108 @@
+"""Validation: located errors for every bad recipe, JSON output, the JSON Schema itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sandbox.cli import cli
+from sandbox.errors import RecipeError
+from sandbox.output.manifest import manifest_schema
+from sandbox.recipe.schema import recipe_schema
+from sandbox.recipe.validate import load, load_file
+from tests.conftest import ROOT
+
+INVALID = sorted((ROOT / "tests/recipes/invalid").glob("*.yaml"))
+VALID = sorted((ROOT / "recipes").glob("*.yaml")) + sorted((ROOT / "examples").rglob("*.yaml")) + [
+    ROOT / "bench/generic10.yaml"
+]
+
+
+def expected_line(path: Path) -> str:
+    last = path.read_text(encoding="utf-8").rstrip("\n").splitlines()[-1]
+    assert last.startswith("# expect: "), f"{path.name} needs a trailing '# expect: LINE:COL: ...' comment"
+    return f"{path}:{last.removeprefix('# expect: ')}"
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(INVALID) >= 25
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_recipe_fails_with_its_expected_line(path: Path) -> None:
+    with pytest.raises(RecipeError) as caught:
+        load_file(path)
+    assert caught.value.issues[0].format() == expected_line(path)
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_cli_validate_exits_2_with_the_same_line(path: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == expected_line(path)
+
+
+def test_all_issues_reported_at_once_sorted_by_line() -> None:
+    with pytest.raises(RecipeError) as caught:
+        load_file(ROOT / "tests/recipes/invalid/multiple-issues.yaml")
+    lines = [i.line for i in caught.value.issues]
+    assert len(lines) == 2 and lines == sorted(lines)
+
+
+def test_validate_json_lists_issue_objects() -> None:
+    path = ROOT / "tests/recipes/invalid/weights-do-not-sum.yaml"
+    result = CliRunner().invoke(cli, ["validate", str(path), "--json"])
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    assert report["issues"] == [{
+        "code": "bad-range", "path": "tables.sessions.columns.device.weights",
+        "message": "expected weights summing to 1, got 0.9", "file": str(path), "line": 8, "col": 60,
+        "hint": None,
+    }]
+
+
+def test_semantic_issues_are_all_collected() -> None:
+    text = """\
+version: 1
+name: two
+tables:
+  t:
+    rows: 10
+    columns:
+      id: {sequence: 1}
+      a: {choice: [x, y], weights: [0.1, 0.1]}
+      b: {ref: nowhere.id}
+"""
+    with pytest.raises(RecipeError) as caught:
+        load(text, "two.yaml")
+    assert [(i.code, i.line) for i in caught.value.issues] == [("bad-range", 8), ("bad-ref", 9)]
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_every_shipped_recipe_is_valid_against_the_json_schema(path: Path) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = json.loads(json.dumps(data, default=str))  # dates as the strings a user typed
+    jsonschema.Draft202012Validator(recipe_schema()).validate(data)
+    load_file(path)
+
+
+@pytest.mark.parametrize(("which", "generate"), [("recipe", recipe_schema), ("manifest", manifest_schema)])
+def test_committed_schema_files_are_current(which: str, generate: object) -> None:
+    committed = json.loads((ROOT / f"schemas/{which}.schema.json").read_text(encoding="utf-8"))
+    assert committed == generate(), f"run `make schemas` to refresh schemas/{which}.schema.json"  # type: ignore[operator]
+
+
+def test_schemas_are_valid_json_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(recipe_schema())
+    jsonschema.Draft202012Validator.check_schema(manifest_schema())
+
+
+def test_yaml_numbers_in_exponent_form_are_numbers() -> None:
+    recipe = load("version: 1\nname: e\ntables:\n  t:\n    rows: 1e3\n    columns: {id: {sequence: 1}}\n", "e.yaml")
+    assert recipe.tables[0].rows == 1000
