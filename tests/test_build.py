@@ -1,0 +1,145 @@
+"""Builds: output read back by DuckDB and Polars, determinism, atomic folders, the manifest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import jsonschema
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+import sandbox
+from sandbox.errors import UsageError
+from sandbox.output.manifest import manifest_schema
+from tests.conftest import SMALL, part_hashes
+
+
+@pytest.fixture
+def small(write_recipe: Callable[..., Path]) -> Path:
+    return write_recipe(SMALL)
+
+
+def test_tables_read_back_in_duckdb_and_polars_with_manifest_counts(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = sandbox.build(small, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest == result.manifest
+    con = duckdb.connect()
+    for name, table in manifest["tables"].items():
+        folder = out / ("tables" if table["role"] == "data" else "truth") / name
+        duck = con.execute(f"select count(*) from read_parquet('{folder}/*.parquet')").fetchall()[0][0]
+        polars = pl.scan_parquet(f"{folder}/*.parquet").select(pl.len()).collect().item()
+        assert duck == polars == table["rows"] == sum(f["rows"] for f in table["files"])
+    assert manifest["tables"]["customers"]["rows"] == 500
+    assert manifest["tables"]["orders"]["rows"] > 3000  # plus duplicated rows
+
+
+def test_foreign_keys_resolve_and_ids_are_unique(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    sandbox.build(small, out)
+    con = duckdb.connect()
+    orders, customers = f"'{out}/tables/orders/*.parquet'", f"'{out}/tables/customers/*.parquet'"
+    orphans = con.execute(f"select count(*) from {orders} o anti join {customers} c using (customer_id)").fetchall()
+    assert orphans == [(0,)]
+    dup = con.execute(f"select count(*) - count(distinct customer_id) from {customers}").fetchall()
+    assert dup == [(0,)]
+
+
+def test_types_follow_the_conventions(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    sandbox.build(small, out)
+    schema = pq.read_schema(next((out / "tables/orders").glob("*.parquet")))
+    assert str(schema.field("at").type) == "timestamp[us, tz=UTC]"
+    assert str(schema.field("amount").type) == "decimal128(10, 2)"
+    assert str(schema.field("order_id").type) == "int64"
+    assert schema.field("amount").metadata[b"description"].startswith(b"lognormal")
+
+
+def test_same_seed_same_bytes_any_workers_other_seed_differs(small: Path, tmp_path: Path) -> None:
+    sandbox.build(small, tmp_path / "a")
+    sandbox.build(small, tmp_path / "b", workers=2)
+    sandbox.build(small, tmp_path / "c")
+    sandbox.build(small, tmp_path / "d", seed=4)
+    a = part_hashes(tmp_path / "a")
+    assert len(a) > 8
+    assert a == part_hashes(tmp_path / "b") == part_hashes(tmp_path / "c")
+    d = part_hashes(tmp_path / "d")
+    assert all(d[name] != digest for name, digest in a.items() if name in d)
+
+
+def test_adding_a_table_leaves_other_tables_bytes_unchanged(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
+    extra = SMALL + "  notes:\n    rows: 50\n    columns:\n      note_id: {sequence: 1}\n      x: {uniform: [0, 1]}\n"
+    sandbox.build(write_recipe(SMALL, "a.yaml"), tmp_path / "a")
+    sandbox.build(write_recipe(extra, "b.yaml"), tmp_path / "b")
+    a, b = part_hashes(tmp_path / "a"), part_hashes(tmp_path / "b")
+    assert {k: v for k, v in b.items() if "notes" not in k} == a
+
+
+def test_rows_and_scale_size_tables(small: Path, tmp_path: Path) -> None:
+    by_rows = sandbox.build(small, tmp_path / "r", rows=6000).manifest["tables"]
+    assert by_rows["customers"]["rows"] == 1000
+    by_scale = sandbox.build(small, tmp_path / "s", scale=0.1).manifest["tables"]
+    assert by_scale["customers"]["rows"] == 50
+    with pytest.raises(UsageError, match="--rows or --scale"):
+        sandbox.build(small, tmp_path / "x", rows=1, scale=1.0)
+
+
+def test_manifest_matches_its_schema_and_files(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    manifest = sandbox.build(small, out).manifest
+    jsonschema.validate(manifest, manifest_schema())
+    assert manifest["recipe"]["text"] == small.read_text()
+    assert set(manifest["lock"]) >= {"python", "numpy", "pyarrow", "faker", "pandas"}
+    listed = {f["path"] for t in manifest["tables"].values() for f in t["files"]}
+    assert listed == {str(p.relative_to(out)) for p in out.rglob("*.parquet")}
+    assert manifest["tables"]["defects"]["role"] == "truth"
+    assert all(f["path"].startswith("truth/") for f in manifest["tables"]["defects"]["files"])
+
+
+def test_existing_out_is_refused_without_overwrite(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    sandbox.build(small, out)
+    with pytest.raises(UsageError, match="exists; pass --overwrite"):
+        sandbox.build(small, out)
+    sandbox.build(small, out, overwrite=True, seed=9)
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 9
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "recipe.yaml"]
+
+
+def test_overwrite_refuses_a_folder_that_is_not_a_sandbox(small: Path, tmp_path: Path) -> None:
+    precious = tmp_path / "home"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    with pytest.raises(UsageError, match="not a sandbox"):
+        sandbox.build(small, precious, overwrite=True)
+    assert (precious / "thesis.tex").read_text() == "years of work"
+
+
+def test_failed_build_leaves_nothing(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
+    recipe = write_recipe(SMALL.replace("pool: 300}", "pool: 50, unique: true}", 1).replace("rows: 500", "rows: 40"))
+    sandbox.build(recipe, tmp_path / "ok")  # 40 rows from 50 values: fine
+    bad = write_recipe(SMALL.replace("{faker: email, pool: 300}", "{faker: boolean, pool: 600, unique: true}"),
+                       "bad.yaml")
+    with pytest.raises(UsageError, match="distinct values for a unique column"):
+        sandbox.build(bad, tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bad")]
+
+
+def test_inspect_reports_rows_and_null_rates(small: Path, tmp_path: Path) -> None:
+    sandbox.build(small, tmp_path / "out")
+    info = sandbox.inspect(tmp_path / "out")
+    orders = info["tables"]["orders"]
+    paid = next(c for c in orders["columns"] if c["name"] == "paid")
+    assert 0.07 < paid["null_rate"] < 0.13
+    assert info["tables"]["customers"]["rows"] == 500
+
+
+def test_every_builtin_recipe_builds_at_tiny_scale(tmp_path: Path) -> None:
+    for name in sandbox.builtin_recipes():
+        result = sandbox.build(name, tmp_path / name, scale=0.01)
+        assert result.rows > 0
