@@ -22,7 +22,7 @@ sandbox: $(STAMP)
 
 ## Set up, then run the fast suite (under 5 minutes on 2 cores).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" -n 0 2>/dev/null || $(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow"
 
 ## Every issue's must-show checks at their stated scale, then the benchmark.
 check: $(STAMP)

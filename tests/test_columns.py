@@ -85,7 +85,8 @@ def test_timestamps_are_utc_in_range_and_follow_the_hour_profile() -> None:
     hours[9] = hours[17] = 1
     t = columns(
         "      at: {timestamp: {start: 2024-03-01, end: 2024-03-15T12:00:00}, hour_weights: "
-        + str(hours) + ", weekday_weights: [1, 1, 1, 1, 1, 0, 0]}\n"
+        + str(hours)
+        + ", weekday_weights: [1, 1, 1, 1, 1, 0, 0]}\n"
     )
     at = t.column("at").combine_chunks()
     assert at.type == pa.timestamp("us", tz="UTC")
@@ -119,8 +120,9 @@ def test_unique_faker_values_never_repeat() -> None:
 
 
 def test_template_formats_other_columns() -> None:
-    t = columns("      id: {sequence: 7}\n      code: {template: 'ORD-{id:05d}/{kind}'}\n"
-                "      kind: {choice: [x]}\n", rows=3)
+    t = columns(
+        "      id: {sequence: 7}\n      code: {template: 'ORD-{id:05d}/{kind}'}\n      kind: {choice: [x]}\n", rows=3
+    )
     assert t.column("code").to_pylist() == ["ORD-00007/x", "ORD-00008/x", "ORD-00009/x"]
 
 

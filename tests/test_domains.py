@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -10,13 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 import sandbox
-import tests.toy_domain  # noqa: F401  (registers `counters`)
 from sandbox.catalogue import describe_domains
 from sandbox.cli import cli
+from sandbox.domains import register_domain, unregister_domain
 from sandbox.errors import RecipeError
 from sandbox.recipe.schema import recipe_schema
 from sandbox.recipe.validate import load
 from tests.conftest import part_hashes
+from tests.toy_domain import Counters
 
 RECIPE = """\
 version: 1
@@ -28,6 +29,13 @@ domain:
   rows: 300
   knobs: {readings_per_meter: 48, drop_rate: 0.1}
 """
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _counters() -> Iterator[None]:
+    register_domain(Counters)
+    yield
+    unregister_domain(Counters.name)
 
 
 def test_knobs_feed_schema_help_and_validation() -> None:
@@ -72,7 +80,8 @@ def test_domain_output_is_the_same_on_a_process_pool(write_recipe: Callable[...,
 
 
 def test_rows_sets_the_domain_size(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["build", str(write_recipe(RECIPE)), "--out", str(tmp_path / "o"),
-                                      "--rows", "40", "--json"])
+    result = CliRunner().invoke(
+        cli, ["build", str(write_recipe(RECIPE)), "--out", str(tmp_path / "o"), "--rows", "40", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert '"meters": {\n      "role": "data",\n      "rows": 40' in result.stdout

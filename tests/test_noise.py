@@ -83,9 +83,11 @@ def test_fields_without_defects_equal_the_clean_build(built: tuple[Path, Path]) 
 def test_realised_rates_land_on_their_knobs(built: tuple[Path, Path]) -> None:
     noisy, _ = built
     con = duckdb.connect()
-    rows = dict(con.execute(f"""
+    rows = dict(
+        con.execute(f"""
         select kind, count(*) from read_parquet('{noisy}/truth/defects/*.parquet') group by kind
-    """).fetchall())
+    """).fetchall()
+    )
     orders = 20_000
     for kind, rate in {"ocr": 0.05, "spike": 0.02, "delay": 0.03, "duplicate": 0.01}.items():
         se = np.sqrt(rate * (1 - rate) / orders)

@@ -18,9 +18,11 @@ from sandbox.recipe.validate import load, load_file
 from tests.conftest import ROOT
 
 INVALID = sorted((ROOT / "tests/recipes/invalid").glob("*.yaml"))
-VALID = sorted((ROOT / "recipes").glob("*.yaml")) + sorted((ROOT / "examples").rglob("*.yaml")) + [
-    ROOT / "bench/generic10.yaml"
-]
+VALID = (
+    sorted((ROOT / "recipes").glob("*.yaml"))
+    + sorted((ROOT / "examples").rglob("*.yaml"))
+    + [ROOT / "bench/generic10.yaml"]
+)
 
 
 def expected_line(path: Path) -> str:
@@ -60,11 +62,17 @@ def test_validate_json_lists_issue_objects() -> None:
     assert result.exit_code == 2
     report = json.loads(result.stdout)
     assert report["valid"] is False
-    assert report["issues"] == [{
-        "code": "bad-range", "path": "tables.sessions.columns.device.weights",
-        "message": "expected weights summing to 1, got 0.9", "file": str(path), "line": 8, "col": 60,
-        "hint": None,
-    }]
+    assert report["issues"] == [
+        {
+            "code": "bad-range",
+            "path": "tables.sessions.columns.device.weights",
+            "message": "expected weights summing to 1, got 0.9",
+            "file": str(path),
+            "line": 8,
+            "col": 60,
+            "hint": None,
+        }
+    ]
 
 
 def test_semantic_issues_are_all_collected() -> None:

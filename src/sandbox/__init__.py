@@ -1,7 +1,7 @@
 """sandbox: build data sandboxes - realistic, related, messy Parquet tables with personal data stripped.
 
-    import sandbox
-    result = sandbox.build("starter", "shop/", rows=10_000, seed=7)
+import sandbox
+result = sandbox.build("starter", "shop/", rows=10_000, seed=7)
 """
 
 from sandbox._version import __version__

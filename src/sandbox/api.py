@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from sandbox.columns.text import locales_of
 from sandbox.domains.registry import resolve
 from sandbox.engines import local
 from sandbox.engines.task import DEFECTS, Job
@@ -21,7 +22,6 @@ from sandbox.output.manifest import build_manifest, read_manifest, write_manifes
 from sandbox.output.writer import Staging, write_part
 from sandbox.plan import plan
 from sandbox.pools import faker_pool
-from sandbox.columns.text import locales_of
 from sandbox.recipe.model import Recipe
 from sandbox.recipe.validate import load, load_file
 from sandbox.suggest import did_you_mean
@@ -96,8 +96,7 @@ def build(
         parts = local.run(jobs, workers, progress)
         infos = table_infos(model)
         if DEFECTS in infos and not any(p.table == DEFECTS for p in parts):
-            parts.append(write_part(staging.path, DEFECTS, "truth", "part-00000.parquet",
-                                    DEFECTS_SCHEMA.empty_table()))
+            parts.append(write_part(staging.path, DEFECTS, "truth", "part-00000.parquet", DEFECTS_SCHEMA.empty_table()))
         manifest = build_manifest(model, parts, infos)
         write_manifest(staging.path, manifest)
         staging.commit()
@@ -109,16 +108,27 @@ def table_infos(recipe: Recipe) -> dict[str, dict[str, Any]]:
     primary = recipe.primary_name()
     out: dict[str, dict[str, Any]] = {}
     for table in recipe.tables:
-        out[table.name] = {"role": "data", "description": table.description, "key": table.key,
-                           "primary": table.name == primary}
+        out[table.name] = {
+            "role": "data",
+            "description": table.description,
+            "key": table.key,
+            "primary": table.name == primary,
+        }
     if recipe.domain:
         domain = resolve(recipe.domain.reference)
         for i, info in enumerate(domain.tables(recipe.domain.knobs)):
-            out[info.name] = {"role": info.role, "description": info.description, "key": info.key,
-                              "primary": primary == "domain" and i == 0}
+            out[info.name] = {
+                "role": info.role,
+                "description": info.description,
+                "key": info.key,
+                "primary": primary == "domain" and i == 0,
+            }
     if recipe.domain or any(has_noise(t) for t in recipe.tables):
-        out[DEFECTS] = {"role": "truth", "description": "One row per injected fault (the answer key).",
-                        "key": ("defect_id",)}
+        out[DEFECTS] = {
+            "role": "truth",
+            "description": "One row per injected fault (the answer key).",
+            "key": ("defect_id",),
+        }
     return out
 
 
@@ -152,8 +162,11 @@ def inspect(path: str | Path) -> dict[str, Any]:
             "files": len(table["files"]),
             "bytes": sum(f["bytes"] for f in table["files"]),
             "columns": [
-                {"name": c["name"], "type": c["type"],
-                 "null_rate": (c["nulls"] / table["rows"]) if table["rows"] else 0.0}
+                {
+                    "name": c["name"],
+                    "type": c["type"],
+                    "null_rate": (c["nulls"] / table["rows"]) if table["rows"] else 0.0,
+                }
                 for c in table["columns"]
             ],
         }

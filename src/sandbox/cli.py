@@ -25,7 +25,7 @@ class Failure(click.ClickException):
 
     def __init__(self, message: str, exit_code: int, *, located: bool = False) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it per class; ours varies
         self.located = located
 
     def show(self, file: Any = None) -> None:
@@ -45,8 +45,9 @@ class SandboxGroup(click.Group):
             if debug:
                 traceback.print_exc()
             n = len(exc.issues)
-            raise Failure(f"{exc}\n{n} issue{'s' * (n != 1)}; nothing was written", exc.exit_code,
-                          located=True) from None
+            raise Failure(
+                f"{exc}\n{n} issue{'s' * (n != 1)}; nothing was written", exc.exit_code, located=True
+            ) from None
         except SandboxError as exc:
             if debug:
                 traceback.print_exc()
@@ -60,8 +61,9 @@ class SandboxGroup(click.Group):
         except Exception as exc:
             if debug:
                 raise
-            raise Failure(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
-                          3) from None
+            raise Failure(
+                f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", 3
+            ) from None
 
 
 @click.group(cls=SandboxGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -95,8 +97,9 @@ class ProgressLine:
             return
         width = 30
         filled = int(width * done / max(total, 1))
-        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} chunks {elapsed:5.1f}s",
-                   err=True, nl=False)
+        click.echo(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} chunks {elapsed:5.1f}s", err=True, nl=False
+        )
         self.shown = True
 
     def close(self) -> None:
@@ -127,13 +130,28 @@ def _table(rows: list[list[str]], right: set[int]) -> str:
 @click.option("--rows", type=click.IntRange(min=0), help="Rows of the primary table; others scale with it.")
 @click.option("--scale", type=click.FloatRange(min=0, min_open=True), help="Multiply every table's size.")
 @click.option("--seed", type=click.IntRange(min=0), help="Override the recipe's seed.")
-@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes; output bytes do not depend on it.")
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes; output bytes do not depend on it.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace OUT (only once the new sandbox is complete).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of a table.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
-def build(recipe: str, out: Path, rows: int | None, scale: float | None, seed: int | None, workers: int,
-          overwrite: bool, as_json: bool, quiet: bool) -> None:
+def build(
+    recipe: str,
+    out: Path,
+    rows: int | None,
+    scale: float | None,
+    seed: int | None,
+    workers: int,
+    overwrite: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     """Build RECIPE (a YAML file or a built-in name) into the folder OUT.
 
     The folder appears only when complete: a failed or interrupted build leaves nothing.
@@ -146,28 +164,42 @@ def build(recipe: str, out: Path, rows: int | None, scale: float | None, seed: i
     """
     progress = ProgressLine(enabled=not quiet and not as_json and sys.stderr.isatty())
     try:
-        result = api.build(recipe, out, rows=rows, scale=scale, seed=seed, workers=workers,
-                           overwrite=overwrite, progress=progress)
+        result = api.build(
+            recipe, out, rows=rows, scale=scale, seed=seed, workers=workers, overwrite=overwrite, progress=progress
+        )
     finally:
         progress.close()
     if quiet:
         return
     tables = result.manifest["tables"]
     if as_json:
-        click.echo(json.dumps({
-            "out": str(result.out), "seconds": round(result.seconds, 3), "rows": result.rows,
-            "bytes": result.bytes, "seed": result.manifest["seed"],
-            "tables": {n: {"role": t["role"], "rows": t["rows"], "files": len(t["files"])} for n, t in tables.items()},
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "out": str(result.out),
+                    "seconds": round(result.seconds, 3),
+                    "rows": result.rows,
+                    "bytes": result.bytes,
+                    "seed": result.manifest["seed"],
+                    "tables": {
+                        n: {"role": t["role"], "rows": t["rows"], "files": len(t["files"])} for n, t in tables.items()
+                    },
+                },
+                indent=2,
+            )
+        )
         return
     grid = [["table", "role", "rows", "files", "size"]]
     for name, t in tables.items():
-        grid.append([name, t["role"], f"{t['rows']:,}", str(len(t["files"])),
-                     _size(sum(f["bytes"] for f in t["files"]))])
+        grid.append(
+            [name, t["role"], f"{t['rows']:,}", str(len(t["files"])), _size(sum(f["bytes"] for f in t["files"]))]
+        )
     click.echo(_table(grid, {2, 3, 4}))
     rate = result.rows / result.seconds if result.seconds else 0.0
-    click.echo(f"built {result.out} from {result.manifest['recipe']['name']} (seed {result.manifest['seed']}): "
-               f"{result.rows:,} rows, {_size(result.bytes)} in {result.seconds:.2f} s ({rate:,.0f} rows/s)")
+    click.echo(
+        f"built {result.out} from {result.manifest['recipe']['name']} (seed {result.manifest['seed']}): "
+        f"{result.rows:,} rows, {_size(result.bytes)} in {result.seconds:.2f} s ({rate:,.0f} rows/s)"
+    )
 
 
 @cli.command()
@@ -211,8 +243,9 @@ def inspect(path: Path, as_json: bool) -> None:
         return
     click.echo(f"{info['path']}: recipe {info['recipe']}, seed {info['seed']}")
     for name, table in info["tables"].items():
-        click.echo(f"\n{name} ({table['role']}): {table['rows']:,} rows in {table['files']} files, "
-                   f"{_size(table['bytes'])}")
+        click.echo(
+            f"\n{name} ({table['role']}): {table['rows']:,} rows in {table['files']} files, {_size(table['bytes'])}"
+        )
         grid = [["column", "type", "null rate"]]
         grid += [[c["name"], c["type"], f"{c['null_rate']:.2%}"] for c in table["columns"]]
         click.echo(_table(grid, {2}))

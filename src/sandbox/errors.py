@@ -65,8 +65,7 @@ class MissingExtra(UsageError):
 
     def __init__(self, extra: str, module: str) -> None:
         super().__init__(
-            f"this needs the optional extra '{extra}' ({module} is not installed): "
-            f"pip install 'sandbox-data[{extra}]'"
+            f"this needs the optional extra '{extra}' ({module} is not installed): pip install 'sandbox-data[{extra}]'"
         )
 
 

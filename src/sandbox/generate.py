@@ -28,8 +28,13 @@ def describe(spec: ColumnSpec) -> str:
 
 def table_chunk(recipe: Recipe, table: TableSpec, chunk: int, start: int, n: int) -> tuple[pa.Table, DefectLog]:
     ctx = ChunkContext(
-        seed=recipe.seed, table=table.name, chunk=chunk, start=start, n=n,
-        table_rows={t.name: t.rows for t in recipe.tables}, specs=recipe.column_specs(),
+        seed=recipe.seed,
+        table=table.name,
+        chunk=chunk,
+        start=start,
+        n=n,
+        table_rows={t.name: t.rows for t in recipe.tables},
+        specs=recipe.column_specs(),
     )
     for name in table.order:
         spec = table.column(name)
@@ -37,9 +42,7 @@ def table_chunk(recipe: Recipe, table: TableSpec, chunk: int, start: int, n: int
         if spec.null_rate > 0:
             array = with_nulls(array, ctx.rng(f"null:{name}").random(n) < spec.null_rate)
         ctx.columns[name] = array
-    fields = [
-        pa.field(c.name, ctx.columns[c.name].type, metadata={"description": describe(c)}) for c in table.columns
-    ]
+    fields = [pa.field(c.name, ctx.columns[c.name].type, metadata={"description": describe(c)}) for c in table.columns]
     data = pa.Table.from_arrays([ctx.columns[c.name] for c in table.columns], schema=pa.schema(fields))
     log = DefectLog(table.name, chunk)
     target = Target(recipe.seed, table.name, chunk, start, table.key)

@@ -39,9 +39,7 @@ class Param:
         return f"{self.name} ({self.label or self.schema.get('type', 'value')}, {default}): {self.description}"
 
 
-def _bounds(
-    ge: float | None, le: float | None, gt: float | None, lt: float | None
-) -> tuple[dict[str, Any], str]:
+def _bounds(ge: float | None, le: float | None, gt: float | None, lt: float | None) -> tuple[dict[str, Any], str]:
     schema: dict[str, Any] = {}
     lo = "(-inf"
     hi = "inf)"

@@ -18,9 +18,7 @@ def stable_hash(text: str) -> int:
 
 def stream(seed: int, table: str, chunk: int, purpose: str) -> np.random.Generator:
     """The generator for one purpose (usually a column) of one chunk of one table."""
-    sequence = np.random.SeedSequence(
-        seed, spawn_key=(stable_hash(table), chunk, stable_hash(purpose))
-    )
+    sequence = np.random.SeedSequence(seed, spawn_key=(stable_hash(table), chunk, stable_hash(purpose)))
     return np.random.Generator(np.random.PCG64(sequence))
 
 

@@ -20,9 +20,7 @@ def decimal_from_unscaled(unscaled: np.ndarray, precision: int, scale: int) -> p
     words = np.empty((len(unscaled), 2), dtype=np.int64)
     words[:, 0] = unscaled
     words[:, 1] = unscaled >> 63
-    return pa.Array.from_buffers(
-        pa.decimal128(precision, scale), len(unscaled), [None, pa.py_buffer(words)]
-    )
+    return pa.Array.from_buffers(pa.decimal128(precision, scale), len(unscaled), [None, pa.py_buffer(words)])
 
 
 def finish_numeric(values: np.ndarray, params: dict, default_type: str = "float") -> pa.Array:

@@ -44,8 +44,7 @@ def _check_choice(table: str, column: str, spec: Mapping[str, Any], view: Recipe
     if weights is None:
         return
     if len(weights) != len(values):
-        yield ("bad-range", ("weights",),
-               f"expected {len(values)} weights (one per value), got {len(weights)}", None)
+        yield ("bad-range", ("weights",), f"expected {len(values)} weights (one per value), got {len(weights)}", None)
     elif abs(sum(weights) - 1.0) > WEIGHT_TOLERANCE:
         yield ("bad-range", ("weights",), f"expected weights summing to 1, got {sum(weights):g}", None)
 
@@ -54,10 +53,16 @@ register(
     ColumnGenerator(
         "choice",
         "One of the listed values, uniformly or with weights that sum to 1.",
-        Param("choice", {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}},
-              "The values.", label="list of values"),
-        (numbers("weights", "Probability of each value, in order; they sum to 1.", None, ge=0),
-         Param("type", TYPE.schema, "For numeric values: float, int or decimal(P,S).", None, TYPE.label)),
+        Param(
+            "choice",
+            {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}},
+            "The values.",
+            label="list of values",
+        ),
+        (
+            numbers("weights", "Probability of each value, in order; they sum to 1.", None, ge=0),
+            Param("type", TYPE.schema, "For numeric values: float, int or decimal(P,S).", None, TYPE.label),
+        ),
         _choice,
         _check_choice,
         example="{choice: [mobile, desktop, tablet], weights: [0.6, 0.3, 0.1]}",

@@ -57,22 +57,39 @@ def _ref(spec: ColumnSpec, ctx: ChunkContext) -> pa.Array:
 def _check_ref(table: str, column: str, spec: Mapping[str, Any], view: RecipeView) -> Iterable[Finding]:
     parent, _, target = str(spec["ref"]).partition(".")
     if parent not in view.columns:
-        yield ("bad-ref", ("ref",), f"expected table.column of an existing table, got {spec['ref']!r}",
-               did_you_mean(parent, view.columns))
+        yield (
+            "bad-ref",
+            ("ref",),
+            f"expected table.column of an existing table, got {spec['ref']!r}",
+            did_you_mean(parent, view.columns),
+        )
     elif target not in view.columns[parent]:
-        yield ("bad-ref", ("ref",), f"expected a column of table {parent}, got {target!r}",
-               did_you_mean(target, view.columns[parent]))
+        yield (
+            "bad-ref",
+            ("ref",),
+            f"expected a column of table {parent}, got {target!r}",
+            did_you_mean(target, view.columns[parent]),
+        )
     elif "sequence" not in view.columns[parent][target]:
-        yield ("bad-ref", ("ref",), f"expected a sequence column to point at, got {spec['ref']} "
-               "(foreign keys are computed from the parent's row index)", None)
+        yield (
+            "bad-ref",
+            ("ref",),
+            f"expected a sequence column to point at, got {spec['ref']} "
+            "(foreign keys are computed from the parent's row index)",
+            None,
+        )
 
 
 register(
     ColumnGenerator(
         "ref",
         "A foreign key to a sequence column of another table: uniform, or Zipf-skewed parents.",
-        Param("ref", {"type": "string", "pattern": r"^[A-Za-z_][\w-]*\.[A-Za-z_]\w*$",
-                      "x-expected": "table.column"}, "The parent column, as table.column.", label="table.column"),
+        Param(
+            "ref",
+            {"type": "string", "pattern": r"^[A-Za-z_][\w-]*\.[A-Za-z_]\w*$", "x-expected": "table.column"},
+            "The parent column, as table.column.",
+            label="table.column",
+        ),
         (number("skew", "Zipf exponent of parent popularity: 0 is uniform, 1.1 is typical.", 0.0, ge=0),),
         _ref,
         _check_ref,

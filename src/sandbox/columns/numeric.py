@@ -14,8 +14,7 @@ from sandbox.params import Param, integer, number, numbers
 
 TYPE = Param(
     "type",
-    {"type": "string", "pattern": r"^(float|int|decimal\(\d+,\s*\d+\))$",
-     "x-expected": "float, int or decimal(P,S)"},
+    {"type": "string", "pattern": r"^(float|int|decimal\(\d+,\s*\d+\))$", "x-expected": "float, int or decimal(P,S)"},
     "Output type: float, int (rounded) or decimal(P,S) for money (exact, never float).",
     None,
     "float|int|decimal(P,S)",
@@ -46,8 +45,9 @@ def _check_numeric(table: str, column: str, spec: Mapping[str, Any], view: Recip
             yield ("bad-range", ("type",), f"expected decimal(P,S) with 1 <= P <= 38 and S <= P, got {kind}", None)
 
 
-def _numeric(name: str, summary: str, head: Param, draw: Any, example: str, default_type: str = "float",
-             check: Any = None) -> None:
+def _numeric(
+    name: str, summary: str, head: Param, draw: Any, example: str, default_type: str = "float", check: Any = None
+) -> None:
     def make(spec: ColumnSpec, ctx: ChunkContext) -> pa.Array:
         return finish_numeric(draw(spec.head, ctx.rng(spec.name), ctx.n), dict(spec.params), default_type)
 
@@ -85,34 +85,66 @@ def _uniform(head: list[float], rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.uniform(head[0], head[1], n)
 
 
-_numeric("uniform", "Uniform over [low, high).", numbers("uniform", "[low, high]", length=2),
-         _uniform, "{uniform: [0, 100], type: int}", check=_uniform_check)
 _numeric(
-    "normal", "Normal with mean and sd.",
-    _mapping("normal", "Mean and standard deviation.", number("mean", "Mean."),
-             number("sd", "Standard deviation.", gt=0)),
-    lambda h, rng, n: rng.normal(h["mean"], h["sd"], n), "{normal: {mean: 20, sd: 2}}",
+    "uniform",
+    "Uniform over [low, high).",
+    numbers("uniform", "[low, high]", length=2),
+    _uniform,
+    "{uniform: [0, 100], type: int}",
+    check=_uniform_check,
 )
 _numeric(
-    "lognormal", "Lognormal: exp of a normal with mean and sigma (typical for prices and durations).",
-    _mapping("lognormal", "Mean and sigma of the underlying normal.", number("mean", "Mean of log."),
-             number("sigma", "Sigma of log.", gt=0)),
+    "normal",
+    "Normal with mean and sd.",
+    _mapping(
+        "normal", "Mean and standard deviation.", number("mean", "Mean."), number("sd", "Standard deviation.", gt=0)
+    ),
+    lambda h, rng, n: rng.normal(h["mean"], h["sd"], n),
+    "{normal: {mean: 20, sd: 2}}",
+)
+_numeric(
+    "lognormal",
+    "Lognormal: exp of a normal with mean and sigma (typical for prices and durations).",
+    _mapping(
+        "lognormal",
+        "Mean and sigma of the underlying normal.",
+        number("mean", "Mean of log."),
+        number("sigma", "Sigma of log.", gt=0),
+    ),
     lambda h, rng, n: rng.lognormal(h["mean"], h["sigma"], n),
     "{lognormal: {mean: 3.2, sigma: 0.7}, type: 'decimal(12,2)'}",
 )
-_numeric("exponential", "Exponential with the given scale (mean).",
-         number("exponential", "Scale (the mean).", gt=0),
-         lambda h, rng, n: rng.exponential(h, n), "{exponential: 30}")
-_numeric("poisson", "Poisson counts with the given mean.", number("poisson", "Mean (lambda).", ge=0),
-         lambda h, rng, n: rng.poisson(h, n), "{poisson: 3}", default_type="int")
-_numeric("zipf", "Zipf counts with exponent a > 1 (heavy tail: clip it).",
-         number("zipf", "Exponent a.", gt=1), lambda h, rng, n: rng.zipf(h, n),
-         "{zipf: 2.0, clip: [1, 50]}", default_type="int")
 _numeric(
-    "pareto", "Pareto with shape and scale (minimum value).",
-    _mapping("pareto", "Shape and scale.", number("shape", "Tail index.", gt=0),
-             number("scale", "Minimum value.", gt=0)),
-    lambda h, rng, n: (rng.pareto(h["shape"], n) + 1.0) * h["scale"], "{pareto: {shape: 1.5, scale: 10}}",
+    "exponential",
+    "Exponential with the given scale (mean).",
+    number("exponential", "Scale (the mean).", gt=0),
+    lambda h, rng, n: rng.exponential(h, n),
+    "{exponential: 30}",
+)
+_numeric(
+    "poisson",
+    "Poisson counts with the given mean.",
+    number("poisson", "Mean (lambda).", ge=0),
+    lambda h, rng, n: rng.poisson(h, n),
+    "{poisson: 3}",
+    default_type="int",
+)
+_numeric(
+    "zipf",
+    "Zipf counts with exponent a > 1 (heavy tail: clip it).",
+    number("zipf", "Exponent a.", gt=1),
+    lambda h, rng, n: rng.zipf(h, n),
+    "{zipf: 2.0, clip: [1, 50]}",
+    default_type="int",
+)
+_numeric(
+    "pareto",
+    "Pareto with shape and scale (minimum value).",
+    _mapping(
+        "pareto", "Shape and scale.", number("shape", "Tail index.", gt=0), number("scale", "Minimum value.", gt=0)
+    ),
+    lambda h, rng, n: (rng.pareto(h["shape"], n) + 1.0) * h["scale"],
+    "{pareto: {shape: 1.5, scale: 10}}",
 )
 
 

@@ -86,8 +86,12 @@ def _check_range(table: str, column: str, spec: Mapping[str, Any], view: RecipeV
         try:
             bounds[key] = parse_instant(head[key])
         except ValueError:
-            yield ("bad-type", (gen, key), f"expected an ISO date or timestamp like 2024-01-31 "
-                   f"or 2024-01-31T08:00:00Z, got {head[key]!r}", None)
+            yield (
+                "bad-type",
+                (gen, key),
+                f"expected an ISO date or timestamp like 2024-01-31 or 2024-01-31T08:00:00Z, got {head[key]!r}",
+                None,
+            )
     if len(bounds) == 2 and bounds["start"] >= bounds["end"]:
         yield ("bad-range", (gen, "end"), f"expected end after start, got {head['start']} .. {head['end']}", None)
     for key in ("hour_weights", "weekday_weights"):
@@ -97,9 +101,15 @@ def _check_range(table: str, column: str, spec: Mapping[str, Any], view: RecipeV
 
 _RANGE = Param(
     "range",
-    {"type": "object", "additionalProperties": False, "required": ["start", "end"],
-     "properties": {"start": {"type": "string", "description": "First instant (ISO, UTC if no zone)."},
-                    "end": {"type": "string", "description": "End of the range, exclusive."}}},
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["start", "end"],
+        "properties": {
+            "start": {"type": "string", "description": "First instant (ISO, UTC if no zone)."},
+            "end": {"type": "string", "description": "End of the range, exclusive."},
+        },
+    },
     "The range: {start, end}, ISO dates or timestamps.",
     label="{start, end}",
 )

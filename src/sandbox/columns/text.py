@@ -15,7 +15,8 @@ import pyarrow.compute as pc
 
 from sandbox.columns.arrays import as_strings
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
-from sandbox.params import Param, integer, string as string_param
+from sandbox.params import Param, integer
+from sandbox.params import string as string_param
 from sandbox.pools import faker_for, faker_pool
 from sandbox.suggest import did_you_mean
 
@@ -73,12 +74,16 @@ def _check_faker(table: str, column: str, spec: Mapping[str, Any], view: RecipeV
         return
     sample = method()
     if not isinstance(sample, _SCALAR) and not hasattr(sample, "isoformat") and not hasattr(sample, "as_tuple"):
-        yield ("bad-type", ("faker",), f"expected a provider that returns one value, got {type(sample).__name__}",
-               None)
+        yield ("bad-type", ("faker",), f"expected a provider that returns one value, got {type(sample).__name__}", None)
     rows = view.rows.get(table, 0)
     if spec.get("unique") and spec.get("pool", DEFAULT_POOL) < rows:
-        yield ("bad-range", ("pool",), f"expected a pool of at least {rows} values for a unique column "
-               f"of {rows} rows, got {spec.get('pool', DEFAULT_POOL)}", None)
+        yield (
+            "bad-range",
+            ("pool",),
+            f"expected a pool of at least {rows} values for a unique column "
+            f"of {rows} rows, got {spec.get('pool', DEFAULT_POOL)}",
+            None,
+        )
 
 
 register(
@@ -87,11 +92,14 @@ register(
         "Values of a Faker provider (name, email, city, ...), drawn from a seeded, cached pool.",
         string_param("faker", "The Faker provider, e.g. name, email, city, user_agent."),
         (
-            Param("locale", {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"},
-                                                            "minItems": 1}]},
-                  "Faker locale or list of locales, e.g. en_US or [de_DE, fr_FR].", "en_US", "locale(s)"),
-            integer("pool", "How many values to draw once and sample from (distinct values).",
-                    DEFAULT_POOL, ge=1),
+            Param(
+                "locale",
+                {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
+                "Faker locale or list of locales, e.g. en_US or [de_DE, fr_FR].",
+                "en_US",
+                "locale(s)",
+            ),
+            integer("pool", "How many values to draw once and sample from (distinct values).", DEFAULT_POOL, ge=1),
         ),
         _faker,
         _check_faker,
@@ -128,7 +136,7 @@ def _template(spec: ColumnSpec, ctx: ChunkContext) -> pa.Array:
             values = pc.utf8_lpad(values, int(pad.group(1)), padding="0" if fmt.startswith("0") else " ")
         parts.append(values)
     if not any(isinstance(p, pa.Array) for p in parts):
-        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(ctx.n, np.int32)), pa.array(["".join(parts)]))  # type: ignore[arg-type]
+        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(ctx.n, np.int32)), pa.array(["".join(parts)]))
     return pc.binary_join_element_wise(*parts, "")
 
 
@@ -143,8 +151,12 @@ def _check_template(table: str, column: str, spec: Mapping[str, Any], view: Reci
         if name is None:
             continue
         if name not in view.columns[table] or name == column:
-            yield ("bad-ref", ("template",), f"expected a column of table {table}, got {{{name}}}",
-                   did_you_mean(name, names))
+            yield (
+                "bad-ref",
+                ("template",),
+                f"expected a column of table {table}, got {{{name}}}",
+                did_you_mean(name, names),
+            )
         elif fmt and not _PAD.match(fmt):
             yield ("bad-type", ("template",), f"expected no format or a width like :08d, got :{fmt}", None)
 

@@ -7,6 +7,7 @@ from sandbox.domains.registry import (
     domain_names,
     get_domain,
     register_domain,
+    unregister_domain,
 )
 
-__all__ = ["Domain", "DomainContext", "TableInfo", "domain_names", "get_domain", "register_domain"]
+__all__ = ["Domain", "DomainContext", "TableInfo", "domain_names", "get_domain", "register_domain", "unregister_domain"]

@@ -65,8 +65,7 @@ class Domain(ABC):
         """Chunk payloads, small and picklable; chunk i is payload i."""
 
     @abstractmethod
-    def generate(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext
-                 ) -> dict[str, pa.Table]:
+    def generate(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
         """The rows of every table for one chunk (faults go to `ctx.log`)."""
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
@@ -82,6 +81,11 @@ def register_domain(cls: type[Domain]) -> type[Domain]:
     """Register a domain class by its `name` (usable as a decorator)."""
     _REGISTRY[cls.name] = f"{cls.__module__}:{cls.__qualname__}"
     return cls
+
+
+def unregister_domain(name: str) -> None:
+    """Forget a registered domain (plugins and tests that register one for a while)."""
+    _REGISTRY.pop(name, None)
 
 
 def domain_names() -> list[str]:

@@ -1,16 +1,19 @@
 """The local engine: chunk tasks in this process (workers=1) or on a process pool (workers>1).
 
 Workers are forked from a fork server that has imported the generators once; each writes its own
-parts and returns only their descriptions. They ignore SIGINT (the parent decides) and die with their
-parent (PR_SET_PDEATHSIG), so an interrupted or killed build leaves no orphans.
+parts and returns only their descriptions. They ignore SIGINT (the parent decides) and watch the build
+process, exiting the moment it is gone, so even `kill -9` of a build leaves no orphans (the fork server
+and resource tracker then exit by themselves once no worker holds their pipes).
 """
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
+import os
+import select
 import signal
-import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -18,16 +21,26 @@ from concurrent.futures.process import BrokenProcessPool
 from sandbox.engines.task import Job, execute
 from sandbox.errors import BuildFailed
 from sandbox.output.writer import Part
+from sandbox.processes import pid_alive
 
 Progress = Callable[[int, int], None]
-_PR_SET_PDEATHSIG = 1
+_POLL_SECONDS = 0.5
 
 
-def _init_worker() -> None:
+def _init_worker(build_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    threading.Thread(target=_exit_with, args=(build_pid,), daemon=True, name="watch-build").start()
+
+
+def _exit_with(pid: int) -> None:
+    """Block until process `pid` ends, then end this worker at once (no cleanup: the build is gone)."""
+    try:
+        fd = os.pidfd_open(pid)
+        select.select([fd], [], [])
+    except (AttributeError, OSError):  # no pidfd here: poll instead
+        while pid_alive(pid):
+            time.sleep(_POLL_SECONDS)
+    os._exit(1)
 
 
 def run(jobs: list[Job], workers: int = 1, progress: Progress | None = None) -> list[Part]:
@@ -45,7 +58,7 @@ def run(jobs: list[Job], workers: int = 1, progress: Progress | None = None) -> 
 def _run_pool(jobs: list[Job], workers: int, progress: Progress | None) -> list[Part]:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["sandbox.engines.task"])
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),))
     parts: list[Part] = []
     pending: dict[Future[list[Part]], Job] = {}
     queue = iter(jobs)
@@ -59,8 +72,10 @@ def _run_pool(jobs: list[Job], workers: int, progress: Progress | None) -> list[
                 try:
                     parts += future.result()
                 except BrokenProcessPool:
-                    raise BuildFailed(f"a worker process died while building {job.task.label} "
-                                      "(killed, or out of memory); nothing was written") from None
+                    raise BuildFailed(
+                        f"a worker process died while building {job.task.label} "
+                        "(killed, or out of memory); nothing was written"
+                    ) from None
                 done += 1
                 if progress:
                     progress(done, len(jobs))
@@ -72,8 +87,9 @@ def _run_pool(jobs: list[Job], workers: int, progress: Progress | None) -> list[
     return parts
 
 
-def _refill(pool: ProcessPoolExecutor, queue: Iterable[Job], pending: dict[Future[list[Part]], Job],
-            limit: int) -> None:
+def _refill(
+    pool: ProcessPoolExecutor, queue: Iterable[Job], pending: dict[Future[list[Part]], Job], limit: int
+) -> None:
     """Keep at most `limit` chunks in flight (backpressure: results are small, but tasks hold a recipe)."""
     for job in queue:
         pending[pool.submit(execute, job)] = job

@@ -23,19 +23,18 @@ def pick(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
     return np.flatnonzero(rng.random(n) < rate)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _data(name: str) -> dict:
     return json.loads(resources.files("sandbox.data").joinpath(name).read_text("utf-8"))
 
 
 def ocr(value: str, rng: np.random.Generator) -> str | None:
     """One OCR confusion (0/O, 1/l/I, 5/S, 8/B, rn/m, ...) at a random place where one applies."""
-    options = [(i, seen, read) for seen, read in _data("ocr_confusions.json")["pairs"]
-               for i in _find_all(value, seen)]
+    options = [(i, seen, read) for seen, read in _data("ocr_confusions.json")["pairs"] for i in _find_all(value, seen)]
     if not options:
         return None
     i, seen, read = options[int(rng.integers(len(options)))]
-    return value[:i] + read + value[i + len(seen):]
+    return value[:i] + read + value[i + len(seen) :]
 
 
 def typo(value: str, rng: np.random.Generator) -> str | None:
@@ -47,7 +46,7 @@ def typo(value: str, rng: np.random.Generator) -> str | None:
     i = places[int(rng.integers(len(places)))]
     options = neighbours[value[i].lower()]
     new = options[int(rng.integers(len(options)))]
-    return value[:i] + (new.upper() if value[i].isupper() else new) + value[i + 1:]
+    return value[:i] + (new.upper() if value[i].isupper() else new) + value[i + 1 :]
 
 
 def transpose(value: str, rng: np.random.Generator) -> str | None:
@@ -56,7 +55,7 @@ def transpose(value: str, rng: np.random.Generator) -> str | None:
     if not places:
         return None
     i = places[int(rng.integers(len(places)))]
-    return value[:i] + value[i + 1] + value[i] + value[i + 2:]
+    return value[:i] + value[i + 1] + value[i] + value[i + 2 :]
 
 
 def upper(value: str, rng: np.random.Generator) -> str | None:
@@ -73,8 +72,9 @@ def _find_all(text: str, part: str) -> list[int]:
     return out
 
 
-def edit_strings(values: pa.Array, rows: np.ndarray, rng: np.random.Generator, edit: Edit
-                 ) -> tuple[pa.Array, np.ndarray]:
+def edit_strings(
+    values: pa.Array, rows: np.ndarray, rng: np.random.Generator, edit: Edit
+) -> tuple[pa.Array, np.ndarray]:
     """Apply `edit` to the given rows; returns the observed array and the rows actually changed."""
     if not len(rows):
         return values, rows

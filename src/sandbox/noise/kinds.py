@@ -43,8 +43,12 @@ NOISE_ITEM_SCHEMA: dict[str, Any] = {
     "properties": {
         "kind": {"enum": list(KINDS), "description": "The fault; see `sandbox recipes --help-noise`."},
         "rate": {"type": "number", "minimum": 0, "maximum": 1, "description": "Share of rows hit."},
-        "mean_seconds": {"type": "number", "exclusiveMinimum": 0, "default": 3600,
-                         "description": "delay: mean delay in seconds."},
+        "mean_seconds": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "default": 3600,
+            "description": "delay: mean delay in seconds.",
+        },
         "factor": {"type": "number", "exclusiveMinimum": 1, "default": 10, "description": "spike: the factor."},
     },
 }
@@ -68,8 +72,9 @@ def _keys(table: pa.Table, target: Target, rows: np.ndarray) -> pa.Array:
     return row_keys(pa.table({"_row": pa.array(rows + target.start)}), ["_row"], np.arange(len(rows)))
 
 
-def corrupt_column(table: pa.Table, column: str, items: Sequence[Mapping[str, Any]], target: Target,
-                   log: DefectLog) -> pa.Table:
+def corrupt_column(
+    table: pa.Table, column: str, items: Sequence[Mapping[str, Any]], target: Target, log: DefectLog
+) -> pa.Table:
     """Apply a column's noise items in order; each changed field is logged with before and after."""
     index = table.schema.get_field_index(column)
     values = table.column(index).combine_chunks()
@@ -93,8 +98,15 @@ def corrupt_column(table: pa.Table, column: str, items: Sequence[Mapping[str, An
             observed, rows = c.edit_strings(values, rows, rng, _EDITS[kind])
         if len(rows):
             taken = pa.array(rows)
-            log.add(target.table, _keys(table, target, rows), kind, column,
-                    truth=values.take(taken), observed=observed.take(taken), params=params or None)
+            log.add(
+                target.table,
+                _keys(table, target, rows),
+                kind,
+                column,
+                truth=values.take(taken),
+                observed=observed.take(taken),
+                params=params or None,
+            )
         values = observed
     return table.set_column(index, table.schema.field(index), values)
 
@@ -106,8 +118,12 @@ def corrupt_rows(table: pa.Table, items: Sequence[Mapping[str, Any]], target: Ta
         rows = c.pick(rng, len(table), float(item["rate"]))
         if not len(rows):
             continue
-        log.add(target.table, _keys(table, target, rows), "duplicate" if item["kind"] == "duplicate" else
-                "dropped_row", params={"copies": 2} if item["kind"] == "duplicate" else None)
+        log.add(
+            target.table,
+            _keys(table, target, rows),
+            "duplicate" if item["kind"] == "duplicate" else "dropped_row",
+            params={"copies": 2} if item["kind"] == "duplicate" else None,
+        )
         if item["kind"] == "duplicate":
             order = np.sort(np.concatenate([np.arange(len(table)), rows]), kind="stable")
         else:
@@ -130,4 +146,3 @@ def value_family(gen: str, spec: Mapping[str, Any]) -> str:
     if gen in ("date", "bool"):
         return gen
     return "number"
-

@@ -146,8 +146,11 @@ def manifest_schema() -> dict[str, Any]:
         "properties": {
             "format_version": {"const": FORMAT_VERSION},
             "tool": {"type": "object", "required": ["name", "version"]},
-            "lock": {"type": "object", "additionalProperties": {"type": "string"},
-                     "description": "Library versions the bytes depend on."},
+            "lock": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Library versions the bytes depend on.",
+            },
             "recipe": {
                 "type": "object",
                 "required": ["name", "sha256", "text", "sizing"],

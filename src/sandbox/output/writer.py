@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sandbox.errors import UsageError
+from sandbox.processes import pid_alive
 
 #: Fixed writer settings: part of the output's identity (with the pyarrow version in the lock).
 PARQUET_OPTIONS = {"compression": "zstd", "write_statistics": True, "use_dictionary": True}
@@ -41,7 +42,7 @@ class Part:
 
 def encode(table: pa.Table) -> pa.Buffer:
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, row_group_size=max(1, len(table)), **PARQUET_OPTIONS)  # type: ignore[arg-type]
+    pq.write_table(table, sink, row_group_size=max(1, len(table)), **PARQUET_OPTIONS)
     return sink.getvalue()
 
 
@@ -54,18 +55,16 @@ def write_part(root: Path, table: str, role: str, name: str, data: pa.Table) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
         handle.write(memoryview(buffer))
-    return Part(table, role, rel, len(data), buffer.size, hashlib.sha256(memoryview(buffer)).hexdigest(),
-                tuple(col.null_count for col in data.columns), data.schema)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return Part(
+        table,
+        role,
+        rel,
+        len(data),
+        buffer.size,
+        hashlib.sha256(memoryview(buffer)).hexdigest(),
+        tuple(col.null_count for col in data.columns),
+        data.schema,
+    )
 
 
 class Staging:
@@ -111,8 +110,8 @@ def remove_stale(out: Path) -> list[Path]:
     removed = []
     for mark in (_TMP_MARK, _OLD_MARK):
         for path in out.parent.glob(f".{out.name}{mark}*"):
-            pid_text = path.name[len(f".{out.name}{mark}"):].split("-")[0]
-            if pid_text.isdigit() and not _alive(int(pid_text)):
+            pid_text = path.name[len(f".{out.name}{mark}") :].split("-")[0]
+            if pid_text.isdigit() and not pid_alive(int(pid_text)):
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path)
     return removed

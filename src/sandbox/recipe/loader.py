@@ -61,9 +61,7 @@ class Source:
                 return (None, None)
             probe = probe[:-1]
 
-    def issue(
-        self, code: str, path: Path, message: str, hint: str | None = None, *, key: bool = False
-    ) -> Issue:
+    def issue(self, code: str, path: Path, message: str, hint: str | None = None, *, key: bool = False) -> Issue:
         line, col = self.locate(path, key=key)
         return Issue(code, dotted(path), message, self.file, line, col, hint)
 
@@ -80,9 +78,7 @@ def parse(text: str, file: str) -> Source:
         if exc.context and exc.context_mark and exc.problem:
             problem += f" ({exc.context} that starts at line {exc.context_mark.line + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise RecipeError(
-            [Issue("yaml-syntax", "", f"expected valid YAML, got {problem}", file, line, col)]
-        ) from None
+        raise RecipeError([Issue("yaml-syntax", "", f"expected valid YAML, got {problem}", file, line, col)]) from None
     except yaml.YAMLError as exc:
         raise RecipeError([Issue("yaml-syntax", "", f"expected valid YAML, got {exc}", file)]) from None
     finally:
@@ -109,8 +105,9 @@ def _build(node: yaml.Node, path: Path, source: Source, loader: _Loader, issues:
             key_mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in out:
                 issues.append(
-                    Issue("yaml-syntax", dotted(here), f"expected unique keys, got `{key}` twice",
-                          source.file, *key_mark)
+                    Issue(
+                        "yaml-syntax", dotted(here), f"expected unique keys, got `{key}` twice", source.file, *key_mark
+                    )
                 )
                 continue
             source.keys[here] = key_mark

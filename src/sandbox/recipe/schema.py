@@ -13,10 +13,18 @@ SCHEMA_ID = "https://sandbox.invalid/schemas/recipe.schema.json"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 
 COMMON_COLUMN_PROPERTIES: dict[str, Any] = {
-    "null_rate": {"type": "number", "minimum": 0, "maximum": 1, "default": 0,
-                  "description": "Share of rows left null on purpose (legitimate gaps, not defects)."},
-    "unique": {"type": "boolean", "default": False,
-               "description": "Values never repeat: only for sequence ids, or faker with a pool >= rows."},
+    "null_rate": {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 1,
+        "default": 0,
+        "description": "Share of rows left null on purpose (legitimate gaps, not defects).",
+    },
+    "unique": {
+        "type": "boolean",
+        "default": False,
+        "description": "Values never repeat: only for sequence ids, or faker with a pool >= rows.",
+    },
     "description": {"type": "string", "description": "What the column means; goes to Parquet and the data card."},
     "pii": {
         "type": "object",
@@ -27,8 +35,11 @@ COMMON_COLUMN_PROPERTIES: dict[str, Any] = {
         },
         "description": "The column's PII class and policy.",
     },
-    "noise": {"type": "array", "items": {"$ref": "#/$defs/noise"},
-              "description": "Faults injected after generation, each logged in truth/defects."},
+    "noise": {
+        "type": "array",
+        "items": {"$ref": "#/$defs/noise"},
+        "description": "Faults injected after generation, each logged in truth/defects.",
+    },
 }
 
 
@@ -51,14 +62,20 @@ def domain_schema() -> dict[str, Any]:
     branches = []
     for name in names:
         domain = get_domain(name)
-        branches.append({
-            "if": {"properties": {"generator": {"const": name}}},
-            "then": {"properties": {"knobs": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {k.name: k.json_schema() for k in domain.knobs},
-            }}},
-        })
+        branches.append(
+            {
+                "if": {"properties": {"generator": {"const": name}}},
+                "then": {
+                    "properties": {
+                        "knobs": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {k.name: k.json_schema() for k in domain.knobs},
+                        }
+                    }
+                },
+            }
+        )
     out: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
@@ -92,10 +109,17 @@ def recipe_schema() -> dict[str, Any]:
         "properties": {
             "rows": {"type": "integer", "minimum": 0, "description": "Row count at scale 1."},
             "description": {"type": "string", "description": "What the table holds."},
-            "key": {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                    "description": "Columns that identify a row (defaults to its sequence columns)."},
-            "noise": {"type": "array", "items": {"$ref": "#/$defs/noise"},
-                      "description": "Whole-row faults: duplicate, drop."},
+            "key": {
+                "type": "array",
+                "items": {"type": "string"},
+                "minItems": 1,
+                "description": "Columns that identify a row (defaults to its sequence columns).",
+            },
+            "noise": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/noise"},
+                "description": "Whole-row faults: duplicate, drop.",
+            },
             "columns": {
                 "type": "object",
                 "minProperties": 1,
@@ -118,11 +142,18 @@ def recipe_schema() -> dict[str, Any]:
             "name": {"type": "string", "pattern": NAME_PATTERN, "description": "Name of the sandbox."},
             "description": {"type": "string", "description": "One line on what the sandbox is for."},
             "seed": {"type": "integer", "minimum": 0, "default": 0, "description": "Root seed."},
-            "chunk_rows": {"type": "integer", "minimum": 1, "default": 250_000,
-                           "description": "Rows per chunk and Parquet part; part of the output's identity."},
+            "chunk_rows": {
+                "type": "integer",
+                "minimum": 1,
+                "default": 250_000,
+                "description": "Rows per chunk and Parquet part; part of the output's identity.",
+            },
             "primary": {"type": "string", "description": "The table `--rows` sizes (others scale with it)."},
-            "tables": {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
-                       "additionalProperties": {"$ref": "#/$defs/table"}},
+            "tables": {
+                "type": "object",
+                "propertyNames": {"pattern": NAME_PATTERN},
+                "additionalProperties": {"$ref": "#/$defs/table"},
+            },
             "domain": {"$ref": "#/$defs/domain"},
         },
         "$defs": defs,

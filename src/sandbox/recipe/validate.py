@@ -21,8 +21,15 @@ from sandbox.recipe.schema import COMMON_COLUMN_PROPERTIES, recipe_schema
 from sandbox.suggest import did_you_mean
 
 _RANGE_WORDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
-_JSON_TYPES = {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "an integer",
-               float: "a number", type(None): "nothing (null)"}
+_JSON_TYPES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "text",
+    bool: "true/false",
+    int: "an integer",
+    float: "a number",
+    type(None): "nothing (null)",
+}
 
 
 def _describe(value: Any) -> str:
@@ -67,19 +74,28 @@ def structural_issues(source: Source, schema: Mapping[str, Any]) -> list[Issue]:
     return issues
 
 
-def _translate(error: ValidationError, prefix: tuple[Any, ...], source: Source,
-               validator: Draft202012Validator) -> Iterator[Issue]:
+def _translate(
+    error: ValidationError, prefix: tuple[Any, ...], source: Source, validator: Draft202012Validator
+) -> Iterator[Issue]:
     path = (*prefix, *error.absolute_path)
-    instance, kind, expected = error.instance, error.validator, error.validator_value
+    instance: Any = error.instance
+    expected: Any = error.validator_value
+    kind = str(error.validator)
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     if kind == "oneOf" and isinstance(instance, dict) and len(path) == 4 and path[2] == "columns":
         yield from _column_issues(instance, path, source, validator)
     elif kind == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
+        allowed = list(schema.get("properties", {}))
         for key in instance:
             if key not in allowed:
                 listed = ", ".join(allowed) if len(allowed) <= 12 else "see `sandbox schema`"
-                yield source.issue("unknown-key", (*path, key), f"expected one of: {listed}; got `{key}`",
-                                   did_you_mean(key, allowed), key=True)
+                yield source.issue(
+                    "unknown-key",
+                    (*path, key),
+                    f"expected one of: {listed}; got `{key}`",
+                    did_you_mean(key, allowed),
+                    key=True,
+                )
     elif kind == "required":
         for key in expected:
             if key not in instance:
@@ -89,20 +105,24 @@ def _translate(error: ValidationError, prefix: tuple[Any, ...], source: Source,
     elif kind == "enum" and not expected:
         yield source.issue("bad-choice", path, f"expected a registered name (none are installed), got {instance!r}")
     elif kind == "enum":
-        yield source.issue("bad-choice", path, f"expected one of {'|'.join(map(str, expected))}, "
-                           f"got {instance!r}", did_you_mean(instance, expected))
+        yield source.issue(
+            "bad-choice",
+            path,
+            f"expected one of {'|'.join(map(str, expected))}, got {instance!r}",
+            did_you_mean(instance, expected),
+        )
     elif kind == "const":
         yield source.issue("bad-choice", path, f"expected {expected!r}, got {instance!r}")
     elif kind in _RANGE_WORDS:
         yield source.issue("bad-range", path, f"expected a value {_RANGE_WORDS[kind]} {expected}, got {instance}")
     elif kind in ("minItems", "maxItems"):
-        lo, hi = error.schema.get("minItems"), error.schema.get("maxItems")
+        lo, hi = schema.get("minItems"), schema.get("maxItems")
         want = f"exactly {lo}" if lo == hi else (f"at least {lo}" if kind == "minItems" else f"at most {hi}")
         yield source.issue("bad-range", path, f"expected {want} items, got {len(instance)}")
     elif kind == "minProperties":
         yield source.issue("missing-key", path, f"expected at least {expected} entry", key=True)
     elif kind == "pattern":
-        what = error.schema.get("x-expected") or "a name of letters, digits, _ and -, starting with a letter"
+        what = schema.get("x-expected") or "a name of letters, digits, _ and -, starting with a letter"
         parent = _get(source.data, path)
         at_key = isinstance(parent, dict) and isinstance(instance, str) and instance in parent
         where = (*path, instance) if at_key else path
@@ -121,32 +141,44 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
 
 
 def _type_words(expected: Any) -> str:
-    names = {"object": "a mapping", "array": "a list", "string": "text", "integer": "an integer",
-             "number": "a number", "boolean": "true/false", "null": "null"}
+    names = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "text",
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "true/false",
+        "null": "null",
+    }
     if isinstance(expected, list):
-        return " or ".join(names.get(e, e) for e in expected)
+        return " or ".join(names.get(str(e), str(e)) for e in expected)
     return names.get(expected, str(expected))
 
 
-def _column_issues(instance: dict, path: tuple[Any, ...], source: Source,
-                   validator: Draft202012Validator) -> Iterator[Issue]:
+def _column_issues(
+    instance: dict, path: tuple[Any, ...], source: Source, validator: Draft202012Validator
+) -> Iterator[Issue]:
     gens = [k for k in instance if k in GENERATORS]
     if len(gens) == 1:
-        variant = validator.evolve(schema={**validator.schema, **validator.schema["$defs"][f"column_{gens[0]}"]})
+        root: dict[str, Any] = dict(validator.schema)  # type: ignore[arg-type]
+        variant = validator.evolve(schema={**root, **root["$defs"][f"column_{gens[0]}"]})
         for error in variant.iter_errors(instance):
             yield from _translate(error, path, source, validator)
         return
     if len(gens) > 1:
-        yield source.issue("bad-type", path, f"expected exactly one generator key, got {len(gens)}: "
-                           + ", ".join(gens))
+        yield source.issue("bad-type", path, f"expected exactly one generator key, got {len(gens)}: " + ", ".join(gens))
         return
     unknown = [k for k in instance if k not in COMMON_COLUMN_PROPERTIES]
     for key in unknown:
-        yield source.issue("unknown-key", (*path, key), f"expected a generator key, got `{key}`",
-                           did_you_mean(key, list(GENERATORS)), key=True)
+        yield source.issue(
+            "unknown-key",
+            (*path, key),
+            f"expected a generator key, got `{key}`",
+            did_you_mean(key, list(GENERATORS)),
+            key=True,
+        )
     if not unknown:
-        yield source.issue("missing-key", path, "expected a generator key: " + ", ".join(sorted(GENERATORS)),
-                           key=True)
+        yield source.issue("missing-key", path, "expected a generator key: " + ", ".join(sorted(GENERATORS)), key=True)
 
 
 # -- semantics -------------------------------------------------------------------------------------
@@ -163,8 +195,9 @@ def semantic_issues(source: Source) -> Iterator[Issue]:
     )
     primary = data.get("primary")
     if primary is not None and primary not in tables:
-        yield source.issue("bad-ref", ("primary",), f"expected a table name, got {primary!r}",
-                           did_you_mean(primary, tables))
+        yield source.issue(
+            "bad-ref", ("primary",), f"expected a table name, got {primary!r}", did_you_mean(primary, tables)
+        )
     for table, spec in tables.items():
         yield from _table_issues(source, table, spec, view)
     yield from _cycle_issues(source, tables)
@@ -177,12 +210,17 @@ def _table_issues(source: Source, table: str, spec: Mapping[str, Any], view: Rec
     columns = spec["columns"]
     for key in spec.get("key", []):
         if key not in columns:
-            yield source.issue("bad-ref", (*base, "key"), f"expected a column of {table}, got {key!r}",
-                               did_you_mean(key, columns))
+            yield source.issue(
+                "bad-ref", (*base, "key"), f"expected a column of {table}, got {key!r}", did_you_mean(key, columns)
+            )
     for i, item in enumerate(spec.get("noise", [])):
         if KINDS[item["kind"]].applies_to != "table":
-            yield source.issue("bad-choice", (*base, "noise", i, "kind"), "expected a row fault (duplicate, "
-                               f"drop), got `{item['kind']}` (put column faults under the column's noise)")
+            yield source.issue(
+                "bad-choice",
+                (*base, "noise", i, "kind"),
+                "expected a row fault (duplicate, "
+                f"drop), got `{item['kind']}` (put column faults under the column's noise)",
+            )
     for name, col in columns.items():
         here = (*base, "columns", name)
         gen_name = next(k for k in col if k in GENERATORS)
@@ -191,18 +229,28 @@ def _table_issues(source: Source, table: str, spec: Mapping[str, Any], view: Rec
             for code, sub, message, hint in gen.check(table, name, col, view):
                 yield source.issue(code, (*here, *sub), message, hint)
         if col.get("unique") and gen.unique == "never":
-            yield source.issue("bad-choice", (*here, "unique"), "expected unique only on sequence ids or faker "
-                               f"pools, got unique on a {gen_name} column (independent draws repeat)")
+            yield source.issue(
+                "bad-choice",
+                (*here, "unique"),
+                "expected unique only on sequence ids or faker "
+                f"pools, got unique on a {gen_name} column (independent draws repeat)",
+            )
         family = value_family(gen_name, col)
         for i, item in enumerate(col.get("noise", [])):
             applies = KINDS[item["kind"]].applies_to
             if applies == "table" or applies not in ("any", family):
                 want = "a row fault under the table" if applies == "table" else f"a {applies} column"
-                yield source.issue("bad-choice", (*here, "noise", i, "kind"),
-                                   f"expected a fault for a {family} column, got `{item['kind']}` (needs {want})")
+                yield source.issue(
+                    "bad-choice",
+                    (*here, "noise", i, "kind"),
+                    f"expected a fault for a {family} column, got `{item['kind']}` (needs {want})",
+                )
         if col.get("noise") and name in spec.get("key", [k for k, c in columns.items() if "sequence" in c]):
-            yield source.issue("bad-choice", (*here, "noise"), "expected no noise on a key column, got some "
-                               "(defects are located by the key)")
+            yield source.issue(
+                "bad-choice",
+                (*here, "noise"),
+                "expected no noise on a key column, got some (defects are located by the key)",
+            )
 
 
 def _cycle_issues(source: Source, tables: Mapping[str, Any]) -> Iterator[Issue]:
@@ -219,8 +267,11 @@ def _cycle_issues(source: Source, tables: Mapping[str, Any]) -> Iterator[Issue]:
         for cycle, column in _find_cycles(start, edges):
             if frozenset(cycle) not in reported:
                 reported.add(frozenset(cycle))
-                yield source.issue("cycle", ("tables", start, "columns", column, "ref"),
-                                   "expected tables without reference cycles, got " + " -> ".join(cycle))
+                yield source.issue(
+                    "cycle",
+                    ("tables", start, "columns", column, "ref"),
+                    "expected tables without reference cycles, got " + " -> ".join(cycle),
+                )
     for table, spec in tables.items():
         deps = {}
         for name, col in spec["columns"].items():
@@ -231,8 +282,11 @@ def _cycle_issues(source: Source, tables: Mapping[str, Any]) -> Iterator[Issue]:
             for cycle, _ in _find_cycles(start, deps):
                 if frozenset(cycle) not in seen:
                     seen.add(frozenset(cycle))
-                    yield source.issue("cycle", ("tables", table, "columns", start, "template"),
-                                       "expected templates without cycles, got " + " -> ".join(cycle))
+                    yield source.issue(
+                        "cycle",
+                        ("tables", table, "columns", start, "template"),
+                        "expected templates without cycles, got " + " -> ".join(cycle),
+                    )
 
 
 def _find_cycles(start: str, edges: Mapping[str, list[tuple[str, str]]]) -> Iterator[tuple[list[str], str]]:
@@ -254,8 +308,12 @@ def _domain_issues(source: Source, spec: Mapping[str, Any], tables: Mapping[str,
         yield source.issue(code, ("domain", "knobs", *sub), message, hint)
     for info in domain.tables(knobs):
         if info.name in tables:
-            yield source.issue("bad-choice", ("tables", info.name), f"expected a table name the domain does "
-                               f"not write, got {info.name!r} (written by {spec['generator']})", key=True)
+            yield source.issue(
+                "bad-choice",
+                ("tables", info.name),
+                f"expected a table name the domain does not write, got {info.name!r} (written by {spec['generator']})",
+                key=True,
+            )
 
 
 # -- model -----------------------------------------------------------------------------------------
@@ -289,14 +347,29 @@ def _table_model(name: str, spec: Mapping[str, Any]) -> TableSpec:
         gen_name = next(k for k in col if k in GENERATORS)
         gen = GENERATORS[gen_name]
         params = defaults(gen.params, {p.name: col[p.name] for p in gen.params if p.name in col})
-        columns.append(ColumnSpec(
-            name=col_name, gen=gen_name, head=col[gen_name], params=params,
-            null_rate=float(col.get("null_rate", 0.0)), unique=bool(col.get("unique", False)),
-            description=col.get("description"), pii=col.get("pii"), noise=tuple(col.get("noise", ())),
-        ))
+        columns.append(
+            ColumnSpec(
+                name=col_name,
+                gen=gen_name,
+                head=col[gen_name],
+                params=params,
+                null_rate=float(col.get("null_rate", 0.0)),
+                unique=bool(col.get("unique", False)),
+                description=col.get("description"),
+                pii=col.get("pii"),
+                noise=tuple(col.get("noise", ())),
+            )
+        )
     key = tuple(spec.get("key") or [c.name for c in columns if c.gen == "sequence"])
-    return TableSpec(name, int(spec["rows"]), tuple(columns), _generation_order(columns), key,
-                     tuple(spec.get("noise", ())), spec.get("description"))
+    return TableSpec(
+        name,
+        int(spec["rows"]),
+        tuple(columns),
+        _generation_order(columns),
+        key,
+        tuple(spec.get("noise", ())),
+        spec.get("description"),
+    )
 
 
 def _generation_order(columns: Iterable[ColumnSpec]) -> tuple[str, ...]:

@@ -1,0 +1,107 @@
+"""The CLI: exact output and messages, exit codes, help that teaches."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sandbox import __version__
+from sandbox.cli import cli
+from tests.conftest import ROOT, SMALL
+
+COMMANDS = sorted(cli.commands)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version() -> None:
+    assert run("--version") == (0, f"sandbox, version {__version__}\n", "")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example_and_a_readme_entry(command: str) -> None:
+    code, out, _ = run(command, "--help")
+    assert code == 0 and "Example:" in out
+    assert f"sandbox {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_recipes_lists_builtins_one_line_each() -> None:
+    code, out, _ = run("recipes")
+    assert code == 0
+    assert out.splitlines()[0].startswith("starter      A small shop")
+
+
+def test_generators_listing_comes_from_declarations() -> None:
+    code, out, _ = run("recipes", "--generators")
+    assert code == 0
+    assert "lognormal: Lognormal" in out and "  clip (list of 2 numbers, default None): Clip draws" in out
+
+
+def test_build_prints_a_summary_and_refuses_to_overwrite(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
+    recipe, out = write_recipe(SMALL), tmp_path / "shop"
+    code, stdout, _ = run("build", str(recipe), "--out", str(out))
+    assert code == 0
+    lines = stdout.splitlines()
+    assert lines[0].split() == ["table", "role", "rows", "files", "size"]
+    assert lines[1].split()[:3] == ["customers", "data", "500"]
+    assert lines[-1].startswith(f"built {out} from small (seed 3): ")
+    code, _, stderr = run("build", str(recipe), "--out", str(out))
+    assert (code, stderr) == (2, f"error: {out} exists; pass --overwrite to replace it\n")
+
+
+def test_unknown_recipe_suggests_a_builtin(tmp_path: Path) -> None:
+    code, _, stderr = run("build", "startr", "--out", str(tmp_path / "x"))
+    assert code == 2
+    assert stderr.startswith("error: startr: expected a recipe file or a built-in recipe (starter")
+    assert stderr.endswith("got neither (did you mean `starter`?)\n")
+    assert not (tmp_path / "x").exists()
+
+
+def test_invalid_recipe_build_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    bad = ROOT / "tests/recipes/invalid/weights-do-not-sum.yaml"
+    code, _, stderr = run("build", str(bad), "--out", str(tmp_path / "x"))
+    assert code == 2
+    assert stderr.endswith("expected weights summing to 1, got 0.9\n1 issue; nothing was written\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("build", "starter")[0] == 2
+    assert run("build", "starter", "--out", str(tmp_path / "x"), "--workers", "0")[0] == 2
+    assert run("frobnicate")[0] == 2
+
+
+def test_inspect_a_folder_without_manifest_exits_2(tmp_path: Path) -> None:
+    code, _, stderr = run("inspect", str(tmp_path))
+    assert code == 2
+    assert stderr == f"error: {tmp_path}: expected a sandbox with manifest.json, got none (an incomplete build?)\n"
+
+
+def test_inspect_lists_tables(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
+    run("build", str(write_recipe(SMALL)), "--out", str(tmp_path / "s"), "--quiet")
+    code, out, _ = run("inspect", str(tmp_path / "s"))
+    assert code == 0
+    assert "customers (data): 500 rows in 1 files" in out
+    assert re.search(r"^paid +bool +\d+\.\d\d%$", out, re.MULTILINE)
+    info = json.loads(run("inspect", str(tmp_path / "s"), "--json")[1])
+    assert info["tables"]["orders"]["files"] == 5
+
+
+def test_schema_prints_json() -> None:
+    code, out, _ = run("schema", "manifest")
+    assert code == 0 and json.loads(out)["title"] == "sandbox manifest"
+
+
+def test_python_dash_m_works() -> None:
+    done = subprocess.run([sys.executable, "-m", "sandbox", "--version"], capture_output=True, text=True, check=True)
+    assert done.stdout == f"sandbox, version {__version__}\n"

@@ -1,0 +1,101 @@
+"""Ctrl-C and kill -9 mid-build leave no OUT and no orphaned workers; the next build succeeds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import ROOT
+
+RECIPE = str(ROOT / "bench/generic10.yaml")
+
+
+def start(out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "build",
+            RECIPE,
+            "--out",
+            str(out),
+            "--rows",
+            "40000000",
+            "--workers",
+            "2",
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def wait_for_parts(out: Path, proc: subprocess.Popen[bytes], timeout: float = 90) -> list[psutil.Process]:
+    """Block until the staging folder holds a Parquet part; return the build's worker processes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else b""
+        if any(out.parent.glob(f".{out.name}.sandbox-tmp-*/tables/events/*.parquet")):
+            children = psutil.Process(proc.pid).children(recursive=True)
+            if len(children) >= 3:  # the fork server and two workers
+                return children
+        time.sleep(0.05)
+    raise AssertionError("the build wrote no part in time")
+
+
+def assert_gone(processes: list[psutil.Process]) -> None:
+    _, alive = psutil.wait_procs(processes, timeout=15)
+    assert not alive, f"orphaned: {[p.pid for p in alive]}"
+
+
+def test_sigint_cleans_up_and_exits_130(tmp_path: Path) -> None:
+    out = tmp_path / "big"
+    proc = start(out)
+    children = wait_for_parts(out, proc)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert stderr.decode().strip().endswith("error: interrupted; nothing was written")
+    assert_gone(children)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_sigkill_leaves_no_out_no_orphans_and_the_next_build_succeeds(tmp_path: Path) -> None:
+    out = tmp_path / "big"
+    proc = start(out)
+    children = wait_for_parts(out, proc)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert_gone(children)
+    assert not out.exists()
+    stale = list(tmp_path.glob(".big.sandbox-tmp-*"))
+    assert len(stale) == 1  # a kill -9 cannot clean up; the next build does
+    done = subprocess.run(
+        [sys.executable, "-m", "sandbox", "build", RECIPE, "--out", str(out), "--rows", "1000", "--quiet"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (out / "manifest.json").exists()
+    assert not list(tmp_path.glob(".big.sandbox-*"))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM])
+def test_sigterm_behaves_like_ctrl_c(tmp_path: Path, sig: signal.Signals) -> None:
+    out = tmp_path / "big"
+    proc = start(out)
+    children = wait_for_parts(out, proc)
+    proc.send_signal(sig)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert_gone(children)
+    assert list(tmp_path.iterdir()) == []
