@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import tempfile
 from pathlib import Path
@@ -98,7 +99,7 @@ def mutated_text(draw: st.DrawFn) -> str:
         path = draw(st.sampled_from(paths(data)))
         action = draw(st.sampled_from(["replace", "delete", "rename"]))
         try:
-            data = mutate(data, path, action, draw(ODD_VALUES))
+            data = mutate(data, path, action, copy.deepcopy(draw(ODD_VALUES)))
         except (KeyError, IndexError, TypeError):
             continue
     return yaml.safe_dump(data, sort_keys=False)

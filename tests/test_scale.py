@@ -22,7 +22,8 @@ def test_generic10_at_5m_rows_same_bytes_with_1_and_2_workers_and_reads_back(tmp
     sandbox.build(recipe, tmp_path / "other", rows=5_000_000, workers=2, seed=99)
     one, two, other = (part_hashes(tmp_path / n) for n in ("one", "two", "other"))
     assert one == two and len(one) == 21
-    assert not set(one.values()) & set(other.values())
+    events = [name for name in one if "/events/" in name]
+    assert all(one[name] != other[name] for name in events)  # products are ids only: seed-independent
     manifest = json.loads((tmp_path / "two/manifest.json").read_text())
     con = duckdb.connect()
     for name, table in manifest["tables"].items():
