@@ -122,9 +122,8 @@ def test_overwrite_refuses_a_folder_that_is_not_a_sandbox(small: Path, tmp_path:
 def test_failed_build_leaves_nothing(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
     recipe = write_recipe(SMALL.replace("pool: 300}", "pool: 50, unique: true}", 1).replace("rows: 500", "rows: 40"))
     sandbox.build(recipe, tmp_path / "ok")  # 40 rows from 50 values: fine
-    bad = write_recipe(
-        SMALL.replace("{faker: email, pool: 300}", "{faker: boolean, pool: 600, unique: true}"), "bad.yaml"
-    )
+    unique_booleans = "{faker: boolean, pool: 600, unique: true}"
+    bad = write_recipe(SMALL.replace("{choice: [a, b, c], weights: [0.5, 0.3, 0.2]}", unique_booleans), "bad.yaml")
     with pytest.raises(UsageError, match="distinct values for a unique column"):
         sandbox.build(bad, tmp_path / "bad")
     assert not (tmp_path / "bad").exists()

@@ -141,6 +141,11 @@ def _table(rows: list[list[str]], right: set[int]) -> str:
 @click.option("--overwrite", is_flag=True, help="Replace OUT (only once the new sandbox is complete).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of a table.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
+@click.option(
+    "--key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Key for pseudonymised tokens (else $SANDBOX_KEY, else derived from the seed).",
+)
 def build(
     recipe: str,
     out: Path,
@@ -151,6 +156,7 @@ def build(
     overwrite: bool,
     as_json: bool,
     quiet: bool,
+    key_file: Path | None,
 ) -> None:
     """Build RECIPE (a YAML file or a built-in name) into the folder OUT.
 
@@ -165,7 +171,15 @@ def build(
     progress = ProgressLine(enabled=not quiet and not as_json and sys.stderr.isatty())
     try:
         result = api.build(
-            recipe, out, rows=rows, scale=scale, seed=seed, workers=workers, overwrite=overwrite, progress=progress
+            recipe,
+            out,
+            rows=rows,
+            scale=scale,
+            seed=seed,
+            workers=workers,
+            overwrite=overwrite,
+            progress=progress,
+            key_file=key_file,
         )
     finally:
         progress.close()
@@ -181,6 +195,7 @@ def build(
                     "rows": result.rows,
                     "bytes": result.bytes,
                     "seed": result.manifest["seed"],
+                    "stats": result.stats,
                     "tables": {
                         n: {"role": t["role"], "rows": t["rows"], "files": len(t["files"])} for n, t in tables.items()
                     },
@@ -273,6 +288,52 @@ def recipes(generators: bool, noise: bool, domains: bool) -> None:
     if domains:
         parts.append(describe_domains)
     click.echo("\n\n".join(p() for p in parts or [describe_recipes]))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def scan(path: Path, as_json: bool) -> None:
+    """Scan PATH (a sandbox, Parquet files or folders, CSV) for personal data; exit 1 on any fatal finding.
+
+    Every string column's distinct values go through the detectors (emails, phones in many national formats,
+    cards with Luhn, IBANs, IPs, national ids with check digits, MAC/IMEI, names). Values in reserved space
+    (example.com, documentation IPs, fictional phone ranges, test cards) are reported, not fatal.
+    Examples are masked: no raw value is ever printed.
+
+    \b
+    Example:
+      sandbox scan shop/
+      sandbox scan export.csv --json
+    """
+    from sandbox.privacy.scan import scan_path
+
+    report = scan_path(path)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        grid = [["table", "column", "found", "example"]]
+        for table, columns in report.tables.items():
+            for column, found in columns.items():
+                for cls, hits in sorted(found.classes.items()):
+                    flag = "  FATAL" if cls in found.fatal else ""
+                    grid.append(
+                        [
+                            table,
+                            column,
+                            f"{cls}: {hits.distinct:,} values, {hits.rows:,} rows, {hits.reserved:,} reserved{flag}",
+                            hits.example or "",
+                        ]
+                    )
+        click.echo(_table(grid, set()) if len(grid) > 1 else f"{path}: no personal data found")
+        fatal = report.fatal
+        if fatal:
+            click.echo(
+                f"\n{len(fatal)} fatal finding{'s' * (len(fatal) != 1)}: "
+                + ", ".join(f"{t}.{c} ({cls})" for t, c, cls in fatal)
+            )
+    if report.fatal:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()

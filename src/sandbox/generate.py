@@ -27,6 +27,7 @@ def describe(spec: ColumnSpec) -> str:
 
 
 def table_chunk(recipe: Recipe, table: TableSpec, chunk: int, start: int, n: int) -> tuple[pa.Table, DefectLog]:
+    """The rows [start, start + n) of `table` as a pipeline would see them, and the faults injected."""
     ctx = ChunkContext(
         seed=recipe.seed,
         table=table.name,

@@ -29,6 +29,8 @@ class ColumnSpec:
     description: str | None = None
     pii: Mapping[str, Any] | None = None
     noise: tuple[Mapping[str, Any], ...] = ()
+    #: The resolved class and policy (sandbox.privacy.columns.ColumnPrivacy).
+    privacy: Any = None
 
 
 @dataclass

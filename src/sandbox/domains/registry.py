@@ -32,6 +32,8 @@ class TableInfo:
     role: Literal["data", "truth"] = "data"
     key: tuple[str, ...] = ()
     columns: Mapping[str, str] = field(default_factory=dict)
+    #: Column -> its PII class and policy (sandbox.privacy.columns.ColumnPrivacy); others are not PII.
+    privacy: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass

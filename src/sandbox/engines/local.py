@@ -18,9 +18,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from sandbox.engines.task import Job, execute
+from sandbox.engines.task import Job, Outcome, execute
 from sandbox.errors import BuildFailed
-from sandbox.output.writer import Part
 from sandbox.processes import pid_alive
 
 Progress = Callable[[int, int], None]
@@ -43,24 +42,24 @@ def _exit_with(pid: int) -> None:
     os._exit(1)
 
 
-def run(jobs: list[Job], workers: int = 1, progress: Progress | None = None) -> list[Part]:
+def run(jobs: list[Job], workers: int = 1, progress: Progress | None = None) -> list[Outcome]:
     """Run every job; results in no particular order (the manifest sorts them)."""
     if workers <= 1 or len(jobs) <= 1:
-        parts: list[Part] = []
+        outcomes: list[Outcome] = []
         for done, job in enumerate(jobs, 1):
-            parts += execute(job)
+            outcomes.append(execute(job))
             if progress:
                 progress(done, len(jobs))
-        return parts
+        return outcomes
     return _run_pool(jobs, workers, progress)
 
 
-def _run_pool(jobs: list[Job], workers: int, progress: Progress | None) -> list[Part]:
+def _run_pool(jobs: list[Job], workers: int, progress: Progress | None) -> list[Outcome]:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["sandbox.engines.task"])
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),))
-    parts: list[Part] = []
-    pending: dict[Future[list[Part]], Job] = {}
+    outcomes: list[Outcome] = []
+    pending: dict[Future[Outcome], Job] = {}
     queue = iter(jobs)
     done = 0
     try:
@@ -70,7 +69,7 @@ def _run_pool(jobs: list[Job], workers: int, progress: Progress | None) -> list[
             for future in finished:
                 job = pending.pop(future)
                 try:
-                    parts += future.result()
+                    outcomes.append(future.result())
                 except BrokenProcessPool:
                     raise BuildFailed(
                         f"a worker process died while building {job.task.label} "
@@ -84,12 +83,10 @@ def _run_pool(jobs: list[Job], workers: int, progress: Progress | None) -> list[
         _terminate(pool)
         raise
     pool.shutdown(wait=True)
-    return parts
+    return outcomes
 
 
-def _refill(
-    pool: ProcessPoolExecutor, queue: Iterable[Job], pending: dict[Future[list[Part]], Job], limit: int
-) -> None:
+def _refill(pool: ProcessPoolExecutor, queue: Iterable[Job], pending: dict[Future[Outcome], Job], limit: int) -> None:
     """Keep at most `limit` chunks in flight (backpressure: results are small, but tasks hold a recipe)."""
     for job in queue:
         pending[pool.submit(execute, job)] = job

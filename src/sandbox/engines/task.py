@@ -1,7 +1,9 @@
-"""Run one chunk task: generate its tables, write their parts. Pure in (recipe, task), any process."""
+"""Run one chunk task: generate its tables, apply privacy policies, scan, write. Pure in (recipe, task)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,9 @@ from sandbox.generate import has_noise, table_chunk
 from sandbox.noise.defects import DefectLog
 from sandbox.output.writer import Part, write_part
 from sandbox.plan import DOMAIN, Task
+from sandbox.privacy.columns import ColumnPrivacy
+from sandbox.privacy.protect import exempt_values, protect
+from sandbox.privacy.scan import scan_table
 from sandbox.recipe.model import Recipe
 
 DEFECTS = "defects"
@@ -22,6 +27,11 @@ class Job:
     recipe: Recipe
     task: Task
     root: str
+    #: The pseudonymisation key: held in memory, never written.
+    key: bytes
+
+    def __repr__(self) -> str:
+        return f"Job({self.recipe.name!r}, {self.task.label!r})"
 
 
 def _keep(chunk: int, table: pa.Table) -> bool:
@@ -29,28 +39,49 @@ def _keep(chunk: int, table: pa.Table) -> bool:
     return len(table) > 0 or chunk == 0
 
 
-def execute(job: Job) -> list[Part]:
+@dataclass(frozen=True)
+class Outcome:
+    """What a chunk task sends back: its parts' descriptions and where its time went (never the rows)."""
+
+    parts: list[Part]
+    seconds: float
+    scan_seconds: float
+
+
+def execute(job: Job) -> Outcome:
+    started = time.perf_counter()
     recipe, task, root = job.recipe, job.task, Path(job.root)
     name = f"part-{task.chunk:05d}.parquet"
-    parts = []
     if task.source == DOMAIN:
         assert recipe.domain is not None
         domain = resolve(recipe.domain.reference)
         log = DefectLog(recipe.domain.generator, task.chunk)
-        ctx = DomainContext(recipe.seed, recipe.domain.generator, task.chunk, log)
-        tables = domain.generate(recipe.domain.knobs, task.payload, ctx)
-        for info in domain.tables(recipe.domain.knobs):
-            if _keep(task.chunk, tables[info.name]):
-                parts.append(write_part(root, info.name, info.role, name, tables[info.name]))
-        defects_name = f"part-{recipe.domain.generator}-{task.chunk:05d}.parquet"
+        tables = domain.generate(
+            recipe.domain.knobs, task.payload, DomainContext(recipe.seed, recipe.domain.generator, task.chunk, log)
+        )
+        infos = domain.tables(recipe.domain.knobs)
+        roles = {info.name: info.role for info in infos}
+        privacy: dict[str, Mapping[str, ColumnPrivacy]] = {info.name: info.privacy for info in infos}
+        defects_name, always_defects = f"part-{recipe.domain.generator}-{task.chunk:05d}.parquet", True
     else:
         spec = recipe.table(task.source)
         data, log = table_chunk(recipe, spec, task.chunk, task.start, task.n)
-        parts.append(write_part(root, spec.name, "data", name, data))
-        if not has_noise(spec):
-            return parts
-        defects_name = f"part-{spec.name}-{task.chunk:05d}.parquet"
+        tables, roles = {spec.name: data}, {spec.name: "data"}
+        privacy = {spec.name: {c.name: c.privacy for c in spec.columns if c.privacy is not None}}
+        defects_name, always_defects = f"part-{spec.name}-{task.chunk:05d}.parquet", has_noise(spec)
     defects = log.table()
-    if _keep(task.chunk, defects):
-        parts.append(write_part(root, DEFECTS, "truth", defects_name, defects))
-    return parts
+    for table_name in list(tables):
+        tables[table_name], defects = protect(tables[table_name], defects, table_name, privacy[table_name], job.key)
+    to_write = [(table_name, roles[table_name], name, data) for table_name, data in tables.items()]
+    if always_defects:
+        to_write.append((DEFECTS, "truth", defects_name, defects))
+    scan_started = time.perf_counter()
+    exempt = exempt_values(defects)
+    scans = [scan_table(data, exempt) if _keep(task.chunk, data) else {} for *_, data in to_write]
+    scan_seconds = time.perf_counter() - scan_started
+    parts = [
+        write_part(root, table_name, role, part_name, data, scan)
+        for (table_name, role, part_name, data), scan in zip(to_write, scans, strict=True)
+        if _keep(task.chunk, data)
+    ]
+    return Outcome(parts, time.perf_counter() - started, scan_seconds)

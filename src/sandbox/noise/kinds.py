@@ -136,7 +136,7 @@ def corrupt_rows(table: pa.Table, items: Sequence[Mapping[str, Any]], target: Ta
 
 def value_family(gen: str, spec: Mapping[str, Any]) -> str:
     """Which value family a generator produces, for checking noise against its column."""
-    if gen in ("faker", "template"):
+    if gen in ("faker", "template", "safe"):
         return "string"
     if gen in ("choice", "constant"):
         values = spec[gen] if gen == "choice" else [spec[gen]]

@@ -10,9 +10,10 @@ import hashlib
 import os
 import secrets
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -38,6 +39,8 @@ class Part:
     sha256: str
     nulls: tuple[int, ...]
     schema: pa.Schema
+    #: The privacy scan of this part, per column (sandbox.privacy.scan.ColumnScan).
+    scan: dict[str, Any] = field(default_factory=dict)
 
 
 def encode(table: pa.Table) -> pa.Buffer:
@@ -46,7 +49,9 @@ def encode(table: pa.Table) -> pa.Buffer:
     return sink.getvalue()
 
 
-def write_part(root: Path, table: str, role: str, name: str, data: pa.Table) -> Part:
+def write_part(
+    root: Path, table: str, role: str, name: str, data: pa.Table, scan: dict[str, Any] | None = None
+) -> Part:
     """Write `data` to `<root>/<tables|truth>/<table>/<name>` and describe it."""
     folder = "tables" if role == "data" else "truth"
     rel = f"{folder}/{table}/{name}"
@@ -64,6 +69,7 @@ def write_part(root: Path, table: str, role: str, name: str, data: pa.Table) -> 
         hashlib.sha256(memoryview(buffer)).hexdigest(),
         tuple(col.null_count for col in data.columns),
         data.schema,
+        scan or {},
     )
 
 

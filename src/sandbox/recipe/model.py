@@ -48,6 +48,8 @@ class Recipe:
     description: str = ""
     #: How the sizes were set: {"scale": x} or {"rows": n}, recorded in the manifest for rebuilds.
     sizing: Mapping[str, Any] | None = None
+    #: privacy.defaults: a policy per PII class.
+    privacy_defaults: Mapping[str, str] | None = None
 
     def table(self, name: str) -> TableSpec:
         return next(t for t in self.tables if t.name == name)

@@ -7,7 +7,7 @@ from typing import Any
 from sandbox.columns import GENERATORS
 from sandbox.domains.registry import domain_names, get_domain
 from sandbox.noise.kinds import NOISE_ITEM_SCHEMA
-from sandbox.privacy_vocab import PII_CLASSES, POLICIES
+from sandbox.privacy.classes import PII_CLASSES, POLICIES
 
 SCHEMA_ID = "https://sandbox.invalid/schemas/recipe.schema.json"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
@@ -155,6 +155,19 @@ def recipe_schema() -> dict[str, Any]:
                 "additionalProperties": {"$ref": "#/$defs/table"},
             },
             "domain": {"$ref": "#/$defs/domain"},
+            "privacy": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "Privacy settings for every column.",
+                "properties": {
+                    "defaults": {
+                        "type": "object",
+                        "description": "A policy per PII class, for columns that name none.",
+                        "propertyNames": {"enum": list(PII_CLASSES)},
+                        "additionalProperties": {"enum": list(POLICIES)},
+                    },
+                },
+            },
         },
         "$defs": defs,
     }

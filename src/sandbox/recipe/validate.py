@@ -15,6 +15,8 @@ from sandbox.domains.registry import get_domain, reference
 from sandbox.errors import Issue, RecipeError
 from sandbox.noise.kinds import KINDS, value_family
 from sandbox.params import defaults
+from sandbox.privacy.columns import SAFE_KIND
+from sandbox.privacy.columns import resolve as resolve_privacy
 from sandbox.recipe.loader import Source, parse
 from sandbox.recipe.model import DomainSpec, Recipe, TableSpec
 from sandbox.recipe.schema import COMMON_COLUMN_PROPERTIES, recipe_schema
@@ -198,8 +200,10 @@ def semantic_issues(source: Source) -> Iterator[Issue]:
         yield source.issue(
             "bad-ref", ("primary",), f"expected a table name, got {primary!r}", did_you_mean(primary, tables)
         )
+    privacy_defaults = (data.get("privacy") or {}).get("defaults", {})
     for table, spec in tables.items():
         yield from _table_issues(source, table, spec, view)
+        yield from _pii_issues(source, table, spec, privacy_defaults)
     yield from _cycle_issues(source, tables)
     if "domain" in data:
         yield from _domain_issues(source, data["domain"], tables)
@@ -251,6 +255,29 @@ def _table_issues(source: Source, table: str, spec: Mapping[str, Any], view: Rec
                 (*here, "noise"),
                 "expected no noise on a key column, got some (defects are located by the key)",
             )
+
+
+def _pii_issues(source: Source, table: str, spec: Mapping[str, Any], defaults: Mapping[str, str]) -> Iterator[Issue]:
+    """Fail closed: a column that is fatal-class PII with no policy and not born safe stops the build."""
+    for name, col in spec["columns"].items():
+        gen = next(k for k in col if k in GENERATORS)
+        privacy = resolve_privacy(name, gen, col[gen], col.get("pii"), defaults)
+        if not privacy.unhandled:
+            continue
+        why = {
+            "generator": f"{gen} {col[gen]} with none (it can make real-world values)",
+            "name": f"a column named like {privacy.cls} with none",
+            "declared": f"pii class {privacy.cls} with none",
+        }[privacy.reason]
+        hint = f"`safe: {SAFE_KIND[privacy.cls]}`" if privacy.cls in SAFE_KIND else None
+        yield source.issue(
+            "pii-unhandled",
+            ("tables", table, "columns", name),
+            f"expected a policy for {privacy.cls} PII (pii: {{policy: pseudonymise|mask|fake|"
+            f"redact|drop|keep}}) or a born-safe generator, got {why}",
+            hint,
+            key=True,
+        )
 
 
 def _cycle_issues(source: Source, tables: Mapping[str, Any]) -> Iterator[Issue]:
@@ -321,7 +348,8 @@ def _domain_issues(source: Source, spec: Mapping[str, Any], tables: Mapping[str,
 
 def build_model(source: Source) -> Recipe:
     data = source.data
-    tables = tuple(_table_model(name, spec) for name, spec in (data.get("tables") or {}).items())
+    privacy_defaults = (data.get("privacy") or {}).get("defaults", {})
+    tables = tuple(_table_model(name, spec, privacy_defaults) for name, spec in (data.get("tables") or {}).items())
     domain = None
     if "domain" in data:
         spec = data["domain"]
@@ -338,10 +366,11 @@ def build_model(source: Source) -> Recipe:
         text=source.text,
         sha256=hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
         description=data.get("description", ""),
+        privacy_defaults=dict((data.get("privacy") or {}).get("defaults", {})),
     )
 
 
-def _table_model(name: str, spec: Mapping[str, Any]) -> TableSpec:
+def _table_model(name: str, spec: Mapping[str, Any], privacy_defaults: Mapping[str, str]) -> TableSpec:
     columns = []
     for col_name, col in spec["columns"].items():
         gen_name = next(k for k in col if k in GENERATORS)
@@ -358,6 +387,7 @@ def _table_model(name: str, spec: Mapping[str, Any]) -> TableSpec:
                 description=col.get("description"),
                 pii=col.get("pii"),
                 noise=tuple(col.get("noise", ())),
+                privacy=resolve_privacy(col_name, gen_name, col[gen_name], col.get("pii"), privacy_defaults),
             )
         )
     key = tuple(spec.get("key") or [c.name for c in columns if c.gen == "sequence"])

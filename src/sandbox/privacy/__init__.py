@@ -1,0 +1,1 @@
+"""Privacy: PII classes, born-safe values, column policies and the scan that fails builds closed."""

@@ -1,0 +1,208 @@
+"""Content detectors: which PII classes a column's distinct values hold, and where inside free text.
+
+One combined RE2 prefilter runs over the distinct values in pyarrow; only candidates reach the exact
+validators (phonenumbers for phones, python-stdnum for check digits, ipaddress for IPs).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sandbox.privacy import reserved
+
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "JP", "AU", "ES", "IT", "NL", "CA")
+
+
+@dataclass(frozen=True)
+class Detector:
+    cls: str
+    pattern: str
+    #: Confirms one matched span; returns the normalised value, or None when it is not this class.
+    confirm: Callable[[str], str | None]
+    reserved: Callable[[str], bool]
+    label: str
+
+
+def _email(span: str) -> str | None:
+    return span
+
+
+def _luhn_ok(digits: str) -> bool:
+    from stdnum import luhn
+
+    return luhn.is_valid(digits)
+
+
+def _card(span: str) -> str | None:
+    digits = re.sub(r"\D", "", span)
+    if 13 <= len(digits) <= 19 and digits[0] in "2345636" and _luhn_ok(digits) and len(set(digits)) > 1:
+        return digits
+    return None
+
+
+def _iban(span: str) -> str | None:
+    from stdnum import iban
+
+    compact = span.replace(" ", "").upper()
+    return compact if iban.is_valid(compact) else None
+
+
+def _ip(span: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(span))
+    except ValueError:
+        return None
+
+
+_NINO = re.compile(r"^(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]$")
+
+
+def _national_id(span: str) -> str | None:
+    from stdnum.de import idnr
+    from stdnum.fr import nir
+    from stdnum.us import ssn
+
+    compact = re.sub(r"[\s-]", "", span).upper()
+    if compact.startswith("QQ") and re.fullmatch(r"QQ\d{6}[A-D]", compact):
+        return compact  # the documentation NINO prefix: reserved, reported as such
+    if re.fullmatch(r"\d{3}-\d{2}-\d{4}", span.strip()):
+        return compact if ssn.is_valid(compact) or compact.startswith("98765432") else None
+    if _NINO.match(compact):
+        return compact
+    if len(compact) == 15 and nir.is_valid(compact):
+        return compact
+    if len(compact) == 11 and compact.isdigit() and idnr.is_valid(compact):
+        return compact
+    return None
+
+
+def _online_id(span: str) -> str | None:
+    from stdnum import imei
+
+    if ":" in span or "-" in span:
+        return span.lower()  # a MAC address
+    return span if imei.is_valid(span) else None
+
+
+_DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}")
+MIN_PHONE_DIGITS = 8
+
+
+def _phone(span: str) -> str | None:
+    """E.164 digits of a valid number; a national number read as reserved in any region counts as reserved."""
+    import phonenumbers
+
+    if sum(ch.isdigit() for ch in span) < MIN_PHONE_DIGITS or _DATE_LIKE.search(span):
+        return None
+    found = None
+    regions = ("US",) if span.lstrip().startswith("+") else PHONE_REGIONS
+    for region in regions:
+        try:
+            number = phonenumbers.parse(span, region)
+        except phonenumbers.NumberParseException:
+            continue
+        digits = f"{number.country_code}{number.national_number}"
+        if reserved.reserved_phone(digits):
+            return digits  # fictional ranges are often not "valid" (never allocated): reserved either way
+        if phonenumbers.is_valid_number(number):
+            found = found or digits
+    return found
+
+
+DETECTORS = (
+    Detector(
+        "email",
+        r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
+        _email,
+        reserved.reserved_email,
+        "email address",
+    ),
+    Detector("iban", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", _iban, reserved.reserved_iban, "IBAN"),
+    Detector(
+        "credit_card",
+        r"(?:^|[^\d])(\d(?:[ \-]?\d){12,18})(?:$|[^\d])",
+        _card,
+        reserved.reserved_card,
+        "card number (Luhn)",
+    ),
+    Detector(
+        "national_id",
+        r"(?:^|[^\w])(\d{3}-\d{2}-\d{4}|[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]|"
+        r"[12] ?\d{2} ?\d{2} ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3} ?\d{2}|\d{11})(?:$|[^\w])",
+        _national_id,
+        reserved.reserved_national_id,
+        "national id (check digits)",
+    ),
+    Detector(
+        "online_identifier",
+        r"(?:^|[^\w:])([0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}|\d{15})(?:$|[^\w:])",
+        _online_id,
+        reserved.reserved_online_id,
+        "MAC or IMEI",
+    ),
+    Detector(
+        "ip_address",
+        r"(?:^|[^\d.])((?:\d{1,3}\.){3}\d{1,3})(?:$|[^\d.])|"
+        r"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})",
+        _ip,
+        reserved.reserved_ip,
+        "IP address",
+    ),
+    Detector(
+        "phone",
+        r"(?:^|[^\w+])(\+\d[\d ().\-/]{6,}\d|\(?0[1-9][\d ().\-/]{5,}\d|"
+        r"\(?[2-9]\d{2}\)?[ .\-]\d{3}[ .\-]\d{4})(?:$|[^\w])",
+        _phone,
+        reserved.reserved_phone,
+        "phone number",
+    ),
+)
+PREFILTER = "|".join(f"(?:{d.pattern})" for d in DETECTORS)
+_COMPILED = {d.cls: re.compile(d.pattern) for d in DETECTORS}
+
+
+def spans(text: str) -> Iterator[tuple[int, int, str, str, bool]]:
+    """(start, end, class, normalised value, reserved) for every confirmed PII span in `text`."""
+    taken: list[tuple[int, int]] = []
+    for detector in DETECTORS:
+        for match in _COMPILED[detector.cls].finditer(text):
+            group = next((g for g in range(1, (match.lastindex or 0) + 1) if match.group(g)), 0)
+            start, end = match.span(group)
+            if any(s < end and start < e for s, e in taken):
+                continue
+            value = detector.confirm(match.group(group))
+            if value is not None:
+                taken.append((start, end))
+                yield start, end, detector.cls, value, detector.reserved(value)
+
+
+def candidates(values: pa.Array) -> list[int]:
+    """Positions of values the combined prefilter flags (vectorised, RE2)."""
+    if not len(values):
+        return []
+    hit = pc.match_substring_regex(values, PREFILTER)
+    return pc.indices_nonzero(pc.fill_null(hit, False)).to_pylist()
+
+
+@functools.lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """First names of several locales (from Faker's lists), for advisory name detection and redaction."""
+    import importlib
+
+    names: set[str] = set()
+    for locale in ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR"):
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            value = getattr(provider, attr, ())
+            names.update(value.keys() if isinstance(value, dict) else value)
+    return frozenset(n for n in names if len(n) > 2)

@@ -1,0 +1,72 @@
+"""Apply column policies to a chunk and its defect rows, and scan both before they are written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sandbox.privacy import policies
+from sandbox.privacy.classes import FATAL_CLASSES
+from sandbox.privacy.columns import ColumnPrivacy
+from sandbox.privacy.detect import candidates, spans
+
+
+def protect(
+    data: pa.Table, defects: pa.Table, table: str, columns: Mapping[str, ColumnPrivacy], key: bytes
+) -> tuple[pa.Table, pa.Table]:
+    """`data` and its defect rows with every column's policy applied (a dropped column drops its defects)."""
+    for name, privacy in columns.items():
+        if privacy.policy in (None, "keep") or name not in data.column_names:
+            continue
+        index = data.schema.get_field_index(name)
+        field = data.schema.field(index)
+        changed = policies.apply(data.column(index), privacy.policy, privacy.cls, key)
+        if changed is None:
+            data = data.remove_column(index)
+        else:
+            data = data.set_column(index, pa.field(name, changed.type, metadata=field.metadata), changed)
+        defects = _protect_defects(defects, table, name, privacy, key)
+    return data, defects
+
+
+def _protect_defects(defects: pa.Table, table: str, column: str, privacy: ColumnPrivacy, key: bytes) -> pa.Table:
+    if not len(defects):
+        return defects
+    mine = pc.and_(pc.equal(defects["table"], table), pc.equal(defects["column"], column))
+    mine = pc.fill_null(mine, False)
+    if not pc.any(mine).as_py():
+        return defects
+    if privacy.policy == "drop":
+        return defects.filter(pc.invert(mine))
+    for name in ("truth_value", "observed_value"):
+        values = defects[name].combine_chunks()
+        changed = policies.apply(values, str(privacy.policy), privacy.cls, key)
+        assert changed is not None
+        changed = pc.cast(changed, pa.string())
+        merged = pc.if_else(mine, changed, values)
+        defects = defects.set_column(defects.schema.get_field_index(name), defects.schema.field(name), merged)
+    return defects
+
+
+def exempt_values(defects: pa.Table) -> frozenset[str]:
+    """Observed values of faults whose truth held no leaked PII: a corrupted reserved value stays reserved.
+
+    Faults are visited in the order they were injected, so a chain (a typo, then an OCR confusion of the
+    typo) stays exempt: a truth that is itself an exempt observed value passes the exemption on.
+    """
+    if not len(defects):
+        return frozenset()
+    observed = defects["observed_value"].combine_chunks()
+    rows = candidates(observed)
+    if not rows:
+        return frozenset()
+    picked = defects.take(pa.array(rows, pa.int64()))
+    out: set[str] = set()
+    for truth, seen in zip(picked["truth_value"].to_pylist(), picked["observed_value"].to_pylist(), strict=True):
+        if seen is None:
+            continue
+        if truth in out or not any(cls in FATAL_CLASSES and not res for _, _, cls, _, res in spans(truth or "")):
+            out.add(seen)
+    return frozenset(out)

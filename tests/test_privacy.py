@@ -1,0 +1,240 @@
+"""Privacy: born-safe generators, planted leaks caught and cleaned, keys, fail-closed builds."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import sandbox
+from sandbox.cli import cli
+from sandbox.errors import CheckFailed, RecipeError
+from sandbox.noise.defects import DEFECTS_SCHEMA
+from sandbox.privacy.classes import classify_name
+from sandbox.privacy.columns import ColumnPrivacy
+from sandbox.privacy.detect import spans
+from sandbox.privacy.protect import protect
+from sandbox.privacy.scan import scan_path
+from sandbox.recipe.validate import load
+
+BORN_SAFE = """\
+version: 1
+name: pii
+seed: 1
+tables:
+  people:
+    rows: 300
+    columns:
+      person_id: {sequence: 1}
+      email: {safe: email, noise: [{kind: typo, rate: 0.1}, {kind: ocr, rate: 0.1}]}
+      faker_email: {faker: email}
+      phone: {safe: phone, country: [US, GB, AU], noise: [{kind: transpose, rate: 0.1}]}
+      phone_masked: {safe: phone, country: [DE, FR, JP]}
+      ipv4: {safe: ipv4}
+      ipv6: {safe: ipv6}
+      card: {safe: credit_card}
+      iban: {safe: iban}
+      ssn: {safe: ssn}
+      nino: {safe: nino}
+      mac: {safe: mac}
+      ad_id: {safe: advertising_id}
+"""
+DETECTED_AS = {
+    "email": "email",
+    "faker_email": "email",
+    "phone": "phone",
+    "ipv4": "ip_address",
+    "ipv6": "ip_address",
+    "card": "credit_card",
+    "iban": "iban",
+    "ssn": "national_id",
+    "nino": "national_id",
+    "mac": "online_identifier",
+}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_born_safe_generators_stay_in_reserved_space(
+    write_recipe: Callable[..., Path], tmp_path: Path, seed: int
+) -> None:
+    out = tmp_path / "out"
+    manifest = sandbox.build(write_recipe(BORN_SAFE), out, seed=seed).manifest
+    assert manifest["privacy"]["summary"]["fatal"] == 0
+    people = pq.read_table(out / "tables/people")
+    defects = pq.read_table(out / "truth/defects").to_pylist()
+    assert defects, "the noisy columns should have faults"
+    corrupted = {row["observed_value"] for row in defects}
+    first_truths: dict[tuple[str, str], str] = {}
+    for row in sorted(defects, key=lambda r: r["defect_id"]):  # a field's first fault starts from its truth
+        first_truths.setdefault((row["row_key"], row["column"]), row["truth_value"])
+    for truth in first_truths.values():  # reserved; what noise made of it may no longer parse at all
+        assert all(reserved for *_, reserved in spans(truth)), truth
+    for column, cls in DETECTED_AS.items():
+        for value in set(people.column(column).to_pylist()) - corrupted:
+            found = list(spans(value))
+            assert found and {c for _, _, c, _, _ in found} == {cls}, (column, value)
+            assert all(reserved for *_, reserved in found), (column, value)
+    assert all("X" in v for v in people.column("phone_masked").to_pylist())
+    assert all(v.startswith("00000000-0000-") for v in people.column("ad_id").to_pylist())
+
+
+LEAKS = {
+    "email": ["anna.schmidt@gmail.com", "j.dupont@orange.fr", "taro.yamada@yahoo.co.jp"],
+    "phone_en": ["+1 415-555-2671", "(212) 736-5000", "+44 20 7123 4567"],
+    "phone_de": ["+49 30 12345678", "030 23125000", "0171 2345678"],
+    "phone_fr": ["06 12 34 56 78", "+33 1 42 68 53 00", "01 42 68 53 00"],
+    "phone_ja": ["03-1234-5678", "090-1234-5678", "+81 3-3211-4111"],
+    "card": ["4539 1488 0343 6467", "5425233430109903", "374245455400126"],
+    "iban": ["DE44500105175407324931", "FR7630006000011234567890189", "GB33BUKB20201555555555"],
+    "ip": ["81.2.69.160", "2001:4860:4860::8888", "8.8.4.4"],
+}
+NOTES = [
+    "Called +49 30 12345678, asked to write to anna.schmidt@gmail.com",
+    "Refund to DE44500105175407324931, card 4539 1488 0343 6467 blocked",
+    "Login from 81.2.69.160; callback 06 12 34 56 78 or 090-1234-5678",
+]
+
+
+def planted(tmp_path: Path) -> Path:
+    columns = {name: values for name, values in LEAKS.items()}
+    columns["notes"] = NOTES
+    columns["product"] = ["garden hose", "kettle", "bike lamp"]
+    path = tmp_path / "leaks.parquet"
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def test_planted_leaks_are_found_then_cleaned_by_policies(tmp_path: Path) -> None:
+    source = planted(tmp_path)
+    result = CliRunner().invoke(cli, ["scan", str(source)])
+    assert result.exit_code == 1
+    named = set(re.findall(r"leaks\.parquet\.(\w+) \(", result.stdout))
+    assert named == set(LEAKS) | {"notes"}
+    table = pq.read_table(source)
+    policies = {name: ColumnPrivacy(classify_name(name) or "email", "pseudonymise", False) for name in LEAKS}
+    policies["notes"] = ColumnPrivacy("free_text", "redact", False)
+    cleaned, _ = protect(table, DEFECTS_SCHEMA.empty_table(), "leaks", policies, b"k" * 32)
+    out = tmp_path / "clean.parquet"
+    pq.write_table(cleaned, out)
+    assert CliRunner().invoke(cli, ["scan", str(out)]).exit_code == 0
+    cells = [str(v) for column in pq.read_table(out).columns for v in column.to_pylist()]
+    for value in [v for values in LEAKS.values() for v in values] + ["anna.schmidt@gmail.com"]:
+        needle = digits(value) if sum(c.isdigit() for c in value) >= 6 else value
+        for cell in cells:
+            assert needle not in (digits(cell) if needle.isdigit() else cell), (value, cell)
+    assert pq.read_table(out).column("product").to_pylist() == ["garden hose", "kettle", "bike lamp"]
+
+
+def test_free_mail_without_policy_fails_validation_at_its_line() -> None:
+    text = BORN_SAFE.replace("faker_email: {faker: email}", "faker_email: {faker: free_email}")
+    with pytest.raises(RecipeError) as caught:
+        load(text, "pii.yaml")
+    issue = caught.value.issues[0]
+    assert (issue.code, issue.line, issue.path) == ("pii-unhandled", 10, "tables.people.columns.faker_email")
+    assert "got faker free_email with none (it can make real-world values)" in issue.message
+    load(text.replace("{faker: free_email}", "{faker: free_email, pii: {policy: pseudonymise}}"), "pii.yaml")
+    load(text.replace("tables:", "privacy: {defaults: {email: fake}}\ntables:"), "pii.yaml")
+
+
+KEYED = """\
+version: 1
+name: keyed
+seed: 5
+tables:
+  customers:
+    rows: 200
+    columns:
+      customer_id: {sequence: 1}
+      email: {template: "c{customer_id}@{domain}", pii: {class: email, policy: pseudonymise}}
+      domain: {choice: [gmail.com, web.de]}
+  orders:
+    rows: 600
+    columns:
+      order_id: {sequence: 1}
+      customer_id: {ref: customers.customer_id}
+      email: {template: "c{customer_id}@{domain}", pii: {class: email, policy: pseudonymise}}
+      domain: {choice: [gmail.com]}
+"""
+
+
+def test_known_key_never_written_same_key_same_tokens(
+    write_recipe: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recipe = write_recipe(KEYED)
+    key = "correct horse battery staple 0123456789"
+    monkeypatch.setenv("SANDBOX_KEY", key)
+    first = sandbox.build(recipe, tmp_path / "a").manifest
+    sandbox.build(recipe, tmp_path / "b")
+    monkeypatch.setenv("SANDBOX_KEY", "another key, just as long as the first one")
+    sandbox.build(recipe, tmp_path / "c")
+    assert first["privacy"]["key"]["source"] == "SANDBOX_KEY"
+    for path in (tmp_path / "a").rglob("*"):
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path
+    tokens = {n: pq.read_table(tmp_path / n / "tables/customers").column("email").to_pylist() for n in "abc"}
+    assert tokens["a"] == tokens["b"] != tokens["c"]
+    assert all(t.startswith("tok_") for t in tokens["a"])
+    customers = dict(
+        zip(pq.read_table(tmp_path / "a/tables/customers").column("customer_id").to_pylist(), tokens["a"], strict=True)
+    )
+    orders = pq.read_table(tmp_path / "a/tables/orders").to_pylist()
+    gmail = [o for o in orders if o["email"] == customers[o["customer_id"]]]
+    assert gmail, "the same value gives the same token in both tables, so joins survive"
+
+
+def test_key_file_and_fingerprint(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_bytes(b"0123456789abcdef0123456789abcdef\n")
+    a = sandbox.build(write_recipe(KEYED), tmp_path / "a", key_file=key_file).manifest["privacy"]["key"]
+    b = sandbox.build(write_recipe(KEYED), tmp_path / "b").manifest["privacy"]["key"]
+    assert a["source"] == "key file" and b["source"].startswith("derived from the recipe seed")
+    assert a["fingerprint"] != b["fingerprint"] and len(a["fingerprint"]) == 16
+
+
+def test_a_leak_fails_the_build_closed(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
+    leaky = KEYED.replace("pii: {class: email, policy: pseudonymise}", "pii: {class: email, policy: keep}")
+    with pytest.raises(CheckFailed) as caught:
+        sandbox.build(write_recipe(leaky), tmp_path / "out")
+    assert "customers.email: email (" in str(caught.value)
+    assert "@" not in str(caught.value).split("e.g.")[1].split("@")[0] or "*" in str(caught.value)
+    assert list(tmp_path.iterdir()) == [tmp_path / "recipe.yaml"]
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "recipe.yaml"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "nothing was written" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_manifest_records_class_policy_and_scan(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
+    manifest = sandbox.build(write_recipe(BORN_SAFE), tmp_path / "out").manifest
+    email = manifest["privacy"]["tables"]["people"]["email"]
+    assert (email["class"], email["policy"], email["born_safe"]) == ("email", "keep", True)
+    assert email["space"].startswith("RFC 2606")
+    assert email["scan"]["email"]["reserved"] == email["scan"]["email"]["distinct"] > 0
+
+
+def test_scan_reads_csv_as_text_and_reports_json(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    pacsv.write_csv(pa.table({"id": ["001", "002"], "tel": ["0301234567", "0711234567"]}), path)
+    report = scan_path(path)
+    assert report.tables["export.csv"]["tel"].fatal == ["phone"]
+    result = CliRunner().invoke(cli, ["scan", str(path), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["tables"]["export.csv"]["tel"]["name_class"] == "phone"
+    assert "0301234567" not in result.stdout
+
+
+def test_scan_of_a_clean_sandbox_exits_0(tmp_path: Path) -> None:
+    sandbox.build("starter", tmp_path / "s", scale=0.02)
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.stdout
