@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -168,10 +168,13 @@ PREFILTER = "|".join(f"(?:{d.pattern})" for d in DETECTORS)
 _COMPILED = {d.cls: re.compile(d.pattern) for d in DETECTORS}
 
 
-def spans(text: str) -> Iterator[tuple[int, int, str, str, bool]]:
-    """(start, end, class, normalised value, reserved) for every confirmed PII span in `text`."""
+def spans(text: str, only: Iterable[Detector] | None = None) -> Iterator[tuple[int, int, str, str, bool]]:
+    """(start, end, class, normalised value, reserved) for every confirmed PII span in `text`.
+
+    `only` limits the work to detectors whose prefilter already matched (see `active_detectors`).
+    """
     taken: list[tuple[int, int]] = []
-    for detector in DETECTORS:
+    for detector in DETECTORS if only is None else only:
         for match in _COMPILED[detector.cls].finditer(text):
             group = next((g for g in range(1, (match.lastindex or 0) + 1) if match.group(g)), 0)
             start, end = match.span(group)
@@ -181,6 +184,17 @@ def spans(text: str) -> Iterator[tuple[int, int, str, str, bool]]:
             if value is not None:
                 taken.append((start, end))
                 yield start, end, detector.cls, value, detector.reserved(value)
+
+
+def active_detectors(values: pa.Array) -> list[list[Detector]]:
+    """For each value, the detectors whose pattern matches it (one vectorised RE2 pass per detector)."""
+    if not len(values):
+        return []
+    hits = [
+        pc.fill_null(pc.match_substring_regex(values, d.pattern), False).to_numpy(zero_copy_only=False)
+        for d in DETECTORS
+    ]
+    return [[d for d, hit in zip(DETECTORS, row, strict=True) if hit] for row in zip(*hits, strict=True)]
 
 
 def candidates(values: pa.Array) -> list[int]:

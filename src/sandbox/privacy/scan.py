@@ -6,10 +6,14 @@ folder, Parquet or CSV. Findings carry counts and a masked example, never a raw 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,13 +21,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.privacy.classes import FATAL_CLASSES
-from sandbox.privacy.detect import candidates, first_names, spans
+from sandbox.privacy.detect import active_detectors, candidates, first_names, spans
 
 #: Integers this large may be card numbers, phones or ids stored as numbers.
 _BIG_INT = 10**8
 #: Advisory name detection looks at up to this many distinct values (fatal classes: all of them).
 NAME_SAMPLE = 20_000
-_FINDINGS_CACHE: dict[bytes, list[tuple[int, str, bool, str]]] = {}
+_FINDINGS_CACHE: dict[bytes, Findings] = {}
 _CACHE_LIMIT = 256
 
 
@@ -123,29 +127,112 @@ def _fingerprint(values: pa.Array) -> bytes:
     return digest.digest()
 
 
-def _findings(distinct: pa.Array) -> list[tuple[int, str, bool, str]]:
-    """(position, class, reserved, masked example) per PII span among the distinct values; cached."""
+@dataclass(frozen=True)
+class Findings:
+    """PII among a set of distinct values, as parallel arrays (one entry per value and class)."""
+
+    positions: np.ndarray
+    classes: np.ndarray
+    reserved: np.ndarray
+    examples: tuple[str, ...]
+    names: tuple[str, ...]
+
+
+def _findings(distinct: pa.Array) -> Findings:
+    """Every PII span among the distinct values, found once per set of values and detector version.
+
+    Cached by content in memory and on disk (beside the Faker pools), so a pool every build shares is
+    examined once per machine, not once per worker and build.
+    """
     key = _fingerprint(distinct)
     if key in _FINDINGS_CACHE:
         return _FINDINGS_CACHE[key]
-    out: list[tuple[int, str, bool, str]] = []
-    positions = candidates(distinct)
-    texts = distinct.take(pa.array(positions, pa.int64())).to_pylist() if positions else []
-    for position, text in zip(positions, texts, strict=True):
-        seen: set[str] = set()
-        for start, end, cls, _value, is_reserved in spans(text):
-            if cls not in seen:
-                seen.add(cls)
-                out.append((position, cls, is_reserved, mask(text[start:end])))
-    names = first_names()
-    sample = distinct.slice(0, NAME_SAMPLE).to_pylist()
-    for position, text in enumerate(sample):
-        if text and any(token in names for token in re.findall(r"[^\W\d_]+", text)[:4]):
-            out.append((position, "person_name", False, mask(text)))
+    found = _load(key)
+    if found is None:
+        found = _find(distinct)
+        _store(key, found)
     if len(_FINDINGS_CACHE) > _CACHE_LIMIT:
         _FINDINGS_CACHE.clear()
-    _FINDINGS_CACHE[key] = out
-    return out
+    _FINDINGS_CACHE[key] = found
+    return found
+
+
+def _find(distinct: pa.Array) -> Findings:
+    rows: list[tuple[int, str, bool, str]] = []
+    positions = candidates(distinct)
+    picked = distinct.take(pa.array(positions, pa.int64()))
+    for position, text, active in zip(positions, picked.to_pylist(), active_detectors(picked), strict=True):
+        seen: set[str] = set()
+        for start, end, cls, _value, is_reserved in spans(text, active):
+            if cls not in seen:
+                seen.add(cls)
+                rows.append((position, cls, is_reserved, mask(text[start:end])))
+    names = first_names()
+    for position, text in enumerate(distinct.slice(0, NAME_SAMPLE).to_pylist()):
+        if text and any(token in names for token in re.findall(r"[^\W\d_]+", text)[:4]):
+            rows.append((position, "person_name", False, mask(text)))
+    labels = tuple(sorted({r[1] for r in rows}))
+    return Findings(
+        np.asarray([r[0] for r in rows], dtype=np.int64),
+        np.asarray([labels.index(r[1]) for r in rows], dtype=np.int64),
+        np.asarray([r[2] for r in rows], dtype=bool),
+        tuple(r[3] for r in rows),
+        labels,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _detector_signature() -> bytes:
+    """What findings depend on besides the values: the patterns and the validators' versions."""
+    from importlib.metadata import version
+
+    from sandbox._version import __version__
+    from sandbox.privacy.detect import PREFILTER
+
+    parts = [PREFILTER, __version__, version("phonenumbers"), version("python-stdnum"), version("faker")]
+    return "\\0".join(parts).encode()
+
+
+def _cache_file(key: bytes) -> Path:
+    from sandbox.pools import cache_dir
+
+    digest = hashlib.blake2b(key + _detector_signature(), digest_size=16).hexdigest()
+    return cache_dir() / "scan" / f"{digest}.npz"
+
+
+def _load(key: bytes) -> Findings | None:
+    path = _cache_file(key)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return Findings(
+                data["positions"],
+                data["classes"],
+                data["reserved"],
+                tuple(data["examples"].tolist()),
+                tuple(data["names"].tolist()),
+            )
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _store(key: bytes, found: Findings) -> None:
+    """Atomically (temp file + rename); a read-only cache only costs time."""
+    path = _cache_file(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(
+                handle,
+                positions=found.positions,
+                classes=found.classes,
+                reserved=found.reserved,
+                examples=np.asarray(found.examples, dtype=str),
+                names=np.asarray(found.names, dtype=str),
+            )
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def scan_values(values: pa.Array | pa.ChunkedArray, exempt: frozenset[str] = frozenset()) -> ColumnScan:
@@ -156,23 +243,27 @@ def scan_values(values: pa.Array | pa.ChunkedArray, exempt: frozenset[str] = fro
         return scan
     strings, counts = distinct
     found = _findings(strings)
-    exempt_positions: set[int] = set()
-    if exempt and found:
-        positions = sorted({f[0] for f in found})
-        texts = strings.take(pa.array(positions, pa.int64())).to_pylist()
-        exempt_positions = {p for p, t in zip(positions, texts, strict=True) if t in exempt}
-    for position, cls, is_reserved, example in found:
-        rows = int(counts[position])
-        if rows == 0:
-            continue  # a dictionary entry no row uses
-        hits = scan.classes.setdefault(cls, Hits())
-        reserved_here = is_reserved or position in exempt_positions
-        hits.distinct += 1
-        hits.rows += rows
-        hits.reserved += int(reserved_here)
-        hits.reserved_rows += rows if reserved_here else 0
-        if hits.example is None or (not reserved_here and hits.leaked == 1):
-            hits.example = example
+    if not len(found.positions):
+        return scan
+    rows = counts[found.positions]
+    reserved = found.reserved.copy()
+    if exempt:
+        texts = strings.take(pa.array(found.positions)).to_pylist()
+        reserved |= np.fromiter((t in exempt for t in texts), dtype=bool, count=len(texts))
+    used = rows > 0  # a dictionary entry no row uses is not in the data
+    for code, cls in enumerate(found.names):
+        mine = used & (found.classes == code)
+        if not mine.any():
+            continue
+        leaked = mine & ~reserved
+        first = int(np.argmax(leaked)) if leaked.any() else int(np.argmax(mine))
+        scan.classes[cls] = Hits(
+            distinct=int(mine.sum()),
+            rows=int(rows[mine].sum()),
+            reserved=int((mine & reserved).sum()),
+            reserved_rows=int(rows[mine & reserved].sum()),
+            example=found.examples[first],
+        )
     return scan
 
 
@@ -220,8 +311,6 @@ class ScanReport:
 
 def scan_path(path: str | Any) -> ScanReport:
     """Scan a sandbox, Parquet files or folders, or CSV; corrupted reserved values in a sandbox stay reserved."""
-    from pathlib import Path
-
     from sandbox.privacy.classes import classify_name
     from sandbox.privacy.protect import exempt_values
     from sandbox.privacy.sources import sources
