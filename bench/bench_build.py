@@ -1,10 +1,11 @@
 """Benchmark `sandbox build` the way users run it, against a naive Faker loop and pyarrow's own write.
 
-    python bench/bench_build.py            # print the figures
-    python bench/bench_build.py --check    # and exit 1 if a gated target is missed
+    python bench/bench_build.py                      # every suite, figures only
+    python bench/bench_build.py --suite ecommerce    # one suite
+    python bench/bench_build.py --check              # exit 1 if a gated target is missed
 
-Each figure is one whole process (start-up, imports, pools, generation, noise, privacy scan, writing,
-hashing, manifest), with the peak RSS of its process tree. Compare figures from one run only.
+Each build is one whole process (start-up, imports, pools, generation, noise, privacy scan, writing, hashing,
+manifest), with the peak RSS of its process tree. Compare figures from one run only: the machine drifts.
 """
 
 from __future__ import annotations
@@ -15,24 +16,43 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from measure import measure
 
 HERE = Path(__file__).resolve().parent
-RECIPE = HERE / "generic10.yaml"
 PY = sys.executable
 NAIVE_ROWS = 20_000
 
 
-def build(out: Path, rows: int, seed: int, workers: int, env: dict[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Suite:
+    recipe: str
+    #: (label, --rows) of the small and the big case; the big one is the one compared with the ceiling.
+    small: tuple[str, int]
+    big: tuple[str, int]
+    #: The table whose rows the suite counts (rows/s), or None for all rows.
+    unit: str | None
+    naive: bool = False
+
+
+SUITES = {
+    "generic": Suite(str(HERE / "generic10.yaml"), ("1M", 1_000_000), ("10M", 10_000_000), None, naive=True),
+    "ecommerce": Suite("ecommerce", ("1M events", 105_000), ("10M events", 1_050_000), "events"),
+}
+
+
+def build(
+    recipe: str, out: Path, rows: int, seed: int, workers: int, env: dict[str, str], unit: str | None
+) -> dict[str, Any]:
     argv = [
         PY,
         "-m",
         "sandbox",
         "build",
-        str(RECIPE),
+        recipe,
         "--out",
         str(out),
         "--rows",
@@ -46,75 +66,88 @@ def build(out: Path, rows: int, seed: int, workers: int, env: dict[str, str]) ->
     ]
     run = measure(argv, env)
     info = json.loads(run.stdout)
-    stats = info["stats"]
+    counted = info["tables"][unit]["rows"] if unit else info["rows"]
     return {
-        "rows": info["rows"],
+        "rows": counted,
         "seconds": run.seconds,
-        "rows_s": info["rows"] / run.seconds,
+        "rows_s": counted / run.seconds,
         "mb_s": info["bytes"] / 1e6 / run.seconds,
         "rss_mb": run.peak_rss / 1e6,
-        "scan_share": stats["scan_seconds"] / stats["task_seconds"],
+        "scan_share": info["stats"]["scan_seconds"] / info["stats"]["task_seconds"],
     }
+
+
+def run_suite(
+    name: str, suite: Suite, workers: int, work: Path
+) -> tuple[list[str], list[tuple[str, float, float | None]]]:
+    env = dict(os.environ, SANDBOX_CACHE_DIR=str(work / "cache"))  # cold pools for the first build
+    unit = suite.unit or "rows"
+    results = {
+        f"{suite.small[0]} cold pools": build(
+            suite.recipe, work / "small", suite.small[1], 1, workers, env, suite.unit
+        ),
+        f"{suite.small[0]} warm, seed 2": build(
+            suite.recipe, work / "small", suite.small[1], 2, workers, env, suite.unit
+        ),
+        f"{suite.big[0]} warm": build(suite.recipe, work / "big", suite.big[1], 1, workers, env, suite.unit),
+    }
+    ceiling_run = measure([PY, str(HERE / "baselines.py"), "ceiling", str(work / "big"), str(work / "ceiling")])
+    ceiling = json.loads(ceiling_run.stdout)
+    lines = [
+        f"suite {name}: {Path(suite.recipe).name}, --workers {workers}; {unit}/s counts {unit}",
+        f"{'case':<24}{unit:>12}{'seconds':>9}{unit + '/s':>14}{'MB/s':>8}{'peak RSS MB':>13}{'scan share':>12}",
+    ]
+    for label, r in results.items():
+        lines.append(
+            f"{label:<24}{r['rows']:>12,}{r['seconds']:>9.2f}{r['rows_s']:>14,.0f}{r['mb_s']:>8.1f}"
+            f"{r['rss_mb']:>13,.0f}{r['scan_share']:>12.1%}"
+        )
+    lines.append(
+        f"{'pyarrow ceiling (all rows)':<24}{ceiling['rows']:>12,}{ceiling['write_seconds']:>9.2f}"
+        f"{ceiling['rows'] / ceiling['write_seconds']:>14,.0f}{'':>8}{ceiling_run.peak_rss / 1e6:>13,.0f}"
+    )
+    big, small = results[f"{suite.big[0]} warm"], results[f"{suite.small[0]} warm, seed 2"]
+    targets: list[tuple[str, float, float | None]] = [
+        (f"{name}: wall vs pyarrow ceiling (<= 1.5)", big["seconds"] / ceiling["write_seconds"], 1.5),
+        (f"{name}: peak RSS {suite.big[0]} / {suite.small[0]} (<= 1.5)", big["rss_mb"] / small["rss_mb"], 1.5),
+        (f"{name}: privacy scan share of build (<= 0.10)", big["scan_share"], 0.10),
+        (
+            f"{name}: warm / cold {suite.small[0]} build time",
+            small["seconds"] / results[f"{suite.small[0]} cold pools"]["seconds"],
+            None,
+        ),
+    ]
+    if suite.naive:
+        naive = measure([PY, str(HERE / "baselines.py"), "naive", str(NAIVE_ROWS), str(work / "naive.parquet")])
+        rate = NAIVE_ROWS / naive.seconds
+        lines.append(
+            f"{'naive Faker loop':<24}{NAIVE_ROWS:>12,}{naive.seconds:>9.2f}{rate:>14,.0f}{'':>8}"
+            f"{naive.peak_rss / 1e6:>13,.0f}"
+        )
+        # Reported, not gated: see RESULTS.md (1000x of the same-run loop exceeds pyarrow's own write here).
+        targets.insert(0, (f"{name}: speed vs naive Faker loop (same run)", big["rows_s"] / rate, None))
+    return lines, targets
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="exit 1 when a gated target is missed")
-    parser.add_argument("--big", type=int, default=10_000_000, help="rows of the large case")
+    parser.add_argument("--suite", choices=[*SUITES, "all"], default="all")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="sandbox-bench-"))
-    env = dict(os.environ, SANDBOX_CACHE_DIR=str(work / "cache"))  # cold Faker pools for the first build
-    big_name = f"{args.big // 1_000_000}M warm"
-    try:
-        results = {
-            "1M cold pools": build(work / "m1", 1_000_000, 1, args.workers, env),
-            "1M warm, seed 2": build(work / "m1", 1_000_000, 2, args.workers, env),
-            big_name: build(work / "big", args.big, 1, args.workers, env),
-        }
-        naive = measure([PY, str(HERE / "baselines.py"), "naive", str(NAIVE_ROWS), str(work / "naive.parquet")])
-        ceiling_run = measure([PY, str(HERE / "baselines.py"), "ceiling", str(work / "big"), str(work / "ceiling")])
-        ceiling = json.loads(ceiling_run.stdout)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    naive_rate = NAIVE_ROWS / naive.seconds
-    ceiling_rate = ceiling["rows"] / ceiling["write_seconds"]
-    print(f"workers: {args.workers}; recipe: {RECIPE.name}; whole processes, peak RSS of the process tree")
-    print(f"{'case':<20}{'rows':>12}{'seconds':>9}{'rows/s':>12}{'MB/s':>8}{'peak RSS MB':>13}{'scan share':>12}")
-    for name, r in results.items():
-        print(
-            f"{name:<20}{r['rows']:>12,}{r['seconds']:>9.2f}{r['rows_s']:>12,.0f}{r['mb_s']:>8.1f}"
-            f"{r['rss_mb']:>13,.0f}{r['scan_share']:>12.1%}"
-        )
-    print(
-        f"{'naive Faker loop':<20}{NAIVE_ROWS:>12,}{naive.seconds:>9.2f}{naive_rate:>12,.0f}{'':>8}"
-        f"{naive.peak_rss / 1e6:>13,.0f}"
-    )
-    print(
-        f"{'pyarrow ceiling':<20}{ceiling['rows']:>12,}{ceiling['write_seconds']:>9.2f}{ceiling_rate:>12,.0f}"
-        f"{'':>8}{ceiling_run.peak_rss / 1e6:>13,.0f}"
-    )
-    big = results[big_name]
-    # The naive ratio is reported, not gated: on this schema the same-run loop is ~4x faster than the
-    # 950-1,550 rows/s the issue quotes, and 1000x of it would exceed what pyarrow alone writes here.
-    targets: list[tuple[str, float, float | None, str]] = [
-        ("speed vs naive Faker loop (same run)", big["rows_s"] / naive_rate, None, ""),
-        ("wall vs pyarrow ceiling (<= 1.5x)", big["seconds"] / ceiling["write_seconds"], 1.5, "<="),
-        (f"peak RSS {big_name[:-5]} / 1M (<= 1.5x)", big["rss_mb"] / results["1M warm, seed 2"]["rss_mb"], 1.5, "<="),
-        ("privacy scan share of build (<= 10%)", big["scan_share"], 0.10, "<="),
-        (
-            "warm / cold 1M build time",
-            results["1M warm, seed 2"]["seconds"] / results["1M cold pools"]["seconds"],
-            None,
-            "",
-        ),
-    ]
     failed = False
-    print()
-    for name, value, limit, op in targets:
-        ok = limit is None or (value >= limit if op == ">=" else value <= limit)
-        failed |= not ok
-        print(f"{name:<40}{value:>10.3f}  {'' if limit is None else ('ok' if ok else 'MISSED')}")
+    for name in SUITES if args.suite == "all" else [args.suite]:
+        work = Path(tempfile.mkdtemp(prefix=f"sandbox-bench-{name}-"))
+        try:
+            lines, targets = run_suite(name, SUITES[name], args.workers, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print("\n".join(lines) + "\n")
+        for label, value, limit in targets:
+            ok = limit is None or value <= limit
+            failed |= not ok
+            print(f"{label:<52}{value:>10.3f}  {'' if limit is None else ('ok' if ok else 'MISSED')}")
+        print()
     return 1 if failed and args.check else 0
 
 

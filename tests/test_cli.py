@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import sandbox
 from sandbox import __version__
 from sandbox.cli import cli
 from tests.conftest import ROOT, SMALL
@@ -38,7 +39,9 @@ def test_every_command_has_help_with_an_example_and_a_readme_entry(command: str)
 def test_recipes_lists_builtins_one_line_each() -> None:
     code, out, _ = run("recipes")
     assert code == 0
-    assert out.splitlines()[0].startswith("starter      A small shop")
+    lines = out.splitlines()
+    assert lines == sorted(lines) and len(lines) == len(sandbox.builtin_recipes())
+    assert any(line.startswith("starter      A small shop") for line in lines)
 
 
 def test_generators_listing_comes_from_declarations() -> None:
@@ -62,7 +65,8 @@ def test_build_prints_a_summary_and_refuses_to_overwrite(write_recipe: Callable[
 def test_unknown_recipe_suggests_a_builtin(tmp_path: Path) -> None:
     code, _, stderr = run("build", "startr", "--out", str(tmp_path / "x"))
     assert code == 2
-    assert stderr.startswith("error: startr: expected a recipe file or a built-in recipe (starter")
+    assert stderr.startswith("error: startr: expected a recipe file or a built-in recipe (ecommerce, starter")
+
     assert stderr.endswith("got neither (did you mean `starter`?)\n")
     assert not (tmp_path / "x").exists()
 

@@ -39,7 +39,10 @@ def _counters() -> Iterator[None]:
 
 
 def test_knobs_feed_schema_help_and_validation() -> None:
-    knobs = recipe_schema()["$defs"]["domain"]["allOf"][0]["then"]["properties"]["knobs"]
+    branches = recipe_schema()["$defs"]["domain"]["allOf"]
+    mine = next(b for b in branches if b["if"]["properties"]["generator"]["const"] == "counters")
+    knobs = mine["then"]["properties"]["knobs"]
+
     assert knobs["properties"]["drop_rate"]["maximum"] == 1
     assert "drop_rate (number in [0, 1], default 0.05): Share of readings lost" in describe_domains()
     with pytest.raises(RecipeError) as caught:

@@ -31,7 +31,7 @@ def _range(head: Mapping[str, Any]) -> tuple[int, int]:
     return parse_instant(head["start"]), parse_instant(head["end"])
 
 
-def _profiled(start: int, end: int, hours: Any, weekdays: Any, rng: np.random.Generator, n: int) -> np.ndarray:
+def profiled_instants(start: int, end: int, hours: Any, weekdays: Any, rng: np.random.Generator, n: int) -> np.ndarray:
     days = np.arange(start // US_PER_DAY, (end - 1) // US_PER_DAY + 1, dtype=np.int64)
     # 1970-01-01 was a Thursday; weekday 0 is Monday.
     day_w = np.asarray(weekdays, dtype=np.float64)[(days + 3) % 7] if weekdays else np.ones(len(days))
@@ -60,7 +60,7 @@ def _timestamp(spec: ColumnSpec, ctx: ChunkContext) -> pa.Array:
     if hours is None and weekdays is None:
         values = rng.integers(start, end, ctx.n)
     else:
-        values = _profiled(start, end, hours, weekdays, rng, ctx.n)
+        values = profiled_instants(start, end, hours, weekdays, rng, ctx.n)
     return pa.array(values, TIMESTAMP)
 
 

@@ -76,7 +76,9 @@ class Domain(ABC):
 
 
 #: name -> "module:ClassName"; built-ins are imported only when used.
-_REGISTRY: dict[str, str] = {}
+_REGISTRY: dict[str, str] = {
+    "clickstream": "sandbox.domains.clickstream:Clickstream",
+}
 
 
 def register_domain(cls: type[Domain]) -> type[Domain]:

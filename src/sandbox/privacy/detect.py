@@ -28,6 +28,9 @@ class Detector:
     confirm: Callable[[str], str | None]
     reserved: Callable[[str], bool]
     label: str
+    #: Rejects a match by its surroundings (text, start, end, hinted), e.g. a version number that looks like
+    #: an IP; `hinted` is true when the column's name suggests this class.
+    context: Callable[[str, int, int, bool], bool] | None = None
 
 
 def _email(span: str) -> str | None:
@@ -81,6 +84,29 @@ def _national_id(span: str) -> str | None:
     if len(compact) == 11 and compact.isdigit() and idnr.is_valid(compact):
         return compact
     return None
+
+
+_PRODUCT_TOKEN = re.compile(r"[A-Za-z][\w.-]*/$")
+
+
+def _version_number(text: str, start: int, end: int, hinted: bool) -> bool:
+    """`Chrome/126.0.0.0`: a dotted quad right after a product token is a version, not an address."""
+    return bool(_PRODUCT_TOKEN.search(text[max(0, start - 40) : start]))
+
+
+_LABEL = re.compile(
+    r"(?i)(?:imei|idnr|id-?nr|steuer-?\s?id|tax\s?id|ssn|nir|insee|identifi\w*|n[°o]\.?|number|"
+    r"nummer|numéro|numero)\W{0,3}$"
+)
+
+
+def _bare_digits_need_a_hint(text: str, start: int, end: int, hinted: bool) -> bool:
+    """A bare run of 11 or 15 digits (German tax id, French NIR, IMEI) is PII only when the column's name or a
+    label right before it says so: random ids of that length pass those check digits one time in ten."""
+    span = text[start:end]
+    if not span.isdigit() or hinted:
+        return False
+    return not _LABEL.search(text[max(0, start - 25) : start])
 
 
 def _online_id(span: str) -> str | None:
@@ -139,6 +165,7 @@ DETECTORS = (
         _national_id,
         reserved.reserved_national_id,
         "national id (check digits)",
+        _bare_digits_need_a_hint,
     ),
     Detector(
         "online_identifier",
@@ -146,14 +173,17 @@ DETECTORS = (
         _online_id,
         reserved.reserved_online_id,
         "MAC or IMEI",
+        _bare_digits_need_a_hint,
     ),
     Detector(
         "ip_address",
         r"(?:^|[^\d.])((?:\d{1,3}\.){3}\d{1,3})(?:$|[^\d.])|"
-        r"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})",
+        r"((?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|"
+        r"(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{0,4}::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{0,4})",
         _ip,
         reserved.reserved_ip,
         "IP address",
+        _version_number,
     ),
     Detector(
         "phone",
@@ -168,10 +198,13 @@ PREFILTER = "|".join(f"(?:{d.pattern})" for d in DETECTORS)
 _COMPILED = {d.cls: re.compile(d.pattern) for d in DETECTORS}
 
 
-def spans(text: str, only: Iterable[Detector] | None = None) -> Iterator[tuple[int, int, str, str, bool]]:
+def spans(
+    text: str, only: Iterable[Detector] | None = None, hint: str | None = None
+) -> Iterator[tuple[int, int, str, str, bool]]:
     """(start, end, class, normalised value, reserved) for every confirmed PII span in `text`.
 
-    `only` limits the work to detectors whose prefilter already matched (see `active_detectors`).
+    `only` limits the work to detectors whose prefilter already matched (see `active_detectors`); `hint`
+    is the class the column's name suggests.
     """
     taken: list[tuple[int, int]] = []
     for detector in DETECTORS if only is None else only:
@@ -180,6 +213,9 @@ def spans(text: str, only: Iterable[Detector] | None = None) -> Iterator[tuple[i
             start, end = match.span(group)
             if any(s < end and start < e for s, e in taken):
                 continue
+            if detector.context and detector.context(text, start, end, hint == detector.cls):
+                continue
+
             value = detector.confirm(match.group(group))
             if value is not None:
                 taken.append((start, end))

@@ -20,11 +20,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sandbox.privacy.classes import FATAL_CLASSES
+from sandbox.privacy.classes import FATAL_CLASSES, classify_name
 from sandbox.privacy.detect import active_detectors, candidates, first_names, spans
 
-#: Integers this large may be card numbers, phones or ids stored as numbers.
-_BIG_INT = 10**8
+#: Integers this large may be card numbers, phones or ids stored as numbers (in columns named like them).
+_BIG_INT = 10**6
+NUMBER_CLASSES = frozenset({"phone", "credit_card", "national_id", "online_identifier", "iban"})
 #: Advisory name detection looks at up to this many distinct values (fatal classes: all of them).
 NAME_SAMPLE = 20_000
 _FINDINGS_CACHE: dict[bytes, Findings] = {}
@@ -93,15 +94,19 @@ class ColumnScan:
         return {c: h.to_dict() for c, h in sorted(self.classes.items())}
 
 
-def _distinct(values: pa.Array) -> tuple[pa.Array, np.ndarray] | None:
-    """Distinct strings and how many rows hold each, or None for columns that cannot hold PII."""
+def _distinct(values: pa.Array, numbers: bool = False) -> tuple[pa.Array, np.ndarray] | None:
+    """Distinct strings and how many rows hold each, or None for columns that cannot hold PII.
+
+    Integers are looked at only with `numbers` (the column's name suggests a phone, card or id number):
+    integer keys are not PII, and long ids pass check digits by chance.
+    """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if isinstance(values, pa.DictionaryArray):
         indices = pc.drop_null(values.indices).to_numpy(zero_copy_only=False)
         counts = np.bincount(indices, minlength=len(values.dictionary))
         return _distinct_of(values.dictionary, counts)
-    if pa.types.is_integer(values.type):
+    if pa.types.is_integer(values.type) and numbers:
         extreme = pc.max(pc.abs(values)).as_py()
         if extreme is None or extreme < _BIG_INT:
             return None
@@ -138,18 +143,18 @@ class Findings:
     names: tuple[str, ...]
 
 
-def _findings(distinct: pa.Array) -> Findings:
+def _findings(distinct: pa.Array, hint: str | None = None) -> Findings:
     """Every PII span among the distinct values, found once per set of values and detector version.
 
     Cached by content in memory and on disk (beside the Faker pools), so a pool every build shares is
     examined once per machine, not once per worker and build.
     """
-    key = _fingerprint(distinct)
+    key = _fingerprint(distinct) + (hint or "").encode()
     if key in _FINDINGS_CACHE:
         return _FINDINGS_CACHE[key]
     found = _load(key)
     if found is None:
-        found = _find(distinct)
+        found = _find(distinct, hint)
         _store(key, found)
     if len(_FINDINGS_CACHE) > _CACHE_LIMIT:
         _FINDINGS_CACHE.clear()
@@ -157,13 +162,13 @@ def _findings(distinct: pa.Array) -> Findings:
     return found
 
 
-def _find(distinct: pa.Array) -> Findings:
+def _find(distinct: pa.Array, hint: str | None) -> Findings:
     rows: list[tuple[int, str, bool, str]] = []
     positions = candidates(distinct)
     picked = distinct.take(pa.array(positions, pa.int64()))
     for position, text, active in zip(positions, picked.to_pylist(), active_detectors(picked), strict=True):
         seen: set[str] = set()
-        for start, end, cls, _value, is_reserved in spans(text, active):
+        for start, end, cls, _value, is_reserved in spans(text, active, hint):
             if cls not in seen:
                 seen.add(cls)
                 rows.append((position, cls, is_reserved, mask(text[start:end])))
@@ -183,14 +188,15 @@ def _find(distinct: pa.Array) -> Findings:
 
 @functools.lru_cache(maxsize=1)
 def _detector_signature() -> bytes:
-    """What findings depend on besides the values: the patterns and the validators' versions."""
+    """What findings depend on besides the values: the detectors' code and the validators' versions."""
     from importlib.metadata import version
 
     from sandbox._version import __version__
-    from sandbox.privacy.detect import PREFILTER
+    from sandbox.privacy import detect, reserved
 
-    parts = [PREFILTER, __version__, version("phonenumbers"), version("python-stdnum"), version("faker")]
-    return "\\0".join(parts).encode()
+    code = [Path(module.__file__ or "").read_text("utf-8") for module in (detect, reserved)]
+    parts = [*code, __version__, version("phonenumbers"), version("python-stdnum"), version("faker")]
+    return chr(0).join(parts).encode()
 
 
 def _cache_file(key: bytes) -> Path:
@@ -235,14 +241,19 @@ def _store(key: bytes, found: Findings) -> None:
         pass
 
 
-def scan_values(values: pa.Array | pa.ChunkedArray, exempt: frozenset[str] = frozenset()) -> ColumnScan:
-    """The classes found in one column. Values in `exempt` (corrupted reserved values) count as reserved."""
+def scan_values(
+    values: pa.Array | pa.ChunkedArray, exempt: frozenset[str] = frozenset(), hint: str | None = None
+) -> ColumnScan:
+    """The classes found in one column. Values in `exempt` (corrupted reserved values) count as reserved.
+
+    `hint` is the class the column's name suggests (e.g. `national_id` for `steuer_id`).
+    """
     scan = ColumnScan()
-    distinct = _distinct(values)
+    distinct = _distinct(values, numbers=hint in NUMBER_CLASSES)
     if distinct is None:
         return scan
     strings, counts = distinct
-    found = _findings(strings)
+    found = _findings(strings, hint)
     if not len(found.positions):
         return scan
     rows = counts[found.positions]
@@ -268,7 +279,7 @@ def scan_values(values: pa.Array | pa.ChunkedArray, exempt: frozenset[str] = fro
 
 
 def scan_table(table: pa.Table, exempt: frozenset[str] = frozenset()) -> dict[str, ColumnScan]:
-    return {name: scan_values(table.column(name), exempt) for name in table.column_names}
+    return {name: scan_values(table.column(name), exempt, classify_name(name)) for name in table.column_names}
 
 
 def merge(scans: Iterable[Mapping[str, ColumnScan]]) -> dict[str, ColumnScan]:
@@ -311,7 +322,6 @@ class ScanReport:
 
 def scan_path(path: str | Any) -> ScanReport:
     """Scan a sandbox, Parquet files or folders, or CSV; corrupted reserved values in a sandbox stay reserved."""
-    from sandbox.privacy.classes import classify_name
     from sandbox.privacy.protect import exempt_values
     from sandbox.privacy.sources import sources
 
@@ -325,7 +335,9 @@ def scan_path(path: str | Any) -> ScanReport:
         columns: dict[str, ColumnScan] = {}
         for batch in source.batches():
             for name in batch.schema.names:
-                columns.setdefault(name, ColumnScan()).merge(scan_values(batch.column(name), exempt))
+                columns.setdefault(name, ColumnScan()).merge(
+                    scan_values(batch.column(name), exempt, classify_name(name))
+                )
         report.tables[source.name] = columns
         report.names[source.name] = {name: classify_name(name) for name in columns}
     return report
