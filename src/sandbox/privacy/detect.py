@@ -233,12 +233,21 @@ def active_detectors(values: pa.Array) -> list[list[Detector]]:
     return [[d for d, hit in zip(DETECTORS, row, strict=True) if hit] for row in zip(*hits, strict=True)]
 
 
+
+_ONLY_DATE = r"^\s*\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?\s*$"
+
+
 def candidates(values: pa.Array) -> list[int]:
-    """Positions of values the combined prefilter flags (vectorised, RE2)."""
+    """Positions of values the combined prefilter flags (vectorised, RE2).
+
+    A value that is only a date or a timestamp holds no PII, though its digits and dashes look like a phone.
+    """
     if not len(values):
         return []
-    hit = pc.match_substring_regex(values, PREFILTER)
-    return pc.indices_nonzero(pc.fill_null(hit, False)).to_pylist()
+    hit = pc.fill_null(pc.match_substring_regex(values, PREFILTER), False)
+    dated = pc.fill_null(pc.match_substring_regex(values, _ONLY_DATE), False)
+    return pc.indices_nonzero(pc.and_(hit, pc.invert(dated))).to_pylist()
+
 
 
 @functools.lru_cache(maxsize=1)

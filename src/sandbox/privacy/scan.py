@@ -173,9 +173,12 @@ def _find(distinct: pa.Array, hint: str | None) -> Findings:
                 seen.add(cls)
                 rows.append((position, cls, is_reserved, mask(text[start:end])))
     names = first_names()
-    for position, text in enumerate(distinct.slice(0, NAME_SAMPLE).to_pylist()):
-        if text and any(token in names for token in re.findall(r"[^\W\d_]+", text)[:4]):
+    sample = distinct.slice(0, NAME_SAMPLE)
+    wordy = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(sample, r"^[^\d/@_{]+$"), False))
+    for position, text in zip(wordy.to_pylist(), sample.take(wordy).to_pylist(), strict=True):
+        if any(token in names for token in re.findall(r"[^\W\d_]+", text)[:4]):
             rows.append((position, "person_name", False, mask(text)))
+
     labels = tuple(sorted({r[1] for r in rows}))
     return Findings(
         np.asarray([r[0] for r in rows], dtype=np.int64),
