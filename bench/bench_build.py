@@ -41,6 +41,7 @@ class Suite:
 SUITES = {
     "generic": Suite(str(HERE / "generic10.yaml"), ("1M", 1_000_000), ("10M", 10_000_000), None, naive=True),
     "ecommerce": Suite("ecommerce", ("1M events", 121_000), ("10M events", 1_210_000), "events"),
+    "iot": Suite("iot", ("10M readings", 100), ("100M readings", 1_000), "readings"),
 }
 
 

@@ -1,7 +1,7 @@
 """Charts of an ecommerce sandbox: the purchase funnel and sessions by hour of day (needs matplotlib).
 
-    sandbox build ecommerce --out shop/
-    python examples/ecommerce_charts.py shop/ docs/
+sandbox build ecommerce --out shop/
+python examples/ecommerce_charts.py shop/ docs/
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ def main(shop: Path, out: Path) -> None:
     con.execute(f"""create view humans as select * from sessions where session_id not in (
         select cast(json_extract(row_key, '$.session_id') as bigint) from '{shop}/truth/defects/*.parquet'
         where kind = 'bot_session')""")
-    reached = dict(con.execute("""select event_type, count(distinct session_id) from events
-                                  where session_id in (select session_id from humans) group by 1""").fetchall())
+    reached = dict(
+        con.execute("""select event_type, count(distinct session_id) from events
+                                  where session_id in (select session_id from humans) group by 1""").fetchall()
+    )
     steps = [reached.get(step, 0) for step in FUNNEL]
     fig, ax = plt.subplots(figsize=(7, 3.4))
     ax.barh(FUNNEL[::-1], steps[::-1], color="#3b6ea5")
@@ -37,7 +39,9 @@ def main(shop: Path, out: Path) -> None:
     ax.set_xlim(0, steps[0] * 1.35)
     fig.tight_layout()
     fig.savefig(out / "ecommerce-funnel.png", dpi=110)
-    hours = con.execute("""select hour(started_at) h, device, count(*) from humans group by 1, 2 order by 1""").fetchall()
+    hours = con.execute(
+        """select hour(started_at) h, device, count(*) from humans group by 1, 2 order by 1"""
+    ).fetchall()
     fig, ax = plt.subplots(figsize=(7, 3.2))
     for device in ("mobile", "desktop", "tablet"):
         counts = [sum(c for h, d, c in hours if h == hour and d == device) for hour in range(24)]

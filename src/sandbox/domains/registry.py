@@ -34,6 +34,8 @@ class TableInfo:
     columns: Mapping[str, str] = field(default_factory=dict)
     #: Column -> its PII class and policy (sandbox.privacy.columns.ColumnPrivacy); others are not PII.
     privacy: Mapping[str, Any] = field(default_factory=dict)
+    #: A timestamp column to partition the files by UTC day (hive style `day=YYYY-MM-DD`).
+    partition: str | None = None
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Domain(ABC):
 #: name -> "module:ClassName"; built-ins are imported only when used.
 _REGISTRY: dict[str, str] = {
     "clickstream": "sandbox.domains.clickstream:Clickstream",
+    "sensors": "sandbox.domains.sensors:Sensors",
 }
 
 

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sandbox.domains.registry import DomainContext, resolve
 from sandbox.generate import has_noise, table_chunk
@@ -32,6 +34,16 @@ class Job:
 
     def __repr__(self) -> str:
         return f"Job({self.recipe.name!r}, {self.task.label!r})"
+
+
+def by_day(data: pa.Table, column: str) -> list[tuple[str, pa.Table]]:
+    """Rows split by the UTC day of a timestamp column, as hive partitions `day=YYYY-MM-DD` (order kept)."""
+    days = pc.floor_temporal(data[column], unit="day").cast(pa.int64()).to_numpy() // 86_400_000_000
+    out = []
+    for day in np.unique(days):
+        label = (np.datetime64(0, "D") + int(day)).astype(str)
+        out.append((f"day={label}", data.filter(pa.array(days == day))))
+    return out
 
 
 def _keep(chunk: int, table: pa.Table) -> bool:
@@ -61,9 +73,11 @@ def execute(job: Job) -> Outcome:
         )
         infos = domain.tables(recipe.domain.knobs)
         roles = {info.name: info.role for info in infos}
+        partitions = {info.name: info.partition for info in infos if info.partition}
         privacy: dict[str, Mapping[str, ColumnPrivacy]] = {info.name: info.privacy for info in infos}
         defects_name, always_defects = f"part-{recipe.domain.generator}-{task.chunk:05d}.parquet", True
     else:
+        partitions = {}
         spec = recipe.table(task.source)
         data, log = table_chunk(recipe, spec, task.chunk, task.start, task.n)
         tables, roles = {spec.name: data}, {spec.name: "data"}
@@ -72,7 +86,16 @@ def execute(job: Job) -> Outcome:
     defects = log.table()
     for table_name in list(tables):
         tables[table_name], defects = protect(tables[table_name], defects, table_name, privacy[table_name], job.key)
-    to_write = [(table_name, roles[table_name], name, data) for table_name, data in tables.items()]
+    to_write = []
+    for table_name, data in tables.items():
+        if table_name in partitions and len(data):
+            to_write += [
+                (table_name, roles[table_name], f"{day}/{name}", rows)
+                for day, rows in by_day(data, partitions[table_name])
+            ]
+        else:
+            to_write.append((table_name, roles[table_name], name, data))
+
     if always_defects:
         to_write.append((DEFECTS, "truth", defects_name, defects))
     scan_started = time.perf_counter()

@@ -100,6 +100,11 @@ _LABEL = re.compile(
 )
 
 
+def _continues_a_number(text: str, start: int, end: int, hinted: bool) -> bool:
+    """`00:00:05.123412`: digits right after `N:` or `N.` continue a time or a decimal, not a phone number."""
+    return start >= 2 and text[start - 1] in ":.," and text[start - 2].isdigit()
+
+
 def _bare_digits_need_a_hint(text: str, start: int, end: int, hinted: bool) -> bool:
     """A bare run of 11 or 15 digits (German tax id, French NIR, IMEI) is PII only when the column's name or a
     label right before it says so: random ids of that length pass those check digits one time in ten."""
@@ -192,6 +197,7 @@ DETECTORS = (
         _phone,
         reserved.reserved_phone,
         "phone number",
+        _continues_a_number,
     ),
 )
 PREFILTER = "|".join(f"(?:{d.pattern})" for d in DETECTORS)
@@ -233,7 +239,6 @@ def active_detectors(values: pa.Array) -> list[list[Detector]]:
     return [[d for d, hit in zip(DETECTORS, row, strict=True) if hit] for row in zip(*hits, strict=True)]
 
 
-
 _ONLY_DATE = r"^\s*\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?\s*$"
 
 
@@ -247,7 +252,6 @@ def candidates(values: pa.Array) -> list[int]:
     hit = pc.fill_null(pc.match_substring_regex(values, PREFILTER), False)
     dated = pc.fill_null(pc.match_substring_regex(values, _ONLY_DATE), False)
     return pc.indices_nonzero(pc.and_(hit, pc.invert(dated))).to_pylist()
-
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,0 +1,188 @@
+"""The sensors domain: every defect row matches what the readings show; rates land on their knobs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pyarrow.dataset as ds
+import pytest
+
+import sandbox
+
+FAILING = """\
+version: 1
+name: plant
+seed: 3
+chunk_rows: 250000
+domain:
+  generator: sensors
+  rows: 16
+  knobs: {days: 6, failure_rate: 80, stuck_per_sensor_day: 0.2, spike_rate: 0.001, late_uploads_per_device_day: 0.3}
+"""
+
+
+def connect(base: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(
+        f"create view readings as select * from read_parquet('{base}/tables/readings/*/*.parquet', "
+        "hive_partitioning = true)"
+    )
+    for table in ("sensors", "devices", "sites", "maintenance"):
+        con.execute(f"create view {table} as select * from read_parquet('{base}/tables/{table}/*.parquet')")
+    for table in ("defects", "failures"):
+        con.execute(f"create view {table} as select * from read_parquet('{base}/truth/{table}/*.parquet')")
+    con.execute("""create view faults as select *, cast(json_extract(row_key, '$.sensor_id') as bigint) sensor_id
+                   from defects""")
+    return con
+
+
+@pytest.fixture(scope="module")
+def plant(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("plant")
+    (root / "plant.yaml").write_text(FAILING)
+    sandbox.build(root / "plant.yaml", root / "out", workers=2)
+    return root / "out"
+
+
+def test_all_tables_and_fault_kinds(plant: Path) -> None:
+    con = connect(plant)
+    kinds = {k for (k,) in con.execute("select distinct kind from defects").fetchall()}
+    assert kinds >= {
+        "dropout",
+        "stuck",
+        "spike",
+        "drift",
+        "calibration_step",
+        "clock_skew",
+        "late_delivery",
+        "duplicate_reading",
+    }
+    assert con.execute("select count(*) from failures").fetchall()[0][0] >= 10
+    manifest = json.loads((plant / "manifest.json").read_text())
+    assert all(f["path"].startswith("tables/readings/day=") for f in manifest["tables"]["readings"]["files"])
+
+
+def test_day_partitions_read_as_one_dataset_everywhere(plant: Path) -> None:
+    manifest = json.loads((plant / "manifest.json").read_text())
+    expected = manifest["tables"]["readings"]["rows"]
+    rows, days = connect(plant).execute("select count(*), count(distinct day) from readings").fetchall()[0]
+    assert rows == expected
+    assert 6 <= days <= 8  # skewed device clocks put a few readings on the days around the period
+
+    polars = pl.scan_parquet(f"{plant}/tables/readings/*/*.parquet", hive_partitioning=True)
+    assert polars.select(pl.len()).collect().item() == expected
+    assert ds.dataset(plant / "tables/readings", format="parquet", partitioning="hive").count_rows() == expected
+    one_day = pl.read_parquet(f"{plant}/tables/readings/day=2025-01-02/*.parquet")
+    assert one_day["ts"].dt.date().cast(str).unique().to_list() == ["2025-01-02"]
+
+
+def test_dropouts_are_gaps_or_nulls(plant: Path) -> None:
+    bad = (
+        connect(plant)
+        .execute("""
+        select count(*) from faults f join readings r using (sensor_id)
+        where f.kind = 'dropout' and r.ts between f.start_ts - interval 1 second and f.end_ts + interval 1 second
+          and r.value is not null""")
+        .fetchall()[0][0]
+    )
+    assert bad == 0
+
+
+def test_stuck_values_repeat_exactly(plant: Path) -> None:
+    rows = (
+        connect(plant)
+        .execute("""
+        select f.defect_id, count(distinct r.value), count(r.value) from faults f join readings r using (sensor_id)
+        where f.kind = 'stuck' and r.ts between f.start_ts - interval 1 second and f.end_ts + interval 1 second
+        group by 1""")
+        .fetchall()
+    )
+    assert len(rows) > 10
+    assert all(distinct == 1 for _, distinct, _ in rows), [r for r in rows if r[1] != 1][:3]
+
+
+def test_spikes_exceed_the_rolling_median_by_5_mads(plant: Path) -> None:
+    con = connect(plant)
+    spikes = con.execute("""select sensor_id, cast(json_extract_string(row_key, '$.ts') as timestamptz) ts
+                            from faults where kind = 'spike'""").fetchall()
+    assert len(spikes) > 20
+    failures = 0
+    for sensor, ts in spikes[:200]:
+        window = [
+            v
+            for (v,) in con.execute(
+                """
+            select value from (select value, ts, row_number() over (order by ts) n from readings
+                               where sensor_id = ? and value is not null)
+            where ts between ? - interval 15 minute and ? + interval 15 minute order by ts""",
+                [sensor, ts, ts],
+            ).fetchall()
+        ]
+        spike = con.execute("select value from readings where sensor_id = ? and ts = ?", [sensor, ts]).fetchall()[0][0]
+        around = np.array([v for v in window if v != spike])
+        median = np.median(around)
+        mad = np.median(np.abs(around - median))
+        failures += not abs(spike - median) > 5 * mad
+    assert failures == 0
+
+
+def test_failures_show_vibration_precursors(plant: Path) -> None:
+    con = connect(plant)
+    rows = con.execute("""
+        with vib as (select s.device_id, r.ts, r.value from readings r join sensors s using (sensor_id)
+                     where s.kind = 'vibration' and r.value is not null
+                       and (r.sensor_id, r.ts) not in (select sensor_id, cast(json_extract_string(row_key, '$.ts')
+                                                       as timestamptz) from faults where kind = 'spike')),
+             base as (select device_id, median(value) m, 1.4826 * mad(value) s from vib v
+                      where not exists (select 1 from failures f where f.device_id = v.device_id
+                                        and v.ts between f.failed_at - interval 2 day and f.failed_at + interval 1 day)
+                      group by 1)
+        select f.device_id, f.failed_at, max(v.value) > any_value(b.m) + 3 * any_value(b.s)
+        from failures f join base b using (device_id) join vib v using (device_id)
+        where v.ts between f.failed_at - interval 48 hour and f.failed_at group by 1, 2""").fetchall()
+    assert len(rows) >= 10
+    assert sum(flag for *_, flag in rows) / len(rows) >= 0.9
+
+
+def test_technician_notes_are_redacted(plant: Path) -> None:
+    notes = [n for (n,) in connect(plant).execute("select technician_note from maintenance").fetchall()]
+    assert notes and any("[NAME]" in n for n in notes)
+    assert not any(any(ch.isdigit() for ch in n.split("[PHONE]")[0][-3:]) for n in notes if "callback" in n)
+
+
+def rates(base: Path) -> dict[str, float]:
+    con = connect(base)
+    scheduled = con.execute("""select sum(6 * 86400 // sample_interval_s) from sensors""").fetchall()[0][0]
+    drops, samples = con.execute("""select count(*), sum(cast(json_extract(params, '$.samples') as bigint))
+                                    from defects where kind = 'dropout'""").fetchall()[0]
+    spikes = con.execute("select count(*) from defects where kind = 'spike'").fetchall()[0][0]
+    return {
+        "scheduled": scheduled,
+        "dropout": samples / scheduled,
+        "gap": samples / drops,
+        "drops": drops,
+        "spike": spikes / scheduled,
+    }
+
+
+def within(value: float, target: float, se: float) -> bool:
+    return abs(value - target) <= max(0.1 * target, 4 * se)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(5))
+def test_realised_rates_land_on_their_knobs(write_recipe: Callable[..., Path], tmp_path: Path, seed: int) -> None:
+    recipe = sandbox.builtin_recipes()["iot"].read_text().replace("days: 7", "days: 6")
+    sandbox.build(write_recipe(recipe), tmp_path / "out", rows=115, seed=seed, workers=2)
+    got = rates(tmp_path / "out")
+    assert got["scheduled"] >= 10_000_000
+    n = got["scheduled"]
+    # dropouts come in runs: the standard error of their share scales with the number of runs, not samples
+    assert within(got["dropout"], 0.02, 0.02 * np.sqrt(1 / got["drops"])), got
+    assert within(got["gap"], 6.0, 6.0 / np.sqrt(got["drops"])), got
+    assert within(got["spike"], 0.0005, np.sqrt(0.0005 / n)), got
