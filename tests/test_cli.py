@@ -65,7 +65,9 @@ def test_build_prints_a_summary_and_refuses_to_overwrite(write_recipe: Callable[
 def test_unknown_recipe_suggests_a_builtin(tmp_path: Path) -> None:
     code, _, stderr = run("build", "startr", "--out", str(tmp_path / "x"))
     assert code == 2
-    assert stderr.startswith("error: startr: expected a recipe file or a built-in recipe (ecommerce, starter")
+    builtins = ", ".join(sorted(sandbox.builtin_recipes()))
+    assert stderr.startswith(f"error: startr: expected a recipe file or a built-in recipe ({builtins})")
+
 
     assert stderr.endswith("got neither (did you mean `starter`?)\n")
     assert not (tmp_path / "x").exists()
