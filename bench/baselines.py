@@ -47,14 +47,15 @@ def ceiling(sandbox: Path, out: Path) -> None:
     import pyarrow.parquet as pq
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from sandbox.output.writer import PARQUET_OPTIONS
+    from sandbox.output.writer import write_options
 
     pa.set_cpu_count(1)
     pa.set_io_thread_count(1)
     parts = [(p, pq.read_table(p)) for p in sorted(sandbox.rglob("*.parquet"))]
     started = time.perf_counter()
     for i, (_, table) in enumerate(parts):
-        pq.write_table(table, out / f"part-{i:05d}.parquet", row_group_size=max(1, len(table)), **PARQUET_OPTIONS)
+        pq.write_table(table, out / f"part-{i:05d}.parquet", **write_options(table))
+
     print(json.dumps({"write_seconds": time.perf_counter() - started, "rows": sum(len(t) for _, t in parts)}))
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sandbox.domains.registry import DomainContext, resolve
 from sandbox.generate import has_noise, table_chunk
@@ -38,9 +37,12 @@ class Job:
 
 def by_day(data: pa.Table, column: str) -> list[tuple[str, pa.Table]]:
     """Rows split by the UTC day of a timestamp column, as hive partitions `day=YYYY-MM-DD` (order kept)."""
-    days = pc.floor_temporal(data[column], unit="day").cast(pa.int64()).to_numpy() // 86_400_000_000
+    days = data[column].combine_chunks().cast(pa.int64()).to_numpy() // 86_400_000_000
+    unique = np.unique(days)
+    if len(unique) == 1:
+        return [(f"day={(np.datetime64(0, 'D') + int(unique[0])).astype(str)}", data)]
     out = []
-    for day in np.unique(days):
+    for day in unique:
         label = (np.datetime64(0, "D") + int(day)).astype(str)
         out.append((f"day={label}", data.filter(pa.array(days == day))))
     return out

@@ -22,7 +22,16 @@ from sandbox.errors import UsageError
 from sandbox.processes import pid_alive
 
 #: Fixed writer settings: part of the output's identity (with the pyarrow version in the lock).
-PARQUET_OPTIONS = {"compression": "zstd", "write_statistics": True, "use_dictionary": True}
+PARQUET_OPTIONS = {"compression": "zstd", "write_statistics": True}
+
+
+def write_options(table: pa.Table) -> dict[str, object]:
+    """The fixed settings, with dictionary encoding only where it pays: text and dictionary columns (on
+    random floats and timestamps the writer only tries it and falls back)."""
+    textual = [f.name for f in table.schema if pa.types.is_dictionary(f.type) or pa.types.is_string(f.type)]
+    return {**PARQUET_OPTIONS, "use_dictionary": textual, "row_group_size": max(1, len(table))}
+
+
 _TMP_MARK = ".sandbox-tmp-"
 _OLD_MARK = ".sandbox-old-"
 
@@ -45,7 +54,8 @@ class Part:
 
 def encode(table: pa.Table) -> pa.Buffer:
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, row_group_size=max(1, len(table)), **PARQUET_OPTIONS)
+    pq.write_table(table, sink, **write_options(table))
+
     return sink.getvalue()
 
 
