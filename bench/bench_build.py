@@ -36,10 +36,14 @@ class Suite:
     #: The table whose rows the suite counts (rows/s), or None for all rows.
     unit: str | None
     naive: bool = False
+    #: Whether --check fails on this suite's targets (the domain suites are measured and reported).
+    gated: bool = False
 
 
 SUITES = {
-    "generic": Suite(str(HERE / "generic10.yaml"), ("1M", 1_000_000), ("10M", 10_000_000), None, naive=True),
+    "generic": Suite(
+        str(HERE / "generic10.yaml"), ("1M", 1_000_000), ("10M", 10_000_000), None, naive=True, gated=True
+    ),
     "ecommerce": Suite("ecommerce", ("1M events", 121_000), ("10M events", 1_210_000), "events"),
     "iot": Suite("iot", ("10M readings", 100), ("100M readings", 1_000), "readings"),
 }
@@ -146,8 +150,12 @@ def main() -> int:
         print("\n".join(lines) + "\n")
         for label, value, limit in targets:
             ok = limit is None or value <= limit
-            failed |= not ok
-            print(f"{label:<52}{value:>10.3f}  {'' if limit is None else ('ok' if ok else 'MISSED')}")
+            failed |= not ok and SUITES[name].gated
+            verdict = (
+                "" if limit is None else ("ok" if ok else "MISSED") + ("" if SUITES[name].gated else " (reported)")
+            )
+            print(f"{label:<52}{value:>10.3f}  {verdict}")
+
         print()
     return 1 if failed and args.check else 0
 

@@ -164,10 +164,11 @@ def _layout(rng: np.random.Generator, lengths: np.ndarray) -> tuple[np.ndarray, 
     per_session = lengths.sum(axis=1)
     code = np.repeat(np.tile(np.arange(8), n), lengths.ravel())
     session = np.repeat(np.arange(n), per_session)
-    block = _SEG_BLOCK[code]
-    key = np.where(block == 1, rng.random(len(code)), np.arange(len(code), dtype=np.float64))
-    order = np.lexsort((key, block, session))
-    code, session = code[order], session[order]
+    # Events are already in session and segment order; only each session's browsing block (contiguous)
+    # is shuffled: sorting its rows by session + a random fraction permutes within sessions only.
+    browse = np.flatnonzero(_SEG_BLOCK[code] == 1)
+    code[browse] = code[browse[np.argsort(session[browse] + rng.random(len(browse)))]]
+
     in_pairs = code == 4
     pair_pos = np.zeros(len(code), dtype=np.int64)
     if in_pairs.any():

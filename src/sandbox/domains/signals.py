@@ -108,8 +108,8 @@ class Day:
             value[row] += self._planned(plan, k, t, first, n, sd[row], spec, sensor[row])
         clean = value.copy()
         spike = rng.random(value.shape) < float(self.knobs["spike_rate"])
-        magnitude = rng.choice([-1, 1], value.shape) * rng.uniform(20, 40, value.shape) * sd[:, None]
-        value = np.where(spike, value + magnitude, value)
+        hit_row, hit_col = np.nonzero(spike)  # a few per thousand: draw magnitudes for these only
+        value[hit_row, hit_col] += rng.choice([-1, 1], len(hit_row)) * rng.uniform(20, 40, len(hit_row)) * sd[hit_row]
         keep = np.ones(value.shape, bool)
         flagged = np.zeros(value.shape, bool)
         for row, plan in enumerate(self.plans):
@@ -148,7 +148,7 @@ class Day:
             keep[row] = ~gone & ~down & (t < self.period_end)
             flagged[row] &= keep[row]
             spike[row] &= keep[row] & ~flagged[row]
-        self._collect(k, sensor, t, np.round(value, 4), np.round(clean, 4), spike, keep, flagged)
+        self._collect(k, sensor, t, np.round(value, 4), clean, spike, keep, flagged)
 
     def _planned(
         self,
@@ -272,7 +272,9 @@ class Day:
             for begin, end, delay in plan.uploads:
                 held = (t >= begin) & (t < end)
                 received[row, held] = end + delay + (t[held] - begin) // 1000
-        quality = np.where(flagged, 2, np.where(spike & (rng.random((rows, n)) < 0.5), 1, 0))
+        suspect = spike.copy()
+        suspect[spike] = rng.random(int(spike.sum())) < 0.5  # the device flags half of its spikes
+        quality = np.where(flagged, 2, np.where(suspect, 1, 0))
         self.parts.append(
             {
                 "sensor_id": np.repeat(sensor, n)[keep.ravel()],
@@ -309,13 +311,14 @@ class Day:
         spikes = np.flatnonzero(parts["spike"])
         if len(spikes):
             keys = row_keys(readings, ["sensor_id", "ts"], spikes)
-            magnitude = np.round(parts["value"][spikes] - parts["clean"][spikes], 4)
+            clean = np.round(parts["clean"][spikes], 4)
+            magnitude = np.round(parts["value"][spikes] - clean, 4)
             self.log.add(
                 "readings",
                 keys,
                 "spike",
                 "value",
-                truth=pa.array(parts["clean"][spikes]),
+                truth=pa.array(clean),
                 observed=pa.array(parts["value"][spikes]),
                 start_ts=readings["ts"].take(pa.array(spikes)),
                 end_ts=readings["ts"].take(pa.array(spikes)),

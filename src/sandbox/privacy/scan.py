@@ -143,12 +143,15 @@ class Findings:
     names: tuple[str, ...]
 
 
-def _findings(distinct: pa.Array, hint: str | None = None) -> Findings:
+def _findings(distinct: pa.Array, hint: str | None = None, shared: bool = False) -> Findings:
     """Every PII span among the distinct values, found once per set of values and detector version.
 
-    Cached by content in memory and on disk (beside the Faker pools), so a pool every build shares is
-    examined once per machine, not once per worker and build.
+    A `shared` set (a dictionary column's pool, the same in every chunk and build) is cached by content in
+    memory and on disk beside the Faker pools, so it is examined once per machine; other sets (a chunk's
+    own strings) never recur, and caching them would only cost hashing and disk writes.
     """
+    if not shared:
+        return _find(distinct, hint)
     key = _fingerprint(distinct) + (hint or "").encode()
     if key in _FINDINGS_CACHE:
         return _FINDINGS_CACHE[key]
@@ -252,11 +255,14 @@ def scan_values(
     `hint` is the class the column's name suggests (e.g. `national_id` for `steuer_id`).
     """
     scan = ColumnScan()
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     distinct = _distinct(values, numbers=hint in NUMBER_CLASSES)
     if distinct is None:
         return scan
     strings, counts = distinct
-    found = _findings(strings, hint)
+    found = _findings(strings, hint, shared=isinstance(values, pa.DictionaryArray))
+
     if not len(found.positions):
         return scan
     rows = counts[found.positions]
