@@ -68,7 +68,6 @@ def test_unknown_recipe_suggests_a_builtin(tmp_path: Path) -> None:
     builtins = ", ".join(sorted(sandbox.builtin_recipes()))
     assert stderr.startswith(f"error: startr: expected a recipe file or a built-in recipe ({builtins})")
 
-
     assert stderr.endswith("got neither (did you mean `starter`?)\n")
     assert not (tmp_path / "x").exists()
 

@@ -36,6 +36,8 @@ class TableInfo:
     privacy: Mapping[str, Any] = field(default_factory=dict)
     #: A timestamp column to partition the files by UTC day (hive style `day=YYYY-MM-DD`).
     partition: str | None = None
+    #: The folder under tables/ or truth/, when it differs from the name (truth/invoices beside tables/invoices).
+    directory: str | None = None
 
 
 @dataclass
@@ -81,6 +83,7 @@ class Domain(ABC):
 _REGISTRY: dict[str, str] = {
     "clickstream": "sandbox.domains.clickstream:Clickstream",
     "sensors": "sandbox.domains.sensors:Sensors",
+    "ledger": "sandbox.domains.ledger:Ledger",
 }
 
 

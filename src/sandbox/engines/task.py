@@ -76,10 +76,11 @@ def execute(job: Job) -> Outcome:
         infos = domain.tables(recipe.domain.knobs)
         roles = {info.name: info.role for info in infos}
         partitions = {info.name: info.partition for info in infos if info.partition}
+        directories = {info.name: info.directory for info in infos if info.directory}
         privacy: dict[str, Mapping[str, ColumnPrivacy]] = {info.name: info.privacy for info in infos}
         defects_name, always_defects = f"part-{recipe.domain.generator}-{task.chunk:05d}.parquet", True
     else:
-        partitions = {}
+        partitions, directories = {}, {}
         spec = recipe.table(task.source)
         data, log = table_chunk(recipe, spec, task.chunk, task.start, task.n)
         tables, roles = {spec.name: data}, {spec.name: "data"}
@@ -105,7 +106,7 @@ def execute(job: Job) -> Outcome:
     scans = [scan_table(data, exempt) if _keep(task.chunk, data) else {} for *_, data in to_write]
     scan_seconds = time.perf_counter() - scan_started
     parts = [
-        write_part(root, table_name, role, part_name, data, scan)
+        write_part(root, table_name, role, part_name, data, scan, directories.get(table_name))
         for (table_name, role, part_name, data), scan in zip(to_write, scans, strict=True)
         if _keep(task.chunk, data)
     ]

@@ -60,11 +60,18 @@ def encode(table: pa.Table) -> pa.Buffer:
 
 
 def write_part(
-    root: Path, table: str, role: str, name: str, data: pa.Table, scan: dict[str, Any] | None = None
+    root: Path,
+    table: str,
+    role: str,
+    name: str,
+    data: pa.Table,
+    scan: dict[str, Any] | None = None,
+    directory: str | None = None,
 ) -> Part:
-    """Write `data` to `<root>/<tables|truth>/<table>/<name>` and describe it."""
+    """Write `data` to `<root>/<tables|truth>/<directory or table>/<name>` and describe it."""
     folder = "tables" if role == "data" else "truth"
-    rel = f"{folder}/{table}/{name}"
+    rel = f"{folder}/{directory or table}/{name}"
+
     buffer = encode(data)
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,91 @@
+"""A reference cleaner for a ledger sandbox: parse what the clerks typed, then score it against the truth.
+
+    sandbox build ledger --out books/
+    python examples/ledger_cleaner.py books/
+
+It uses only the transcribed tables and each clerk's documented formats (truth/clerks: the presentation,
+not the errors). The answer key is read at the end, to score. Repairs: OCR digit confusions in dates and
+numbers (O->0, l/I->1, S->5, B->8...), legal-form spellings (Gmbh, G.m.b.H. -> GmbH), stray symbols.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from sandbox.domains.ledger_format import parse_amount, parse_date
+
+DIGITS = str.maketrans(
+    {"O": "0", "o": "0", "l": "1", "I": "1", "S": "5", "B": "8", "Z": "2", "b": "6", "g": "9", "A": "4"}
+)
+FORMS = {
+    "gmbh": "GmbH",
+    "g.m.b.h.": "GmbH",
+    "ag": "AG",
+    "a.g.": "AG",
+    "ltd": "Ltd",
+    "ltd.": "Ltd",
+    "limited": "Ltd",
+    "sarl": "SARL",
+    "s.a.r.l.": "SARL",
+    "kg": "KG",
+    "k.g.": "KG",
+}
+DATES, AMOUNTS = ("issued_on", "due_on", "paid_on"), ("net", "vat", "gross")
+
+
+def clean_value(field: str, text: str | None, clerk: dict[str, Any], repair: bool) -> Any:
+    if text is None:
+        return None
+    try:
+        if field in DATES:
+            fixed = text.translate(DIGITS) if repair and not clerk["date_style"] == "d_mon_y" else text
+            return parse_date(fixed, clerk["date_style"], clerk["era_start"])
+        if field in AMOUNTS:
+            return parse_amount(text.translate(DIGITS) if repair else text, clerk["decimal"], clerk["thousands"])
+        if field == "vat_rate":
+            return round(float(text.translate(DIGITS).rstrip("%") if repair else text.rstrip("%")) / 100, 4)
+        if field == "supplier" and repair:
+            head, _, form = text.rpartition(" ")
+            return f"{head} {FORMS.get(form.lower(), form)}"
+    except (ValueError, InvalidOperation, IndexError):
+        return None
+    return text
+
+
+def main(books: Path) -> None:
+    clerks = {c["clerk_id"]: c for c in pq.read_table(books / "truth/clerks").to_pylist()}
+    typed = [r for r in pq.read_table(books / "tables/invoices").to_pylist() if r["record_id"] % 10 == 0]
+    truth = {t["invoice_id"]: t for t in pq.read_table(books / "truth/invoices").to_pylist()}
+    names = {s["supplier_id"]: s["name"] for s in pq.read_table(books / "tables/suppliers").to_pylist()}
+    fields = ("supplier", "invoice_no", "issued_on", "due_on", "net", "vat_rate", "vat", "gross", "paid_on")
+    got: dict[bool, Counter[str]] = {False: Counter(), True: Counter()}
+    for record in typed:
+        real = truth[record["record_id"] // 10]
+        expected = {**real, "supplier": names[real["supplier_id"]]}
+        for field in fields:
+            want = expected[field]
+            want = round(want, 4) if isinstance(want, float) else want
+            for repair in (False, True):
+                value = clean_value(field, record[field], clerks[record["clerk_id"]], repair)
+                if isinstance(value, Decimal) and isinstance(want, Decimal):
+                    value = value.quantize(Decimal("0.01")) if value == value.quantize(Decimal("0.01")) else value
+                got[repair][field] += value == want
+    n = len(typed)
+    print(f"{'field':<12}{'parsed as typed':>17}{'after repairs':>15}")
+    for field in fields:
+        print(f"{field:<12}{got[False][field] / n:>17.2%}{got[True][field] / n:>15.2%}")
+    total = n * len(fields)
+    print(
+        f"{'all':<12}{sum(got[False].values()) / total:>17.2%}{sum(got[True].values()) / total:>15.2%}"
+        f"   ({n:,} invoices, {total:,} fields)"
+    )
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
