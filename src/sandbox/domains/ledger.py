@@ -176,8 +176,9 @@ def _truth(rng: np.random.Generator, seed: int, knobs: Mapping[str, Any], first:
         rng.integers(0, 1 << 20, len(line_invoice)) % np.array([len(g) for g in goods])[trade[supplier[line_invoice]]]
     )
     catalogue = [(t, i) for t, g in enumerate(goods) for i in range(len(g))]
-    flat = {pair: k for k, pair in enumerate(catalogue)}
-    item = np.array([flat[(t, g)] for t, g in zip(trade[supplier[line_invoice]], good, strict=True)], dtype=np.int64)
+    offsets = np.cumsum([0] + [len(g) for g in goods])  # catalogue position of each trade's first good
+    item = offsets[trade[supplier[line_invoice]]] + good
+
     low = np.array([goods[t][i][2] for t, i in catalogue])[item]
     high = np.array([goods[t][i][3] for t, i in catalogue])[item]
     price = np.rint(rng.uniform(low, high) * 10).astype(np.int64) * 10
