@@ -240,9 +240,10 @@ def active_detectors(values: pa.Array) -> list[list[Detector]]:
 
 
 #: A value that is only a date: ISO (with a time), dd.mm.yy(yy), mm/dd/yyyy, or `3 Feb 1998`.
-_ONLY_DATE = (r"^\s*(?:\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
-              r"|\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{1,2} [A-Za-z]{3,9}\.? \d{4})\s*$")
-
+_ONLY_DATE = (
+    r"^\s*(?:\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"|\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{1,2} [A-Za-z]{3,9}\.? \d{4})\s*$"
+)
 
 
 def candidates(values: pa.Array) -> list[int]:
