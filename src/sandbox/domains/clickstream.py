@@ -23,8 +23,7 @@ from sandbox.domains.shop import US_PER_DAY, catalogue, customer_countries, cust
 from sandbox.noise.corruptions import pick
 from sandbox.noise.defects import row_keys
 from sandbox.params import integer, number, string
-from sandbox.privacy.columns import ColumnPrivacy
-from sandbox.privacy.reserved import SPACES
+from sandbox.privacy.columns import advisory, born_safe
 
 KNOBS = (
     number("conversion_rate", "Share of human sessions that end in a purchase.", 0.025, gt=0, le=0.5),
@@ -56,14 +55,6 @@ KNOBS = (
 EVENTS_PER_HUMAN, EVENTS_PER_BOT = 9, 70
 
 
-def _safe(kind: str, cls: str) -> ColumnPrivacy:
-    return ColumnPrivacy(cls, "keep", True, "generator", SPACES[kind])
-
-
-def _advisory(cls: str) -> ColumnPrivacy:
-    return ColumnPrivacy(cls, "keep", False, "generator")
-
-
 @register_domain
 class Clickstream(Domain):
     name = "clickstream"
@@ -77,19 +68,19 @@ class Clickstream(Domain):
                 "sessions",
                 "One row per visit (bots included: they are answer-key defects).",
                 key=("session_id",),
-                privacy={"ip_address": _safe("ipv4", "ip_address"), "user_agent": _advisory("user_agent")},
+                privacy={"ip_address": born_safe("ipv4", "ip_address"), "user_agent": advisory("user_agent")},
             ),
             TableInfo(
                 "customers",
                 "People with an account.",
                 key=("customer_id",),
                 privacy={
-                    "name": _advisory("person_name"),
-                    "email": _safe("email", "email"),
-                    "phone": _safe("phone", "phone"),
-                    "street_address": _advisory("street_address"),
-                    "postcode": _advisory("postcode"),
-                    "birth_date": _advisory("birth_date"),
+                    "name": advisory("person_name"),
+                    "email": born_safe("email", "email"),
+                    "phone": born_safe("phone", "phone"),
+                    "street_address": advisory("street_address"),
+                    "postcode": advisory("postcode"),
+                    "birth_date": advisory("birth_date"),
                 },
             ),
             TableInfo("products", "The catalogue.", key=("product_id",)),

@@ -28,8 +28,7 @@ from sandbox.noise import corruptions
 from sandbox.noise.defects import DefectLog, row_keys
 from sandbox.params import integer, number
 from sandbox.pools import faker_pool
-from sandbox.privacy.columns import ColumnPrivacy
-from sandbox.privacy.reserved import SPACES
+from sandbox.privacy.columns import advisory, born_safe, redacted_text
 from sandbox.seeding import stable_hash, stream
 
 EPOCH_1985 = 5479  # days from 1970-01-01 to 1985-01-01
@@ -562,10 +561,10 @@ class Ledger(Domain):
 
     def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
         safe = {
-            "iban": ColumnPrivacy("iban", "keep", True, "generator", SPACES["iban"]),
-            "contact_phone": ColumnPrivacy("phone", "keep", True, "generator", SPACES["phone"]),
-            "contact_name": ColumnPrivacy("person_name", "keep", False, "generator"),
-            "address": ColumnPrivacy("street_address", "keep", False, "generator"),
+            "iban": born_safe("iban", "iban"),
+            "contact_phone": born_safe("phone", "phone"),
+            "contact_name": advisory("person_name"),
+            "address": advisory("street_address"),
         }
         return [
             TableInfo(
@@ -582,7 +581,7 @@ class Ledger(Domain):
                 "logbook",
                 "A plant's handwritten shift log, as typed.",
                 key=("entry_id",),
-                privacy={"entry": ColumnPrivacy("free_text", "redact", False, "declared")},
+                privacy={"entry": redacted_text()},
             ),
             TableInfo(
                 "truth_invoices",

@@ -22,7 +22,7 @@ from sandbox.domains.shop import labels
 from sandbox.domains.signals import Day
 from sandbox.params import integer, number, string
 from sandbox.pools import faker_pool
-from sandbox.privacy.columns import ColumnPrivacy
+from sandbox.privacy.columns import redacted_text
 
 KNOBS = (
     string("start", "First day of readings (UTC).", "2025-01-01", format="date"),
@@ -67,7 +67,7 @@ class Sensors(Domain):
                 "maintenance",
                 "Calibrations, repairs and replacements.",
                 key=("event_id",),
-                privacy={"technician_note": ColumnPrivacy("free_text", "redact", False, "declared")},
+                privacy={"technician_note": redacted_text()},
             ),
             TableInfo(
                 "failures",

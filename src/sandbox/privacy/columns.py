@@ -117,3 +117,20 @@ def resolve(
     if born_safe:
         space = SPACES.get(str(head) if gen == "safe" else "email")
     return ColumnPrivacy(cls, policy, born_safe, reason, space)
+
+
+def born_safe(kind: str, cls: str) -> ColumnPrivacy:
+    """A domain column drawn from reserved space (`kind` as in `safe:`), kept as it is."""
+    from sandbox.privacy.reserved import SPACES
+
+    return ColumnPrivacy(cls, "keep", True, "generator", SPACES[kind])
+
+
+def advisory(cls: str) -> ColumnPrivacy:
+    """A domain column in an advisory class (names, addresses, user agents), kept and reported."""
+    return ColumnPrivacy(cls, "keep", False, "generator")
+
+
+def redacted_text() -> ColumnPrivacy:
+    """Free text that may name people or give phone numbers: PII spans are redacted."""
+    return ColumnPrivacy("free_text", "redact", False, "declared")
