@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sandbox.errors import UsageError
@@ -52,7 +53,26 @@ class Part:
     scan: dict[str, Any] = field(default_factory=dict)
 
 
+def unique_dictionaries(table: pa.Table) -> pa.Table:
+    """Dictionary columns re-encoded where their dictionary repeats a value (noise appends corrected values).
+
+    The Parquet writer handles a dictionary with repeats statefully: the same table gave other bytes on its
+    first write in a process than on later ones. Unique dictionaries are written the same way every time.
+    """
+    for i, field in enumerate(table.schema):
+        if not pa.types.is_dictionary(field.type):
+            continue
+        column = table.column(i).combine_chunks()
+        if pc.count_distinct(column.dictionary).as_py() == len(column.dictionary):
+            continue
+        fixed = pc.dictionary_encode(column.dictionary_decode())
+        fixed = pa.DictionaryArray.from_arrays(fixed.indices.cast(field.type.index_type), fixed.dictionary)
+        table = table.set_column(i, field, fixed)
+    return table
+
+
 def encode(table: pa.Table) -> pa.Buffer:
+    table = unique_dictionaries(table)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, **write_options(table))
 
