@@ -56,18 +56,18 @@ class Part:
 def unique_dictionaries(table: pa.Table) -> pa.Table:
     """Dictionary columns re-encoded where their dictionary repeats a value (noise appends corrected values).
 
-    The Parquet writer handles a dictionary with repeats statefully: the same table gave other bytes on its
-    first write in a process than on later ones. Unique dictionaries are written the same way every time.
+    The Parquet writer handles a dictionary with repeats statefully: the same table gave other bytes from one
+    call to the next. Unique dictionaries are written the same way every time.
     """
-    for i, field in enumerate(table.schema):
-        if not pa.types.is_dictionary(field.type):
+    for i, column_field in enumerate(table.schema):
+        if not pa.types.is_dictionary(column_field.type):
             continue
         column = table.column(i).combine_chunks()
         if pc.count_distinct(column.dictionary).as_py() == len(column.dictionary):
             continue
         fixed = pc.dictionary_encode(column.dictionary_decode())
-        fixed = pa.DictionaryArray.from_arrays(fixed.indices.cast(field.type.index_type), fixed.dictionary)
-        table = table.set_column(i, field, fixed)
+        fixed = pa.DictionaryArray.from_arrays(fixed.indices.cast(column_field.type.index_type), fixed.dictionary)
+        table = table.set_column(i, column_field, fixed)
     return table
 
 
