@@ -231,5 +231,7 @@ def _track_noise(ctx: DomainContext, knobs: Mapping[str, Any], chunk: funnel.Chu
     twice = pick(ctx.rng("duplicate"), len(events), float(knobs["duplicate_event_rate"]))
     if len(twice):
         log.add("events", row_keys(events, ["event_id"], twice), "duplicate_event", params={"copies": 2})
-        events = events.take(pa.array(np.sort(np.concatenate([np.arange(len(events)), twice]), kind="stable")))
+        # the tracker's retries arrive after the chunk's other events (a zero-copy append, not a re-sort)
+        events = pa.concat_tables([events, events.take(pa.array(twice))])
+
     return events

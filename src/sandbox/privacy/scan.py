@@ -95,32 +95,22 @@ class ColumnScan:
 
 
 def _distinct(values: pa.Array, numbers: bool = False) -> tuple[pa.Array, np.ndarray] | None:
-    """Distinct strings and how many rows hold each, or None for columns that cannot hold PII.
-
-    Integers are looked at only with `numbers` (the column's name suggests a phone, card or id number):
-    integer keys are not PII, and long ids pass check digits by chance.
-    """
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if isinstance(values, pa.DictionaryArray):
-        indices = pc.drop_null(values.indices).to_numpy(zero_copy_only=False)
-        counts = np.bincount(indices, minlength=len(values.dictionary))
-        return _distinct_of(values.dictionary, counts)
+    """Distinct strings of a plain column and how many rows hold each, or None for columns that cannot
+    hold PII. Integers are looked at only with `numbers` (the column's name suggests a phone, card or id
+    number): integer keys are not PII, and long ids pass check digits by chance."""
     if pa.types.is_integer(values.type) and numbers:
         extreme = pc.max(pc.abs(values)).as_py()
         if extreme is None or extreme < _BIG_INT:
             return None
         values = pc.cast(values, pa.string())
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+    if not _is_text(values.type):
         return None
     counted = pc.value_counts(pc.drop_null(values))
     return counted.field("values"), counted.field("counts").to_numpy(zero_copy_only=False)
 
 
-def _distinct_of(dictionary: pa.Array, counts: np.ndarray) -> tuple[pa.Array, np.ndarray] | None:
-    if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
-        return None
-    return dictionary, counts
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 def _fingerprint(values: pa.Array) -> bytes:
@@ -257,11 +247,20 @@ def scan_values(
     scan = ColumnScan()
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    distinct = _distinct(values, numbers=hint in NUMBER_CLASSES)
-    if distinct is None:
-        return scan
-    strings, counts = distinct
-    found = _findings(strings, hint, shared=isinstance(values, pa.DictionaryArray))
+    if isinstance(values, pa.DictionaryArray):
+        if not _is_text(values.dictionary.type):
+            return scan
+        strings = values.dictionary
+        found = _findings(strings, hint, shared=True)  # a pool: cached, so most columns stop here
+        if not len(found.positions):
+            return scan
+        counts = np.bincount(pc.drop_null(values.indices).to_numpy(zero_copy_only=False), minlength=len(strings))
+    else:
+        distinct = _distinct(values, numbers=hint in NUMBER_CLASSES)
+        if distinct is None:
+            return scan
+        strings, counts = distinct
+        found = _findings(strings, hint)
 
     if not len(found.positions):
         return scan
