@@ -114,3 +114,10 @@ def test_schemas_are_valid_json_schema() -> None:
 def test_yaml_numbers_in_exponent_form_are_numbers() -> None:
     recipe = load("version: 1\nname: e\ntables:\n  t:\n    rows: 1e3\n    columns: {id: {sequence: 1}}\n", "e.yaml")
     assert recipe.tables[0].rows == 1000
+
+
+def test_recipes_folder_holds_every_builtin() -> None:
+    """`recipes/` (what `make sandbox` builds) is the package's built-in recipes, not a copy or a dead link."""
+    import sandbox
+
+    assert sorted(p.stem for p in (ROOT / "recipes").glob("*.yaml")) == sorted(sandbox.builtin_recipes())
