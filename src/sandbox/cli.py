@@ -351,7 +351,77 @@ def schema(which: str) -> None:
     click.echo(json.dumps(recipe_schema() if which == "recipe" else manifest_schema(), indent=2))
 
 
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="Sandbox folder to create.")
+@click.option("--policy", "-p", type=click.Path(path_type=Path), help="Policy YAML: a class and policy per column.")
+@click.option("--suggest-policy", is_flag=True, help="Print a draft policy for INPUTS, with the evidence.")
+@click.option(
+    "--key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Key for tokens (else $SANDBOX_KEY, else a random key used once and forgotten).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace OUT (only once the new sandbox is complete).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+def anonymise(
+    inputs: tuple[Path, ...],
+    out: Path | None,
+    policy: Path | None,
+    suggest_policy: bool,
+    key_file: Path | None,
+    overwrite: bool,
+    as_json: bool,
+) -> None:
+    """Turn INPUTS (CSV, CSV.gz or Parquet files, or folders of them; one table each) into a sandbox.
+
+    Every column the policy names gets its policy: keep, drop, pseudonymise (keyed tokens: the same value gets
+    the same token in every table, so joins survive), mask, fake, generalise or redact. Every column is
+    scanned: one that holds personal data and that the policy does not name stops the run (exit 2), a leak
+    in a kept column fails it (exit 1), and nothing is written either way. CSV is read as text, so
+    leading zeros survive; a policy `type` reads a column as int, float, date or timestamp.
+
+    \b
+    Example:
+      sandbox anonymise customers.csv orders.csv --suggest-policy > policy.yaml   # then review it
+      sandbox anonymise customers.csv orders.csv --policy policy.yaml --out clean/
+    """
+    from sandbox.anonymise import anonymise as run
+    from sandbox.privacy.suggest_policy import suggest_for
+
+    if suggest_policy:
+        click.echo(suggest_for(inputs), nl=False)
+        return
+    if out is None or policy is None:
+        raise click.UsageError("give --out and --policy (or --suggest-policy to draft one)")
+    result = run(inputs, out, policy, key_file=key_file, overwrite=overwrite)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "out": str(result.out),
+                    "rows": result.rows,
+                    "bytes": result.bytes,
+                    "seconds": round(result.seconds, 3),
+                    "key": result.manifest["privacy"]["key"],
+                },
+                indent=2,
+            )
+        )
+        return
+    grid = [["table", "rows", "files", "size"]]
+    for name, table in result.manifest["tables"].items():
+        grid.append(
+            [name, f"{table['rows']:,}", str(len(table["files"])), _size(sum(f["bytes"] for f in table["files"]))]
+        )
+    click.echo(_table(grid, {1, 2, 3}))
+    click.echo(
+        f"anonymised into {result.out}: {result.rows:,} rows in {result.seconds:.2f} s; "
+        f"key: {result.manifest['privacy']['key']['source']}"
+    )
+
+
 def _interrupt(signum: int, frame: object) -> None:
+
     raise KeyboardInterrupt
 
 

@@ -30,8 +30,8 @@ def lock() -> dict[str, str]:
     return out
 
 
-def build_manifest(recipe: Recipe, parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The manifest from the recipe and the written parts; `tables` gives role/description/key per table."""
+def tables_section(parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Per table: role, description, key, rows, schema with null counts, and every file with its sha256."""
     by_table: dict[str, list[Part]] = {}
     for part in sorted(parts, key=lambda p: p.path):
         by_table.setdefault(part.table, []).append(part)
@@ -58,10 +58,17 @@ def build_manifest(recipe: Recipe, parts: Iterable[Part], tables: Mapping[str, M
             ],
             "files": [{"path": p.path, "rows": p.rows, "bytes": p.bytes, "sha256": p.sha256} for p in table_parts],
         }
+    return out_tables
+
+
+def header() -> dict[str, Any]:
+    return {"format_version": FORMAT_VERSION, "tool": {"name": "sandbox", "version": __version__}, "lock": lock()}
+
+
+def build_manifest(recipe: Recipe, parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The manifest of a generated sandbox; `tables` gives role/description/key per table."""
     return {
-        "format_version": FORMAT_VERSION,
-        "tool": {"name": "sandbox", "version": __version__},
-        "lock": lock(),
+        **header(),
         "recipe": {
             "name": recipe.name,
             "description": recipe.description,
@@ -72,7 +79,7 @@ def build_manifest(recipe: Recipe, parts: Iterable[Part], tables: Mapping[str, M
         },
         "seed": recipe.seed,
         "chunk_rows": recipe.chunk_rows,
-        "tables": out_tables,
+        "tables": tables_section(parts, tables),
     }
 
 
@@ -142,7 +149,8 @@ def manifest_schema() -> dict[str, Any]:
         "$id": "https://sandbox.invalid/schemas/manifest.schema.json",
         "title": "sandbox manifest",
         "type": "object",
-        "required": ["format_version", "tool", "lock", "recipe", "seed", "chunk_rows", "tables"],
+        "required": ["format_version", "tool", "lock", "tables"],
+        "anyOf": [{"required": ["recipe", "seed", "chunk_rows"]}, {"required": ["source"]}],
         "properties": {
             "format_version": {"const": FORMAT_VERSION},
             "tool": {"type": "object", "required": ["name", "version"]},
@@ -162,6 +170,10 @@ def manifest_schema() -> dict[str, Any]:
                     "text": {"type": "string", "description": "The recipe as written, for rebuilds."},
                     "sizing": {"type": "object", "description": "--rows or --scale given to the build."},
                 },
+            },
+            "source": {
+                "type": "object",
+                "description": "For `sandbox anonymise`: the inputs (names, sizes, sha256) and the policy applied.",
             },
             "seed": {"type": "integer", "minimum": 0},
             "chunk_rows": {"type": "integer", "minimum": 1},

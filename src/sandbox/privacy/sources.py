@@ -84,17 +84,28 @@ def csv_dialect(path: Path) -> tuple[str, list[str]]:
 def csv_batches(path: Path) -> Iterator[pa.RecordBatch]:
     """Every column as strings, so leading zeros and odd formats survive untouched."""
     delimiter, header = csv_dialect(path)
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=16 << 20),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
     try:
+        reader = pacsv.open_csv(
+            pa.input_stream(str(path), compression="detect"),
+            read_options=pacsv.ReadOptions(block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
         yield from reader
-    except pa.ArrowInvalid as exc:
-        raise UsageError(f"{path}: expected {len(header)} fields per line, got {exc}") from None
+    except pa.ArrowInvalid:
+        # Arrow's message quotes the offending line: it may hold personal data, so find the line ourselves
+        raise UsageError(_malformed(path, delimiter, len(header))) from None
+
+
+def _malformed(path: Path, delimiter: str, fields: int) -> str:
+    """`FILE:LINE: expected N fields, got M` for the first malformed record (never its content)."""
+    with _open_text(path) as handle:
+        rows = csv.reader(handle, delimiter=delimiter)
+        for row in rows:
+            if len(row) != fields:
+                return f"{path}:{rows.line_num}: expected {fields} fields, got {len(row)}; nothing was written"
+    return f"{path}: expected CSV with {fields} fields per line, got a malformed file; nothing was written"

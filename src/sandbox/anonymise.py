@@ -1,0 +1,183 @@
+"""Anonymise a team's own export (CSV or Parquet, one or many tables) into a sandbox, fail closed.
+
+Every column named in the policy gets its policy (over distinct values); every column is scanned; a column
+that holds fatal PII and that the policy does not name stops the run (exit 2), a named column kept with a
+leak fails it (exit 1), and in both cases nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sandbox.errors import UsageError
+from sandbox.noise.defects import DEFECTS_SCHEMA
+from sandbox.output.manifest import header, tables_section, write_manifest
+from sandbox.output.writer import Part, Staging, write_part
+from sandbox.privacy import keys, report
+from sandbox.privacy.classes import FATAL_CLASSES, classify_name
+from sandbox.privacy.columns import ColumnPrivacy
+from sandbox.privacy.policy_file import Policy, load_policy
+from sandbox.privacy.protect import protect
+from sandbox.privacy.scan import scan_table
+from sandbox.privacy.sources import Source, sources
+
+_SUFFIXES = (".csv.gz", ".tsv.gz", ".csv", ".tsv", ".parquet")
+_TYPES = {
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "string": pa.string(),
+}
+
+
+@dataclass(frozen=True)
+class AnonymiseResult:
+    out: Path
+    manifest: dict[str, Any]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(t["rows"] for t in self.manifest["tables"].values())
+
+    @property
+    def bytes(self) -> int:
+        return sum(f["bytes"] for t in self.manifest["tables"].values() for f in t["files"])
+
+
+def table_name(name: str) -> str:
+    """`exports/customers.csv.gz` -> `customers` (folders keep their relative path, with `/` as `__`)."""
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return name.replace("/", "__")
+
+
+def read_inputs(inputs: Iterable[str | Path]) -> list[tuple[str, Source]]:
+    found: list[tuple[str, Source]] = []
+    for path in inputs:
+        found += [(table_name(s.name), s) for s in sources(Path(path)) if s.role == "data"]
+    names = [name for name, _ in found]
+    if len(set(names)) != len(names):
+        raise UsageError(f"expected tables with different names, got {sorted(n for n in names if names.count(n) > 1)}")
+    return found
+
+
+def resolve_key(key_file: str | Path | None) -> keys.Key:
+    """--key-file, else $SANDBOX_KEY, else a random key, used for this run and forgotten."""
+    if key_file is not None or os.environ.get(keys.ENV):
+        return keys.resolve(0, Path(key_file) if key_file else None)
+    return keys.Key(secrets.token_bytes(32), "random: used for this run only and forgotten")
+
+
+def _typed(table: pa.Table, name: str, policy: Policy, file: str) -> pa.Table:
+    for i, column in enumerate(table.column_names):
+        rule = policy.rule(name, column)
+        if rule and rule.get("type", "string") != "string":
+            try:
+                values = pc.cast(table.column(i), _TYPES[rule["type"]])
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                raise UsageError(
+                    f"{file}: column {column!r}: expected {rule['type']} values (the policy's type), "
+                    "got text that is not"
+                ) from None
+            table = table.set_column(i, pa.field(column, values.type), values)
+    return table
+
+
+def _unhandled_names(found: list[tuple[str, Source]], policy: Policy) -> list[str]:
+    """Columns whose name says fatal PII and that the policy does not name: refused before reading the data."""
+    out = []
+    for name, source in found:
+        first = next(source.batches(), None)
+        for column in first.schema.names if first is not None else []:
+            cls = classify_name(column)
+            if cls in FATAL_CLASSES and policy.rule(name, column) is None:
+                out.append(f"{name}.{column} (its name says {cls})")
+    return out
+
+
+def anonymise(
+    inputs: Iterable[str | Path],
+    out: str | Path,
+    policy: str | Path | Policy,
+    *,
+    key_file: str | Path | None = None,
+    overwrite: bool = False,
+) -> AnonymiseResult:
+    """Apply the policy to every table of the inputs and write a sandbox to `out`, or nothing."""
+    started = time.perf_counter()
+    rules = policy if isinstance(policy, Policy) else load_policy(policy)
+    key = resolve_key(key_file)
+    found = read_inputs(list(inputs))
+    unnamed = _unhandled_names(found, rules)
+    if unnamed:
+        raise UsageError(
+            f"{rules.file}: pii-unhandled: expected a policy for every column that holds personal "
+            f"data, got none for {', '.join(unnamed)}; nothing was written"
+        )
+    with Staging(Path(out), overwrite) as staging:
+        parts: list[Part] = []
+        leaks: dict[str, set[str]] = {}  # table.column -> fatal classes found in a column the policy does not name
+        privacy_of: dict[str, dict[str, ColumnPrivacy]] = {}
+        for name, source in found:
+            for i, batch in enumerate(source.batches()):
+                data = _typed(pa.Table.from_batches([batch]), name, rules, source.name)
+                privacy = {c: p for c in data.column_names if (p := rules.privacy(name, c)) is not None}
+                privacy_of[name] = privacy
+                data, _ = protect(data, DEFECTS_SCHEMA.empty_table(), name, privacy, key.secret)
+                scan = scan_table(data)
+                for column, found_here in scan.items():
+                    if found_here.fatal and column not in privacy:
+                        leaks.setdefault(f"{name}.{column}", set()).update(found_here.fatal)
+                parts.append(write_part(staging.path, name, "data", f"part-{i:05d}.parquet", data, scan))
+        if leaks:
+            named = ", ".join(f"{column} (it holds {', '.join(sorted(classes))})" for column, classes in leaks.items())
+            raise UsageError(
+                f"{rules.file}: pii-unhandled: expected a policy for every column that holds personal "
+                f"data, got none for {named}; nothing was written"
+            )
+        scans = report.merged_scans(parts)
+        report.fail_closed(scans)
+        infos = {name: {"role": "data", "description": f"Anonymised from {source.name}."} for name, source in found}
+        manifest = {
+            **header(),
+            "source": {
+                "inputs": [
+                    {
+                        "table": name,
+                        "file": s.name,
+                        "bytes": sum(f.stat().st_size for f in s.files),
+                        "sha256": _digest(s.files),
+                    }
+                    for name, s in found
+                ],
+                "policy": {"file": Path(rules.file).name, "sha256": rules.sha256},
+            },
+            "tables": tables_section(parts, infos),
+            "privacy": report.privacy_section(key, privacy_of, scans),
+        }
+        write_manifest(staging.path, manifest)
+        staging.commit()
+    return AnonymiseResult(Path(out), manifest, time.perf_counter() - started)
+
+
+def _digest(files: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()

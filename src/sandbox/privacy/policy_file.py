@@ -1,0 +1,93 @@
+"""Policy files for `sandbox anonymise`: a class and a policy per column, validated like recipes.
+
+version: 1
+columns:                       # by column name, in every table (so join keys get the same tokens)
+  email: {class: email, policy: pseudonymise}
+  notes: {class: free_text, policy: redact}
+  amount: {policy: keep, type: float}
+tables:                        # per-table overrides
+  orders: {columns: {comment: {class: free_text, policy: redact}}}
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sandbox.errors import Issue, RecipeError
+from sandbox.privacy.classes import PII_CLASSES, POLICIES
+from sandbox.privacy.columns import ColumnPrivacy
+from sandbox.recipe.loader import parse
+from sandbox.recipe.validate import structural_issues
+
+TYPES = ("string", "int", "float", "date", "timestamp")
+_COLUMN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["policy"],
+    "properties": {
+        "class": {"enum": list(PII_CLASSES), "description": "The column's PII class."},
+        "policy": {"enum": list(POLICIES), "description": "What the privacy stage does with the column."},
+        "type": {"enum": list(TYPES), "description": "Read the (CSV text) column as this type; default string."},
+    },
+}
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["version"],
+    "properties": {
+        "version": {"const": 1},
+        "columns": {"type": "object", "additionalProperties": _COLUMN},
+        "tables": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"columns": {"type": "object", "additionalProperties": _COLUMN}},
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    file: str
+    sha256: str
+    columns: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    tables: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+
+    def rule(self, table: str, column: str) -> Mapping[str, Any] | None:
+        return self.tables.get(table, {}).get(column) or self.columns.get(column)
+
+    def privacy(self, table: str, column: str) -> ColumnPrivacy | None:
+        rule = self.rule(table, column)
+        if rule is None:
+            return None
+        return ColumnPrivacy(rule.get("class"), rule["policy"], False, "declared")
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file; every issue located by file, line and column (exit 2)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RecipeError(
+            [Issue("missing-key", "", f"expected a readable policy file, got {exc.strerror}", str(path))]
+        ) from None
+    source = parse(text, str(path))
+    issues = structural_issues(source, SCHEMA)
+    if issues:
+        raise RecipeError(issues)
+    data = source.data
+    return Policy(
+        str(path),
+        hashlib.sha256(text.encode()).hexdigest(),
+        dict(data.get("columns") or {}),
+        {name: dict(spec.get("columns") or {}) for name, spec in (data.get("tables") or {}).items()},
+    )

@@ -1,0 +1,199 @@
+"""`sandbox anonymise` on a hand-written export with planted PII of every fatal class in several formats."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sandbox.cli import cli
+
+CUSTOMERS = [
+    # customer_id, email, phone, card, iban, ip, ssn_like, mac, zip, note, product
+    [
+        "0001",
+        "anna.schmidt@gmail.com",
+        "+49 30 12345678",
+        "4539 1488 0343 6467",
+        "DE44500105175407324931",
+        "81.2.69.160",
+        "536-90-4399",
+        "00:1A:2B:3C:4D:5E",
+        "01067",
+        "Call Anna on +49 30 12345678 about the refund",
+        "garden hose",
+    ],
+    [
+        "0002",
+        "j.dupont@orange.fr",
+        "06 12 34 56 78",
+        "5425233430109903",
+        "FR7630006000011234567890189",
+        "2001:4860:4860::8888",
+        "AB123456C",
+        "00:1A:2B:3C:4D:5F",
+        "75011",
+        "Client wants invoice to j.dupont@orange.fr, card 5425233430109903",
+        "kettle",
+    ],
+    [
+        "0003",
+        "taro.yamada@yahoo.co.jp",
+        "03-1234-5678",
+        "374245455400126",
+        "GB33BUKB20201555555555",
+        "8.8.4.4",
+        "2 55 08 14 168 025 38",
+        "00:1A:2B:3C:4D:60",
+        "100-0001",
+        "Delivery failed, ring 090-1234-5678 or write taro.yamada@yahoo.co.jp",
+        "bike lamp",
+    ],
+    [
+        "0004",
+        "mike.jones@outlook.com",
+        "+1 415-555-2671",
+        "4539148803436467",
+        "DE89370400440532013000",
+        "198.51.100.77",
+        "536-90-4399",
+        "00:1A:2B:3C:4D:61",
+        "94103",
+        "Prefers phone: (415) 555-2671",
+        "tent",
+    ],
+]
+HEADER = [
+    "customer_id",
+    "email",
+    "phone",
+    "card",
+    "iban",
+    "last_ip",
+    "national_id",
+    "device_mac",
+    "zip",
+    "note",
+    "product",
+]
+ORDERS = [
+    ["1", "anna.schmidt@gmail.com", "0012.50"],
+    ["2", "j.dupont@orange.fr", "0007.00"],
+    ["3", "anna.schmidt@gmail.com", "0103.99"],
+    ["4", "taro.yamada@yahoo.co.jp", "0042.00"],
+]
+NON_PII = {"customers": ["product"], "orders": ["order_id", "amount"]}
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    with open(folder / "customers.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([HEADER, *CUSTOMERS])
+    with gzip.open(folder / "orders.csv.gz", "wt", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=";").writerows([["order_id", "customer_email", "amount"], *ORDERS])
+    return folder
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def test_suggested_policy_names_every_pii_column_and_the_run_leaves_none(export: Path, tmp_path: Path) -> None:
+    code, draft, _ = run("anonymise", str(export), "--suggest-policy")
+    assert code == 0
+    policy = yaml.safe_load(draft)
+    columns = policy["tables"]["customers"]["columns"]
+    for name in ["email", "phone", "card", "iban", "last_ip", "national_id", "device_mac"]:
+        assert columns[name]["policy"] == "pseudonymise", (name, columns[name])
+    assert columns["note"] == {"class": "free_text", "policy": "redact"}
+    assert columns["product"]["policy"] == "keep"
+    assert policy["tables"]["orders"]["columns"]["customer_email"]["class"] == "email"
+    for value in [v for row in CUSTOMERS for v in row[1:9]]:
+        assert value not in draft  # the evidence shows masked examples only
+    (tmp_path / "policy.yaml").write_text(draft)
+    code, out, err = run(
+        "anonymise", str(export), "--policy", str(tmp_path / "policy.yaml"), "--out", str(tmp_path / "clean")
+    )
+    assert code == 0, err
+    assert run("scan", str(tmp_path / "clean"))[0] == 0
+    cells = [
+        str(v)
+        for table in ("customers", "orders")
+        for column in pq.read_table(tmp_path / "clean" / "tables" / table).columns
+        for v in column.to_pylist()
+    ]
+    planted = [v for row in CUSTOMERS for v in row[1:8]] + ["Anna", "taro.yamada"]
+    for value in planted:
+        numeric = sum(ch.isdigit() for ch in value) >= 6
+        for cell in cells:
+            assert (digits(value) not in digits(cell)) if numeric else (value not in cell), (value, cell)
+    customers = pq.read_table(tmp_path / "clean/tables/customers").to_pylist()
+    orders = pq.read_table(tmp_path / "clean/tables/orders").to_pylist()
+    assert [c["product"] for c in customers] == [row[10] for row in CUSTOMERS]
+    assert [o["amount"] for o in orders] == [row[2] for row in ORDERS]  # text: leading zeros survive
+    tokens = {c["email"] for c in customers}
+    assert all(o["customer_email"] in tokens for o in orders)  # pseudonymised keys still join
+    assert sum(o["customer_email"] == customers[0]["email"] for o in orders) == 2
+    manifest = json.loads((tmp_path / "clean/manifest.json").read_text())
+    assert manifest["privacy"]["key"]["source"].startswith("random")
+    assert manifest["source"]["inputs"][0]["table"] == "customers"
+
+
+def test_a_policy_that_omits_a_detected_column_exits_2_naming_it(export: Path, tmp_path: Path) -> None:
+    draft = yaml.safe_load(run("anonymise", str(export), "--suggest-policy")[1])
+    del draft["tables"]["customers"]["columns"]["iban"]
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(draft))
+    code, _, err = run(
+        "anonymise", str(export), "--policy", str(tmp_path / "policy.yaml"), "--out", str(tmp_path / "clean")
+    )
+    assert code == 2
+    assert "pii-unhandled" in err and "customers.iban (its name says iban)" in err
+    assert not (tmp_path / "clean").exists()
+    del draft["tables"]["customers"]["columns"]["note"]  # named like nothing: caught by its content
+    draft["tables"]["customers"]["columns"]["iban"] = {"class": "iban", "policy": "pseudonymise"}
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(draft))
+    code, _, err = run(
+        "anonymise", str(export), "--policy", str(tmp_path / "policy.yaml"), "--out", str(tmp_path / "clean")
+    )
+    assert code == 2 and "customers.note (it holds " in err
+    assert not (tmp_path / "clean").exists() and not list(tmp_path.glob(".clean*"))
+
+
+def test_malformed_csv_names_its_line_not_its_content(tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text("id,email\n1,a@gmail.com\n2,b@gmail.com,EXTRA\n")
+    (tmp_path / "policy.yaml").write_text("version: 1\ncolumns:\n  email: {class: email, policy: pseudonymise}\n")
+    code, _, err = run(
+        "anonymise",
+        str(tmp_path / "bad.csv"),
+        "--policy",
+        str(tmp_path / "policy.yaml"),
+        "--out",
+        str(tmp_path / "clean"),
+    )
+    assert code == 2
+    assert err == f"error: {tmp_path / 'bad.csv'}:3: expected 2 fields, got 3; nothing was written\n"
+    assert not (tmp_path / "clean").exists()
+
+
+def test_policy_errors_are_located(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("version: 1\ncolumns:\n  email: {class: email, policy: hide}\n")
+    (tmp_path / "x.csv").write_text("email\na@example.com\n")
+    code, _, err = run(
+        "anonymise", str(tmp_path / "x.csv"), "--policy", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "o")
+    )
+    assert code == 2
+    assert err.startswith(f"{tmp_path / 'p.yaml'}:3:33: bad-choice: columns.email.policy: expected one of keep|drop")
