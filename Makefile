@@ -36,6 +36,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_anonymise.py
+
 
 ## Regenerate schemas/*.json from the code that declares them.
 schemas: $(STAMP)

@@ -197,3 +197,51 @@ def test_policy_errors_are_located(tmp_path: Path) -> None:
     )
     assert code == 2
     assert err.startswith(f"{tmp_path / 'p.yaml'}:3:33: bad-choice: columns.email.policy: expected one of keep|drop")
+
+
+def test_k_anonymity_report_and_enforcement(tmp_path: Path) -> None:
+    import duckdb
+
+    rows = (
+        [["10115", "1980", "f"]] * 6
+        + [["10117", "1980", "m"]] * 5
+        + [["20095", "1975", "f"]] * 2
+        + [["80331", "1990", "m"]]
+    )
+    with open(tmp_path / "people.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows(
+            [["zip", "birth_year", "gender", "visits"]] + [[*r, str(i)] for i, r in enumerate(rows)]
+        )
+    (tmp_path / "policy.yaml").write_text(
+        "version: 1\ncolumns:\n  zip: {class: postcode, policy: keep}\n"
+        "k_anonymity: {quasi_identifiers: [zip, birth_year, gender], k: 5, action: suppress}\n"
+    )
+    code, out, err = run(
+        "anonymise",
+        str(tmp_path / "people.csv"),
+        "--policy",
+        str(tmp_path / "policy.yaml"),
+        "--out",
+        str(tmp_path / "a"),
+    )
+    assert code == 0, err
+    assert "smallest class 1, 3 rows below k=5" in out
+    code, out, err = run(
+        "anonymise",
+        str(tmp_path / "people.csv"),
+        "--policy",
+        str(tmp_path / "policy.yaml"),
+        "--out",
+        str(tmp_path / "b"),
+        "--enforce-k",
+        "5",
+    )
+    assert code == 0, err
+    assert "3 rows suppressed" in out
+    sizes = (
+        duckdb.connect()
+        .execute(f"""select count(*) from '{tmp_path}/b/tables/people/*.parquet'
+                                         group by zip, birth_year, gender""")
+        .fetchall()
+    )
+    assert min(n for (n,) in sizes) >= 5 and sum(n for (n,) in sizes) == 11

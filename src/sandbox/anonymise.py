@@ -11,7 +11,7 @@ import hashlib
 import os
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from sandbox.errors import UsageError
 from sandbox.noise.defects import DEFECTS_SCHEMA
 from sandbox.output.manifest import header, tables_section, write_manifest
 from sandbox.output.writer import Part, Staging, write_part
-from sandbox.privacy import keys, report
+from sandbox.privacy import kanonymity, keys, report
 from sandbox.privacy.classes import FATAL_CLASSES, classify_name
 from sandbox.privacy.columns import ColumnPrivacy
 from sandbox.privacy.policy_file import Policy, load_policy
@@ -109,6 +109,67 @@ def _unhandled_names(found: list[tuple[str, Source]], policy: Policy) -> list[st
     return out
 
 
+def _protected(
+    name: str, source: Source, rules: Policy, key: keys.Key, privacy: dict[str, ColumnPrivacy]
+) -> Iterator[pa.Table]:
+    """The table's batches, typed as the policy says and with every column's policy applied."""
+    for batch in source.batches():
+        data = _typed(pa.Table.from_batches([batch]), name, rules, source.name)
+        privacy.update({c: p for c in data.column_names if (p := rules.privacy(name, c)) is not None})
+        yield protect(data, DEFECTS_SCHEMA.empty_table(), name, privacy, key.secret)[0]
+
+
+@dataclass(frozen=True)
+class _KPlan:
+    columns: list[str]
+    generalise: bool
+    small: pa.Array
+
+
+def _k_plan(
+    name: str,
+    source: Source,
+    rules: Policy,
+    key: keys.Key,
+    enforce_k: int | None,
+    report_to: dict[str, dict[str, Any]],
+) -> _KPlan | None:
+    """Count equivalence classes (a first pass over the table); with `enforce_k`, what to enforce."""
+    config = rules.k_anonymity
+    if not config:
+        return None
+    columns = list(config["quasi_identifiers"])
+    first = next(source.batches(), None)
+    if first is None or not set(columns) <= set(first.schema.names):
+        return None
+    k = enforce_k or int(config["k"])
+    step = enforce_k is not None and config.get("action", "generalise") == "generalise"
+    before, after = kanonymity.Classes(columns, k), kanonymity.Classes(columns, k)
+    for data in _protected(name, source, rules, key, {}):
+        before.add(data)
+        if step:
+            after.add(kanonymity.generalised(data, columns))
+    counted = after if step else before
+    report_to[name] = {
+        "quasi_identifiers": columns,
+        "k": k,
+        "smallest_class": before.smallest,
+        "rows_below_k": before.rows_below_k,
+        "enforced": enforce_k is not None,
+        "generalised": step,
+        "suppressed_rows": 0,
+    }
+    return _KPlan(columns, step, counted.small()) if enforce_k is not None else None
+
+
+def _enforce(data: pa.Table, plan: _KPlan, record: dict[str, Any]) -> pa.Table:
+    if plan.generalise:
+        data = kanonymity.generalised(data, plan.columns)
+    data, dropped = kanonymity.suppress(data, plan.columns, plan.small)
+    record["suppressed_rows"] += dropped
+    return data
+
+
 def anonymise(
     inputs: Iterable[str | Path],
     out: str | Path,
@@ -116,8 +177,15 @@ def anonymise(
     *,
     key_file: str | Path | None = None,
     overwrite: bool = False,
+    enforce_k: int | None = None,
 ) -> AnonymiseResult:
-    """Apply the policy to every table of the inputs and write a sandbox to `out`, or nothing."""
+    """Apply the policy to every table of the inputs and write a sandbox to `out`, or nothing.
+
+    With a `k_anonymity` section the manifest reports each table's smallest equivalence class and rows below
+    k; `enforce_k` generalises the quasi-identifiers one step (action generalise) and suppresses the rows
+    still in classes below k, so none is left.
+    """
+
     started = time.perf_counter()
     rules = policy if isinstance(policy, Policy) else load_policy(policy)
     key = resolve_key(key_file)
@@ -132,15 +200,16 @@ def anonymise(
         parts: list[Part] = []
         leaks: dict[str, set[str]] = {}  # table.column -> fatal classes found in a column the policy does not name
         privacy_of: dict[str, dict[str, ColumnPrivacy]] = {}
+        kanon: dict[str, dict[str, Any]] = {}
         for name, source in found:
-            for i, batch in enumerate(source.batches()):
-                data = _typed(pa.Table.from_batches([batch]), name, rules, source.name)
-                privacy = {c: p for c in data.column_names if (p := rules.privacy(name, c)) is not None}
-                privacy_of[name] = privacy
-                data, _ = protect(data, DEFECTS_SCHEMA.empty_table(), name, privacy, key.secret)
+            privacy_of[name] = {}
+            plan = _k_plan(name, source, rules, key, enforce_k, kanon)
+            for i, data in enumerate(_protected(name, source, rules, key, privacy_of[name])):
+                if plan is not None:
+                    data = _enforce(data, plan, kanon[name])
                 scan = scan_table(data)
                 for column, found_here in scan.items():
-                    if found_here.fatal and column not in privacy:
+                    if found_here.fatal and column not in privacy_of[name]:
                         leaks.setdefault(f"{name}.{column}", set()).update(found_here.fatal)
                 parts.append(write_part(staging.path, name, "data", f"part-{i:05d}.parquet", data, scan))
         if leaks:
@@ -167,7 +236,7 @@ def anonymise(
                 "policy": {"file": Path(rules.file).name, "sha256": rules.sha256},
             },
             "tables": tables_section(parts, infos),
-            "privacy": report.privacy_section(key, privacy_of, scans),
+            "privacy": {**report.privacy_section(key, privacy_of, scans), "k_anonymity": kanon},
         }
         write_manifest(staging.path, manifest)
         staging.commit()

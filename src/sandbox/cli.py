@@ -362,6 +362,12 @@ def schema(which: str) -> None:
     help="Key for tokens (else $SANDBOX_KEY, else a random key used once and forgotten).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace OUT (only once the new sandbox is complete).")
+@click.option(
+    "--enforce-k",
+    type=click.IntRange(min=2),
+    help="Leave no equivalence class below K over the policy's quasi-identifiers (generalise, then "
+    "suppress, as the policy's k_anonymity.action says).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def anonymise(
     inputs: tuple[Path, ...],
@@ -370,6 +376,7 @@ def anonymise(
     suggest_policy: bool,
     key_file: Path | None,
     overwrite: bool,
+    enforce_k: int | None,
     as_json: bool,
 ) -> None:
     """Turn INPUTS (CSV, CSV.gz or Parquet files, or folders of them; one table each) into a sandbox.
@@ -393,7 +400,7 @@ def anonymise(
         return
     if out is None or policy is None:
         raise click.UsageError("give --out and --policy (or --suggest-policy to draft one)")
-    result = run(inputs, out, policy, key_file=key_file, overwrite=overwrite)
+    result = run(inputs, out, policy, key_file=key_file, overwrite=overwrite, enforce_k=enforce_k)
     if as_json:
         click.echo(
             json.dumps(
@@ -414,6 +421,12 @@ def anonymise(
             [name, f"{table['rows']:,}", str(len(table["files"])), _size(sum(f["bytes"] for f in table["files"]))]
         )
     click.echo(_table(grid, {1, 2, 3}))
+    for name, k in result.manifest["privacy"]["k_anonymity"].items():
+        click.echo(
+            f"k-anonymity of {name} over {', '.join(k['quasi_identifiers'])}: smallest class "
+            f"{k['smallest_class']}, {k['rows_below_k']:,} rows below k={k['k']}"
+            + (f"; {k['suppressed_rows']:,} rows suppressed" if k["enforced"] else "")
+        )
     click.echo(
         f"anonymised into {result.out}: {result.rows:,} rows in {result.seconds:.2f} s; "
         f"key: {result.manifest['privacy']['key']['source']}"

@@ -42,6 +42,22 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "version": {"const": 1},
         "columns": {"type": "object", "additionalProperties": _COLUMN},
+        "k_anonymity": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["quasi_identifiers", "k"],
+            "description": "Report (and with --enforce-k, enforce) k-anonymity over these columns.",
+            "properties": {
+                "quasi_identifiers": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "k": {"type": "integer", "minimum": 2},
+                "action": {
+                    "enum": ["generalise", "suppress"],
+                    "default": "generalise",
+                    "description": "With --enforce-k: generalise the columns one more step, then "
+                    "suppress rows still in classes below k; or only suppress.",
+                },
+            },
+        },
         "tables": {
             "type": "object",
             "additionalProperties": {
@@ -60,6 +76,7 @@ class Policy:
     sha256: str
     columns: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tables: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    k_anonymity: Mapping[str, Any] | None = None
 
     def rule(self, table: str, column: str) -> Mapping[str, Any] | None:
         return self.tables.get(table, {}).get(column) or self.columns.get(column)
@@ -90,4 +107,5 @@ def load_policy(path: str | Path) -> Policy:
         hashlib.sha256(text.encode()).hexdigest(),
         dict(data.get("columns") or {}),
         {name: dict(spec.get("columns") or {}) for name, spec in (data.get("tables") or {}).items()},
+        data.get("k_anonymity"),
     )
