@@ -7,7 +7,6 @@ import functools
 import hashlib
 import hmac
 import ipaddress
-import re
 from collections.abc import Callable
 
 import numpy as np
@@ -17,15 +16,6 @@ import pyarrow.compute as pc
 from sandbox.privacy import reserved
 from sandbox.privacy.detect import first_names
 
-LABELS = {
-    "email": "[EMAIL]",
-    "phone": "[PHONE]",
-    "credit_card": "[CARD]",
-    "iban": "[IBAN]",
-    "national_id": "[ID]",
-    "ip_address": "[IP]",
-    "online_identifier": "[DEVICE-ID]",
-}
 TOKEN_CHARS = 24
 
 
@@ -177,30 +167,6 @@ def redact(values: pa.Array) -> pa.Array:
 def redact_text(value: str) -> str:
     """`redact` for one string."""
     return str(redact(pa.array([value]))[0])
-
-
-_CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][^\W\d_]+")
-
-
-def _redact_names(text: str) -> str:
-    """A known first name, and the capitalised word right after it (the surname), become [NAME]."""
-    names = first_names()
-    words = list(_CAPITALISED.finditer(text))
-    out, last, i = [], 0, 0
-    while i < len(words):
-        word = words[i]
-        if word.group(0) not in names:
-            i += 1
-            continue
-        end = word.end()
-        if i + 1 < len(words) and text[end : words[i + 1].start()].isspace():
-            end = words[i + 1].end()
-            i += 1
-        out.append(text[last : word.start()] + "[NAME]")
-        last = end
-        i += 1
-    out.append(text[last:])
-    return "".join(out)
 
 
 def apply(values: pa.Array, policy: str, cls: str | None, key: bytes) -> pa.Array | None:
