@@ -84,29 +84,34 @@ def main() -> int:
         size = csv_path.stat().st_size
         draft = measure([PY, "-m", "sandbox", "anonymise", str(csv_path), "--suggest-policy"])
         (work / "policy.yaml").write_text(draft.stdout)
-        run = measure(
-            [
-                PY,
-                "-m",
-                "sandbox",
-                "anonymise",
-                str(csv_path),
-                "--policy",
-                str(work / "policy.yaml"),
-                "--out",
-                str(work / "clean"),
-                "--json",
-            ]
-        )
-        info = json.loads(run.stdout)
+        runs = {}
+        for workers in (1, 2):
+            runs[workers] = measure(
+                [
+                    PY,
+                    "-m",
+                    "sandbox",
+                    "anonymise",
+                    str(csv_path),
+                    "--policy",
+                    str(work / "policy.yaml"),
+                    "--out",
+                    str(work / f"clean{workers}"),
+                    "--json",
+                    "--workers",
+                    str(workers),
+                ]
+            )
+        rows = json.loads(runs[2].stdout)["rows"]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"export: {args.rows:,} rows x 20 columns, {size / 1e6:,.1f} MB CSV")
     print(f"suggest-policy: {draft.seconds:.2f} s")
-    print(
-        f"anonymise: {run.seconds:.2f} s, {size / 1e6 / run.seconds:,.1f} MB/s, {info['rows'] / run.seconds:,.0f} "
-        f"rows/s, peak RSS {run.peak_rss / 1e6:,.0f} MB"
-    )
+    for workers, run in runs.items():
+        print(
+            f"anonymise --workers {workers}: {run.seconds:.2f} s, {size / 1e6 / run.seconds:,.1f} MB/s, "
+            f"{rows / run.seconds:,.0f} rows/s, peak RSS {run.peak_rss / 1e6:,.0f} MB"
+        )
     return 0
 
 

@@ -245,3 +245,44 @@ def test_k_anonymity_report_and_enforcement(tmp_path: Path) -> None:
         .fetchall()
     )
     assert min(n for (n,) in sizes) >= 5 and sum(n for (n,) in sizes) == 11
+
+
+def test_workers_give_the_same_bytes(export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sandbox.privacy import sources
+    from tests.conftest import part_hashes
+
+    monkeypatch.setattr(sources, "BATCH_BYTES", 400)  # a few rows per batch: several batches per table
+    code, draft, err = run("anonymise", str(export), "--suggest-policy")
+    assert code == 0, err
+    (tmp_path / "policy.yaml").write_text(draft)
+
+    monkeypatch.setenv("SANDBOX_KEY", "a key for this test only, long enough")
+    for workers, out in (("1", "one"), ("2", "two")):
+        code, _, err = run(
+            "anonymise",
+            str(export),
+            "--policy",
+            str(tmp_path / "policy.yaml"),
+            "--out",
+            str(tmp_path / out),
+            "--workers",
+            workers,
+        )
+        assert code == 0, err
+    one, two = part_hashes(tmp_path / "one"), part_hashes(tmp_path / "two")
+    assert one == two and len(one) > 2
+
+
+def test_windows_1252_csv_is_read_as_such(tmp_path: Path) -> None:
+    (tmp_path / "legacy.csv").write_bytes("name;city\nJürgen Müller;Köln\n".encode("cp1252"))
+    (tmp_path / "policy.yaml").write_text("version: 1\ncolumns:\n  name: {class: person_name, policy: keep}\n")
+    code, _, err = run(
+        "anonymise",
+        str(tmp_path / "legacy.csv"),
+        "--policy",
+        str(tmp_path / "policy.yaml"),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert code == 0, err
+    assert pq.read_table(tmp_path / "o/tables/legacy").to_pylist() == [{"name": "Jürgen Müller", "city": "Köln"}]

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox.engines import local
 from sandbox.errors import UsageError
 from sandbox.noise.defects import DEFECTS_SCHEMA
 from sandbox.output.manifest import header, tables_section, write_manifest
@@ -109,14 +110,49 @@ def _unhandled_names(found: list[tuple[str, Source]], policy: Policy) -> list[st
     return out
 
 
-def _protected(
-    name: str, source: Source, rules: Policy, key: keys.Key, privacy: dict[str, ColumnPrivacy]
-) -> Iterator[pa.Table]:
-    """The table's batches, typed as the policy says and with every column's policy applied."""
+def _protect_batch(
+    name: str, batch: pa.RecordBatch, rules: Policy, secret: bytes, file: str
+) -> tuple[pa.Table, dict[str, ColumnPrivacy]]:
+    """One batch typed as the policy says, with every column's policy applied."""
+    data = _typed(pa.Table.from_batches([batch]), name, rules, file)
+    privacy = {c: p for c in data.column_names if (p := rules.privacy(name, c)) is not None}
+    return protect(data, DEFECTS_SCHEMA.empty_table(), name, privacy, secret)[0], privacy
+
+
+def _protected(name: str, source: Source, rules: Policy, key: keys.Key) -> Iterator[pa.Table]:
     for batch in source.batches():
-        data = _typed(pa.Table.from_batches([batch]), name, rules, source.name)
-        privacy.update({c: p for c in data.column_names if (p := rules.privacy(name, c)) is not None})
-        yield protect(data, DEFECTS_SCHEMA.empty_table(), name, privacy, key.secret)[0]
+        yield _protect_batch(name, batch, rules, key.secret, source.name)[0]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """One batch of one table to anonymise and write, for this process or a worker."""
+
+    table: str
+    index: int
+    batch: pa.RecordBatch
+    rules: Policy
+    secret: bytes
+    plan: _KPlan | None
+    root: str
+    file: str
+
+    def __repr__(self) -> str:  # never show the key, not even in a traceback
+        return f"_Batch({self.table!r}, {self.index})"
+
+
+def _anonymise_batch(item: _Batch) -> tuple[Part, dict[str, set[str]], dict[str, ColumnPrivacy], int]:
+    """Protect, enforce k, scan and write one batch; returns the part, unnamed leaks, policies, rows dropped."""
+    data, privacy = _protect_batch(item.table, item.batch, item.rules, item.secret, item.file)
+    dropped = 0
+    if item.plan is not None:
+        if item.plan.generalise:
+            data = kanonymity.generalised(data, item.plan.columns)
+        data, dropped = kanonymity.suppress(data, item.plan.columns, item.plan.small)
+    scan = scan_table(data)
+    leaks = {column: set(found.fatal) for column, found in scan.items() if found.fatal and column not in privacy}
+    part = write_part(Path(item.root), item.table, "data", f"part-{item.index:05d}.parquet", data, scan)
+    return part, leaks, privacy, dropped
 
 
 @dataclass(frozen=True)
@@ -145,7 +181,7 @@ def _k_plan(
     k = enforce_k or int(config["k"])
     step = enforce_k is not None and config.get("action", "generalise") == "generalise"
     before, after = kanonymity.Classes(columns, k), kanonymity.Classes(columns, k)
-    for data in _protected(name, source, rules, key, {}):
+    for data in _protected(name, source, rules, key):
         before.add(data)
         if step:
             after.add(kanonymity.generalised(data, columns))
@@ -162,14 +198,6 @@ def _k_plan(
     return _KPlan(columns, step, counted.small()) if enforce_k is not None else None
 
 
-def _enforce(data: pa.Table, plan: _KPlan, record: dict[str, Any]) -> pa.Table:
-    if plan.generalise:
-        data = kanonymity.generalised(data, plan.columns)
-    data, dropped = kanonymity.suppress(data, plan.columns, plan.small)
-    record["suppressed_rows"] += dropped
-    return data
-
-
 def anonymise(
     inputs: Iterable[str | Path],
     out: str | Path,
@@ -178,12 +206,14 @@ def anonymise(
     key_file: str | Path | None = None,
     overwrite: bool = False,
     enforce_k: int | None = None,
+    workers: int = 1,
 ) -> AnonymiseResult:
     """Apply the policy to every table of the inputs and write a sandbox to `out`, or nothing.
 
     With a `k_anonymity` section the manifest reports each table's smallest equivalence class and rows below
     k; `enforce_k` generalises the quasi-identifiers one step (action generalise) and suppresses the rows
-    still in classes below k, so none is left.
+    still in classes below k, so none is left. `workers` > 1 processes batches on the local worker pool;
+    the output does not depend on it.
     """
 
     started = time.perf_counter()
@@ -201,17 +231,26 @@ def anonymise(
         leaks: dict[str, set[str]] = {}  # table.column -> fatal classes found in a column the policy does not name
         privacy_of: dict[str, dict[str, ColumnPrivacy]] = {}
         kanon: dict[str, dict[str, Any]] = {}
-        for name, source in found:
-            privacy_of[name] = {}
-            plan = _k_plan(name, source, rules, key, enforce_k, kanon)
-            for i, data in enumerate(_protected(name, source, rules, key, privacy_of[name])):
-                if plan is not None:
-                    data = _enforce(data, plan, kanon[name])
-                scan = scan_table(data)
-                for column, found_here in scan.items():
-                    if found_here.fatal and column not in privacy_of[name]:
-                        leaks.setdefault(f"{name}.{column}", set()).update(found_here.fatal)
-                parts.append(write_part(staging.path, name, "data", f"part-{i:05d}.parquet", data, scan))
+        plans = {name: _k_plan(name, source, rules, key, enforce_k, kanon) for name, source in found}
+        items = (
+            _Batch(name, i, batch, rules, key.secret, plans[name], str(staging.path), source.name)
+            for name, source in found
+            for i, batch in enumerate(source.batches())
+        )
+        if workers > 1:
+            results = [
+                result
+                for _, result in sorted(local.pool_map(_anonymise_batch, items, workers), key=lambda pair: pair[0])
+            ]
+        else:
+            results = [_anonymise_batch(item) for item in items]
+        for part, batch_leaks, privacy, dropped in results:
+            parts.append(part)
+            privacy_of.setdefault(part.table, {}).update(privacy)
+            if part.table in kanon:
+                kanon[part.table]["suppressed_rows"] += dropped
+            for column, classes in batch_leaks.items():
+                leaks.setdefault(f"{part.table}.{column}", set()).update(classes)
         if leaks:
             named = ", ".join(f"{column} (it holds {', '.join(sorted(classes))})" for column, classes in leaks.items())
             raise UsageError(

@@ -368,6 +368,14 @@ def schema(which: str) -> None:
     help="Leave no equivalence class below K over the policy's quasi-identifiers (generalise, then "
     "suppress, as the policy's k_anonymity.action says).",
 )
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes for the batches; output bytes do not depend on it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def anonymise(
     inputs: tuple[Path, ...],
@@ -377,6 +385,7 @@ def anonymise(
     key_file: Path | None,
     overwrite: bool,
     enforce_k: int | None,
+    workers: int,
     as_json: bool,
 ) -> None:
     """Turn INPUTS (CSV, CSV.gz or Parquet files, or folders of them; one table each) into a sandbox.
@@ -400,7 +409,8 @@ def anonymise(
         return
     if out is None or policy is None:
         raise click.UsageError("give --out and --policy (or --suggest-policy to draft one)")
-    result = run(inputs, out, policy, key_file=key_file, overwrite=overwrite, enforce_k=enforce_k)
+    result = run(inputs, out, policy, key_file=key_file, overwrite=overwrite, enforce_k=enforce_k, workers=workers)
+
     if as_json:
         click.echo(
             json.dumps(

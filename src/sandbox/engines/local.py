@@ -15,10 +15,11 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver
+from typing import TypeVar
 
 import pyarrow as pa
 
@@ -27,6 +28,8 @@ from sandbox.errors import BuildFailed
 from sandbox.processes import pid_alive
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
+R = TypeVar("R")
 _POLL_SECONDS = 0.5
 
 
@@ -69,7 +72,7 @@ def _exit_with(pid: int) -> None:
 
 
 def run(jobs: list[Job], workers: int = 1, progress: Progress | None = None) -> list[Outcome]:
-    """Run every job; results in no particular order (the manifest sorts them)."""
+    """Run every build job; results in no particular order (the manifest sorts them)."""
     if workers <= 1 or len(jobs) <= 1:
         outcomes: list[Outcome] = []
         for done, job in enumerate(jobs, 1):
@@ -77,45 +80,52 @@ def run(jobs: list[Job], workers: int = 1, progress: Progress | None = None) -> 
             if progress:
                 progress(done, len(jobs))
         return outcomes
-    return _run_pool(jobs, workers, progress)
+    return [outcome for _, outcome in pool_map(execute, jobs, workers, progress, len(jobs))]
 
 
-def _run_pool(jobs: list[Job], workers: int, progress: Progress | None) -> list[Outcome]:
+def pool_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, progress: Progress | None = None, total: int = 0
+) -> list[tuple[int, R]]:
+    """`fn` over `items` on the worker pool, at most 2 x workers in flight (items may be read lazily);
+    returns (position, result) pairs in completion order."""
     context = multiprocessing.get_context("forkserver")
     _start_fork_server(context)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),))
-    outcomes: list[Outcome] = []
-    pending: dict[Future[Outcome], Job] = {}
-    queue = iter(jobs)
-    done = 0
+    results: list[tuple[int, R]] = []
+    pending: dict[Future[R], int] = {}
+    queue = enumerate(items)
     try:
-        _refill(pool, queue, pending, limit=2 * workers)
+        _refill(pool, fn, queue, pending, limit=2 * workers)
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                job = pending.pop(future)
+                position = pending.pop(future)
                 try:
-                    outcomes.append(future.result())
+                    results.append((position, future.result()))
                 except BrokenProcessPool:
-                    raise BuildFailed(
-                        f"a worker process died while building {job.task.label} "
-                        "(killed, or out of memory); nothing was written"
-                    ) from None
-                done += 1
+                    raise BuildFailed("a worker process died (killed, or out of memory); nothing was written") from None
                 if progress:
-                    progress(done, len(jobs))
-            _refill(pool, queue, pending, limit=2 * workers)
+                    progress(len(results), total)
+            _refill(pool, fn, queue, pending, limit=2 * workers)
     except BaseException:
         _terminate(pool)
         raise
     pool.shutdown(wait=True)
-    return outcomes
+    return results
 
 
-def _refill(pool: ProcessPoolExecutor, queue: Iterable[Job], pending: dict[Future[Outcome], Job], limit: int) -> None:
-    """Keep at most `limit` chunks in flight (backpressure: results are small, but tasks hold a recipe)."""
-    for job in queue:
-        pending[pool.submit(execute, job)] = job
+def _refill(
+    pool: ProcessPoolExecutor,
+    fn: Callable[[T], R],
+    queue: Iterator[tuple[int, T]],
+    pending: dict[Future[R], int],
+    limit: int,
+) -> None:
+    """Keep at most `limit` items in flight (backpressure: an item may be a batch of rows)."""
+    if len(pending) >= limit:
+        return
+    for position, item in queue:
+        pending[pool.submit(fn, item)] = position
         if len(pending) >= limit:
             return
 

@@ -132,19 +132,39 @@ _REDACTIONS = (
 
 
 @functools.lru_cache(maxsize=1)
-def _name_patterns() -> tuple[str, str]:
-    """Known first names (and the capitalised word after one, the surname) as two RE2 alternations.
+def _first_names() -> pa.Array:
+    return pa.array(sorted(first_names()), pa.string())
 
-    RE2's \\b is ASCII-only: names that start with an ASCII letter use it (fast); the few that start with
-    another letter (Élodie) match their neighbours and write them back (capture groups are slower)."""
-    names = sorted((n for n in first_names() if n.isalpha()), key=len, reverse=True)
-    ascii_first = [n for n in names if n[0].isascii()]
-    other = [n for n in names if not n[0].isascii()]
-    surname = r"(?: \p{Lu}\p{L}+)?"
-    return (
-        r"\b(?:" + "|".join(ascii_first) + r")\b" + surname,
-        r"(^|[^\p{L}])(?:" + "|".join(other) + r")" + surname + r"([^\p{L}]|$)",
-    )
+
+def redact_names(text: pa.Array) -> pa.Array:
+    """Known first names, and the capitalised word right after one (the surname), become [NAME].
+
+    Word by word, vectorised: split on spaces, strip the punctuation around each word, look the word up in
+    the first-name lists (`is_in`), then join again. (One RE2 alternation of ~7,000 names was far slower.)
+    """
+    words = pc.split_pattern(text, " ")
+    flat = pc.list_flatten(words)
+    if not len(flat):
+        return text
+    parts = pc.extract_regex(flat, r"^(?P<lead>[^\p{L}]*)(?P<core>.*?)(?P<trail>[^\p{L}]*)$")
+    lead, core, trail = (parts.field(n) for n in ("lead", "core", "trail"))
+    parent = pc.list_parent_indices(words).to_numpy()
+    is_name = np.asarray(pc.fill_null(pc.is_in(core, value_set=_first_names()), False))
+    same_text = np.r_[False, parent[1:] == parent[:-1]]
+    capital = np.asarray(pc.fill_null(pc.match_substring_regex(core, r"^\p{Lu}\p{L}"), False))
+    surname = np.r_[False, is_name[:-1]] & same_text & capital & ~is_name
+    # a name takes the trailing punctuation of its surname, and the surname word goes
+    trail_after = pa.concat_arrays([trail.slice(1), pa.array([""], pa.string())])
+
+    closing = pc.if_else(pa.array(np.r_[surname[1:], False]), trail_after, trail)
+    named = pc.binary_join_element_wise(lead, "[NAME]", closing, "")
+    flat = pc.if_else(pa.array(is_name), named, flat)
+    keep = ~surname
+    counts = np.bincount(parent[keep], minlength=len(words))
+    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
+    rebuilt = pa.ListArray.from_arrays(offsets, flat.filter(pa.array(keep)))
+    joined = pc.binary_join(rebuilt, " ")
+    return pc.if_else(text.is_null(), text, joined)
 
 
 def redact(values: pa.Array) -> pa.Array:
@@ -157,9 +177,7 @@ def redact(values: pa.Array) -> pa.Array:
     text = pc.cast(values.dictionary, pa.string())
     for pattern, label in _REDACTIONS:
         text = pc.replace_substring_regex(text, pattern=pattern, replacement=label)
-    plain, accented = _name_patterns()
-    text = pc.replace_substring_regex(text, pattern=plain, replacement="[NAME]")
-    text = pc.replace_substring_regex(text, pattern=accented, replacement=r"\1[NAME]\2")
+    text = redact_names(text)
 
     return pa.DictionaryArray.from_arrays(values.indices, text)
 

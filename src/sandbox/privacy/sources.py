@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -17,6 +19,9 @@ from sandbox.errors import UsageError
 from sandbox.output.manifest import MANIFEST, read_manifest
 
 BATCH_ROWS = 256_000
+#: CSV bytes per batch (a batch is a unit of work and of memory).
+BATCH_BYTES = 16 << 20
+
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 
 
@@ -59,18 +64,30 @@ def sources(path: Path) -> list[Source]:
     return [Source(path.name, (path,))]
 
 
+def _open_binary(path: Path) -> IO[bytes]:
+    handle = gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")  # noqa: SIM115
+    return cast(IO[bytes], handle)
+
+
+def csv_encoding(path: Path) -> str:
+    """UTF-8 when the first MiB decodes as UTF-8, else Windows-1252 (spreadsheet exports); never fails."""
+    with _open_binary(path) as raw:
+        head = raw.read(1 << 20)
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)  # a cut character is not an error
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8-sig"
+
+
 def _open_text(path: Path) -> io.TextIOBase:
-    raw = gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+    return io.TextIOWrapper(_open_binary(path), encoding=csv_encoding(path), errors="replace", newline="")
 
 
 def csv_dialect(path: Path) -> tuple[str, list[str]]:
     """The delimiter (sniffed) and the header of a CSV file."""
-    try:
-        with _open_text(path) as handle:
-            sample = handle.read(64 * 1024)
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: expected UTF-8 text, got {exc.reason} at byte {exc.start}") from None
+    with _open_text(path) as handle:
+        sample = handle.read(64 * 1024)
     if not sample.strip():
         raise UsageError(f"{path}: expected a header line, got an empty file")
     try:
@@ -87,7 +104,7 @@ def csv_batches(path: Path) -> Iterator[pa.RecordBatch]:
     try:
         reader = pacsv.open_csv(
             pa.input_stream(str(path), compression="detect"),
-            read_options=pacsv.ReadOptions(block_size=16 << 20),
+            read_options=pacsv.ReadOptions(block_size=BATCH_BYTES, encoding=csv_encoding(path).replace("-sig", "")),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header},
