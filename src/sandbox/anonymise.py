@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox.api import BuildResult
 from sandbox.engines import local
 from sandbox.errors import UsageError
 from sandbox.noise.defects import DEFECTS_SCHEMA
@@ -40,21 +41,6 @@ _TYPES = {
     "timestamp": pa.timestamp("us", tz="UTC"),
     "string": pa.string(),
 }
-
-
-@dataclass(frozen=True)
-class AnonymiseResult:
-    out: Path
-    manifest: dict[str, Any]
-    seconds: float
-
-    @property
-    def rows(self) -> int:
-        return sum(t["rows"] for t in self.manifest["tables"].values())
-
-    @property
-    def bytes(self) -> int:
-        return sum(f["bytes"] for t in self.manifest["tables"].values() for f in t["files"])
 
 
 def table_name(name: str) -> str:
@@ -207,7 +193,7 @@ def anonymise(
     overwrite: bool = False,
     enforce_k: int | None = None,
     workers: int = 1,
-) -> AnonymiseResult:
+) -> BuildResult:
     """Apply the policy to every table of the inputs and write a sandbox to `out`, or nothing.
 
     With a `k_anonymity` section the manifest reports each table's smallest equivalence class and rows below
@@ -279,7 +265,7 @@ def anonymise(
         }
         write_manifest(staging.path, manifest)
         staging.commit()
-    return AnonymiseResult(Path(out), manifest, time.perf_counter() - started)
+    return BuildResult(Path(out), manifest, time.perf_counter() - started)
 
 
 def _digest(files: Iterable[Path]) -> str:
