@@ -124,28 +124,36 @@ def _table(rows: list[list[str]], right: set[int]) -> str:
     return "\n".join(lines)
 
 
+def workers_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--workers/-w N`, shared by the commands that use the worker pool."""
+    return click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help=help_text)
+
+
+def key_file_option(fallback: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--key-file`, shared by the commands that pseudonymise; `fallback` says where the key comes from else."""
+    return click.option(
+        "--key-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=f"Key for pseudonymised tokens ({fallback}).",
+    )
+
+
+overwrite_option = click.option(
+    "--overwrite", is_flag=True, help="Replace OUT (only once the new sandbox is complete)."
+)
+
+
 @cli.command()
 @click.argument("recipe")
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Folder to create.")
 @click.option("--rows", type=click.IntRange(min=0), help="Rows of the primary table; others scale with it.")
 @click.option("--scale", type=click.FloatRange(min=0, min_open=True), help="Multiply every table's size.")
 @click.option("--seed", type=click.IntRange(min=0), help="Override the recipe's seed.")
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes; output bytes do not depend on it.",
-)
-@click.option("--overwrite", is_flag=True, help="Replace OUT (only once the new sandbox is complete).")
+@workers_option("Processes; output bytes do not depend on it.")
+@overwrite_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of a table.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
-@click.option(
-    "--key-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Key for pseudonymised tokens (else $SANDBOX_KEY, else derived from the seed).",
-)
+@key_file_option("else $SANDBOX_KEY, else derived from the seed")
 def build(
     recipe: str,
     out: Path,
@@ -356,26 +364,15 @@ def schema(which: str) -> None:
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Sandbox folder to create.")
 @click.option("--policy", "-p", type=click.Path(path_type=Path), help="Policy YAML: a class and policy per column.")
 @click.option("--suggest-policy", is_flag=True, help="Print a draft policy for INPUTS, with the evidence.")
-@click.option(
-    "--key-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Key for tokens (else $SANDBOX_KEY, else a random key used once and forgotten).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace OUT (only once the new sandbox is complete).")
+@key_file_option("else $SANDBOX_KEY, else a random key used once and forgotten")
+@overwrite_option
 @click.option(
     "--enforce-k",
     type=click.IntRange(min=2),
     help="Leave no equivalence class below K over the policy's quasi-identifiers (generalise, then "
     "suppress, as the policy's k_anonymity.action says).",
 )
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes for the batches; output bytes do not depend on it.",
-)
+@workers_option("Processes for the batches; output bytes do not depend on it.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def anonymise(
     inputs: tuple[Path, ...],

@@ -20,7 +20,7 @@ from sandbox.columns.temporal import TIMESTAMP, parse_instant
 from sandbox.domains import funnel
 from sandbox.domains.registry import Domain, DomainContext, TableInfo, register_domain
 from sandbox.domains.shop import US_PER_DAY, catalogue, customer_countries, customers
-from sandbox.noise.corruptions import pick
+from sandbox.noise.corruptions import pick, replace_rows, set_missing
 from sandbox.noise.defects import row_keys
 from sandbox.params import integer, number, string
 from sandbox.privacy.columns import advisory, born_safe
@@ -209,9 +209,7 @@ def _track_noise(ctx: DomainContext, knobs: Mapping[str, Any], chunk: funnel.Chu
             observed=observed,
             params={"mean_delay_seconds": 600},
         )
-        mask = np.zeros(len(events), bool)
-        mask[late] = True
-        ts = pc.replace_with_mask(ts, pa.array(mask), observed)
+        ts = replace_rows(ts, late, observed)
         events = events.set_column(events.schema.get_field_index("ts"), "ts", ts)
     views = np.flatnonzero(events["event_type"].combine_chunks().indices.to_numpy() == funnel.PRODUCT)
     lost = views[pick(ctx.rng("lost-product"), len(views), float(knobs["missing_product_rate"]))]
@@ -224,9 +222,7 @@ def _track_noise(ctx: DomainContext, knobs: Mapping[str, Any], chunk: funnel.Chu
             "product_id",
             truth=product.take(pa.array(lost)),
         )
-        mask = np.zeros(len(events), bool)
-        mask[lost] = True
-        product = pc.if_else(pa.array(mask), pa.nulls(len(events), pa.int64()), product)
+        product = set_missing(product, lost)
         events = events.set_column(events.schema.get_field_index("product_id"), "product_id", product)
     twice = pick(ctx.rng("duplicate"), len(events), float(knobs["duplicate_event_rate"]))
     if len(twice):
