@@ -449,3 +449,6 @@ def main() -> None:
     """Console entry point: SIGTERM cleans up like Ctrl-C."""
     signal.signal(signal.SIGTERM, _interrupt)
     cli.main(prog_name="sandbox")
+
+
+from sandbox import cli_share  # noqa: E402, F401  (registers pack, unpack, verify, diff, score)

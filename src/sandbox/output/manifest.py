@@ -175,6 +175,11 @@ def manifest_schema() -> dict[str, Any]:
                 "type": "object",
                 "description": "For `sandbox anonymise`: the inputs (names, sizes, sha256) and the policy applied.",
             },
+            "withheld": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Truth tables left out by `sandbox pack --without-truth`.",
+            },
             "seed": {"type": "integer", "minimum": 0},
             "chunk_rows": {"type": "integer", "minimum": 1},
             "tables": {"type": "object", "additionalProperties": table},
