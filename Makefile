@@ -4,20 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: sandbox test check lint bench schemas clean
+.PHONY: sandbox test check lint bench schemas screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,report]'
 	touch $(STAMP)
 
-## Set up, then build every built-in recipe into ./sandboxes/ and print a summary.
+## Set up, then build every built-in recipe into ./sandboxes/ (each with its data card and report.html).
 sandbox: $(STAMP)
 	@mkdir -p sandboxes
 	@for r in recipes/*.yaml; do \
 	  name=$$(basename $$r .yaml); \
 	  $(BIN)/sandbox build $$r --out sandboxes/$$name --overwrite || exit $$?; \
+	  $(BIN)/sandbox report sandboxes/$$name || exit $$?; \
 	done
 
 ## Set up, then run the fast suite (under 5 minutes on 2 cores).
@@ -43,6 +44,10 @@ bench: $(STAMP)
 schemas: $(STAMP)
 	$(BIN)/sandbox schema recipe > schemas/recipe.schema.json
 	$(BIN)/sandbox schema manifest > schemas/manifest.schema.json
+
+## The report screenshots under docs/ (needs Debian's chromium).
+screenshots: $(STAMP)
+	$(BIN)/python examples/report_screenshots.py docs/
 
 clean:
 	rm -rf $(VENV) sandboxes .pytest_cache

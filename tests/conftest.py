@@ -62,3 +62,12 @@ tables:
       at: {timestamp: {start: 2024-01-01, end: 2024-03-01}, noise: [{kind: delay, rate: 0.03}]}
       paid: {bool: 0.9, null_rate: 0.1}
 """
+
+
+@pytest.fixture(scope="session")
+def builtins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every built-in recipe built once at its default size (read-only: copy before editing)."""
+    import sandbox
+
+    root = tmp_path_factory.mktemp("builtins")
+    return {name: sandbox.build(name, root / name, workers=2).out for name in sorted(sandbox.builtin_recipes())}

@@ -23,6 +23,7 @@ from sandbox.api import BuildResult
 from sandbox.engines import local
 from sandbox.errors import UsageError
 from sandbox.noise.defects import DEFECTS_SCHEMA
+from sandbox.output.datacard import write_card
 from sandbox.output.manifest import header, tables_section, write_manifest
 from sandbox.output.writer import Part, Staging, write_part
 from sandbox.privacy import kanonymity, keys, report
@@ -264,6 +265,7 @@ def anonymise(
             "privacy": {**report.privacy_section(key, privacy_of, scans), "k_anonymity": kanon},
         }
         write_manifest(staging.path, manifest)
+        write_card(staging.path, manifest, {})
         staging.commit()
     return BuildResult(Path(out), manifest, time.perf_counter() - started)
 

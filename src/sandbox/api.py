@@ -12,12 +12,14 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from sandbox.columns.text import locales_of
-from sandbox.domains.registry import resolve
+from sandbox.conformance import describe, knob_help
+from sandbox.domains.registry import column_docs, resolve
 from sandbox.engines import local
 from sandbox.engines.task import DEFECTS, Job
 from sandbox.errors import UsageError
 from sandbox.generate import has_noise
 from sandbox.noise.defects import DEFECTS_SCHEMA
+from sandbox.output.datacard import write_card
 from sandbox.output.manifest import build_manifest, read_manifest, write_manifest
 from sandbox.output.writer import Staging, write_part
 from sandbox.plan import plan
@@ -111,7 +113,9 @@ def build(
         report.fail_closed(scans)
         manifest = build_manifest(model, parts, infos)
         manifest["privacy"] = report.privacy_section(key, column_privacy(model), scans)
+        describe(staging.path, manifest, model)
         write_manifest(staging.path, manifest)
+        write_card(staging.path, manifest, knob_help(model))
         staging.commit()
     stats = {
         "chunks": len(outcomes),
@@ -134,12 +138,14 @@ def table_infos(recipe: Recipe) -> dict[str, dict[str, Any]]:
         }
     if recipe.domain:
         domain = resolve(recipe.domain.reference)
+        docs = column_docs(recipe.domain.generator)
         for i, info in enumerate(domain.tables(recipe.domain.knobs)):
             out[info.name] = {
                 "role": info.role,
                 "description": info.description,
                 "key": info.key,
                 "primary": primary == "domain" and i == 0,
+                "columns": dict(info.columns) or docs.get(info.name, {}),
             }
     if recipe.domain or any(has_noise(t) for t in recipe.tables):
         out[DEFECTS] = {

@@ -195,3 +195,62 @@ def score(folder: Path, predictions: Path, as_json: bool) -> None:
             ]
         )
     click.echo(_table(grid, {1, 2, 3, 4, 5, 6}))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print every knob as JSON.")
+def check(folder: Path, as_json: bool) -> None:
+    """Check that the sandbox FOLDER came out as its recipe asked; exit 1 naming any knob outside tolerance.
+
+    Every knob the recipe set (row counts, null rates, noise and defect rates, a domain's conversion,
+    dropout or error rates) is recomputed from the files and compared with its target; the tolerance is
+    max(10% of the knob, 4 standard errors of the realised value).
+
+    \b
+    Example:
+      sandbox check shop/
+      sandbox check shop/ --json | jq '.knobs[] | select(.ok | not)'
+    """
+    from sandbox.conformance import conformance
+
+    checks = conformance(folder)
+    outside = [c for c in checks if not c.ok]
+    if as_json:
+        click.echo(json.dumps({"ok": not outside, "knobs": [c.to_dict() for c in checks]}, indent=2))
+    else:
+        grid = [["knob", "target", "realised", "tolerance", "over", ""]]
+        for c in checks:
+            grid.append(
+                [c.knob, f"{c.target:g}", f"{c.realised:.6g}", f"{c.tolerance:.3g}", c.over, "" if c.ok else "OUTSIDE"]
+            )
+        if checks:
+            click.echo(_table(grid, {1, 2, 3}))
+        click.echo(
+            f"{folder}: {len(checks) - len(outside)} of {len(checks)} knobs within tolerance"
+            + (f"; outside: {', '.join(c.knob for c in outside)}" if outside else "")
+            + ("" if checks else " (made by anonymise: no recipe knobs)")
+        )
+    if outside:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), help="HTML file [FOLDER/report.html].")
+def report(folder: Path, out: Path | None) -> None:
+    """Write a self-contained HTML report of the sandbox FOLDER (plots embedded as PNG).
+
+    Recipe conformance, null rates, the domain's own views (the purchase funnel and sessions by hour for
+    ecommerce, a sensor week with its faults shaded for iot, error rates by clerk for ledger) and a
+    distribution plot per numeric, time and categorical column; PII columns are not plotted. Needs
+    matplotlib: pip install 'sandbox-data[report]'.
+
+    \b
+    Example:
+      sandbox report shop/ && xdg-open shop/report.html
+    """
+    from sandbox.report import report as run
+
+    path = run(folder, out)
+    click.echo(f"wrote {path} ({_size(path.stat().st_size)})")

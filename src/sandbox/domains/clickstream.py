@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,11 +17,18 @@ import pyarrow.compute as pc
 
 from sandbox.columns.registry import Finding
 from sandbox.columns.temporal import TIMESTAMP, parse_instant
+from sandbox.conformance import Faults, KnobCheck, TableReader, share
 from sandbox.domains import funnel
 from sandbox.domains.registry import Domain, DomainContext, TableInfo, register_domain
 from sandbox.domains.shop import US_PER_DAY, catalogue, customer_countries, customers
 from sandbox.noise.corruptions import pick, replace_rows, set_missing
 from sandbox.noise.defects import row_keys
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sandbox.opened import Sandbox
+
 from sandbox.params import integer, number, string
 from sandbox.privacy.columns import advisory, born_safe
 
@@ -114,6 +121,50 @@ class Clickstream(Domain):
             customer += sizes[0]
             session += sizes[1] + sizes[2] + sizes[3]
         return payloads
+
+    def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
+        sessions = reader.rows("sessions")
+        bots = faults.get(("sessions", None, "bot_session"), 0)
+        bot_keys = reader.read("defects", ["row_key"], (pc.field("kind") == "bot_session"))["row_key"]
+        bot_ids = pc.cast(pc.replace_substring_regex(bot_keys, r"\D", ""), pa.int64())
+        carted = reader.read("events", ["session_id"], pc.field("event_type") == "add_to_cart")["session_id"]
+        carts = len(pc.unique(carted.filter(pc.invert(pc.is_in(carted, value_set=bot_ids.combine_chunks())))))
+        human, orders = sessions - bots, reader.rows("orders")
+        events = reader.rows("events") - faults.get(("events", None, "duplicate_event"), 0)
+        views = reader.read("events", ["event_id"], pc.field("event_type") == "product_view").num_rows
+        k = "domain.knobs."
+        return [
+            KnobCheck("domain.rows", rows, sessions, 0.0, "sessions"),
+            share(k + "bot_share", knobs["bot_share"], bots, sessions, "sessions"),
+            share(k + "conversion_rate", knobs["conversion_rate"], orders, human, "human sessions"),
+            share(k + "cart_abandonment", knobs["cart_abandonment"], carts - orders, carts, "sessions with a cart"),
+            share(
+                k + "duplicate_event_rate",
+                knobs["duplicate_event_rate"],
+                faults.get(("events", None, "duplicate_event"), 0),
+                events,
+                "events",
+            ),
+            share(
+                k + "late_event_rate",
+                knobs["late_event_rate"],
+                faults.get(("events", "ts", "late_event"), 0),
+                events,
+                "events",
+            ),
+            share(
+                k + "missing_product_rate",
+                knobs["missing_product_rate"],
+                faults.get(("events", "product_id", "missing_product_id"), 0),
+                views,
+                "product views",
+            ),
+        ]
+
+    def views(self, sandbox: Sandbox) -> list[tuple[str, Figure]]:
+        from sandbox.views.clickstream import views
+
+        return views(sandbox)
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
         if knobs["mobile_share"] + knobs["tablet_share"] > 1:

@@ -9,7 +9,7 @@ defects of a field replayed on its formatted truth give what was typed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from sandbox.columns.registry import Finding
 from sandbox.columns.safe import safe_pool
+from sandbox.conformance import Faults, KnobCheck, TableReader, share
 from sandbox.domains.ledger_books import (
     DAYS,
     EPOCH_1985,
@@ -32,6 +33,12 @@ from sandbox.domains.registry import Domain, DomainContext, TableInfo, register_
 from sandbox.domains.shop import labels
 from sandbox.noise import corruptions
 from sandbox.noise.defects import DefectLog, row_keys
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sandbox.opened import Sandbox
+
 from sandbox.params import integer, number
 from sandbox.pools import faker_pool
 from sandbox.privacy.columns import advisory, born_safe, redacted_text
@@ -391,6 +398,42 @@ class Ledger(Domain):
     def plan(self, knobs: Mapping[str, Any], rows: int, chunk_rows: int) -> list[dict[str, Any]]:
         per_chunk = max(1, chunk_rows // 4)
         return [{"first": first + 1, "count": min(per_chunk, rows - first)} for first in range(0, rows, per_chunk)]
+
+    def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
+        records = reader.read("invoices", ["record_id", "source"])
+        ids = records["record_id"].to_numpy()
+        original = ids % 10 == 0  # corrections and duplicates get record ids ending in 1 and 2
+        ocr = original & (records["source"].to_numpy(zero_copy_only=False) == "ocr")
+        lines = reader.read("truth_invoice_lines", ["invoice_id", "quantity"])
+        ocr_ids = ids[ocr] // 10
+        ocr_lines = int(np.isin(lines["invoice_id"].to_numpy(), ocr_ids).sum())
+        unpaid = reader.read("truth_invoices", ["paid_on"])["paid_on"].null_count
+        short = int(pc.sum(pc.less(lines["quantity"], 10)).as_py() or 0)
+        invoices, n_lines = int(original.sum()), len(lines)
+        fields = invoices * len(INVOICE_FIELDS) + n_lines * len(LINE_FIELDS) - unpaid
+        eligible = {
+            "typo": ("typo_rate", fields, "fields"),
+            "transposition": ("transposition_rate", fields - short, "fields of two characters or more"),
+            "missing_field": ("missing_field_rate", fields, "fields"),
+            "ocr": ("ocr_rate", int(ocr.sum()) * len(INVOICE_FIELDS) + ocr_lines * len(LINE_FIELDS), "OCR-read fields"),
+            "decimal_shift": ("decimal_shift_rate", invoices * 3 + n_lines * 2, "amounts"),
+            "name_variant": ("name_variant_rate", invoices, "invoices"),
+            "duplicate_record": ("duplicate_rate", invoices, "invoices"),
+            "skipped_line": ("skipped_line_rate", n_lines, "invoice lines"),
+        }
+        found: dict[str, int] = {}
+        for (_, _, kind), count in faults.items():
+            found[kind] = found.get(kind, 0) + count
+        checks = [KnobCheck("domain.rows", rows, reader.rows("truth_invoices"), 0.0, "invoices")]
+        return checks + [
+            share(f"domain.knobs.{knob}", knobs[knob], found.get(kind, 0), n, over)
+            for kind, (knob, n, over) in eligible.items()
+        ]
+
+    def views(self, sandbox: Sandbox) -> list[tuple[str, Figure]]:
+        from sandbox.views.ledger import views
+
+        return views(sandbox)
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
         if knobs["clerks"] < len(vocabulary()["eras"]):

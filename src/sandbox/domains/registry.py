@@ -8,11 +8,14 @@ so any process can generate any chunk from (recipe, seed, payload) alone.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from importlib import resources
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -21,6 +24,12 @@ from sandbox.columns.registry import Finding
 from sandbox.noise.defects import DefectLog
 from sandbox.params import Param
 from sandbox.seeding import stream
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sandbox.conformance import Faults, KnobCheck, TableReader
+    from sandbox.opened import Sandbox
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,14 @@ class Domain(ABC):
         """Cross-knob checks beyond each knob's own range; paths are below `domain.knobs`."""
         return ()
 
+    def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
+        """`rows` and each rate knob beside the value the sandbox realised (`sandbox check`); none by default."""
+        return []
+
+    def views(self, sandbox: Sandbox) -> list[tuple[str, Figure]]:
+        """Titled matplotlib figures for `sandbox report` (the domain's own views); none by default."""
+        return []
+
 
 #: name -> "module:ClassName"; built-ins are imported only when used.
 _REGISTRY: dict[str, str] = {
@@ -121,3 +138,13 @@ def get_domain(name: str) -> Domain:
 def reference(name: str) -> str:
     """The "module:Class" a worker process imports to find this domain."""
     return _REGISTRY[name]
+
+
+@functools.cache
+def _docs() -> dict[str, Any]:
+    return dict(json.loads(resources.files("sandbox.data").joinpath("columns.json").read_text("utf-8")))
+
+
+def column_docs(domain: str) -> dict[str, dict[str, str]]:
+    """Column descriptions of a built-in domain's tables (`data/columns.json`); others set TableInfo.columns."""
+    return dict(_docs().get(domain, {}))

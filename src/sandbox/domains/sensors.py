@@ -8,18 +8,26 @@ failures, with vibration rising before them, are in truth/failures.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sandbox.columns.registry import Finding
 from sandbox.columns.safe import safe_pool
 from sandbox.columns.temporal import TIMESTAMP, parse_instant
+from sandbox.conformance import Faults, KnobCheck, TableReader, poisson_se, run_lengths_se, share
 from sandbox.domains.plant import KINDS, US_PER_DAY, device_plan, layout, vocabulary
 from sandbox.domains.registry import Domain, DomainContext, TableInfo, register_domain
 from sandbox.domains.shop import labels
 from sandbox.domains.signals import Day
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sandbox.opened import Sandbox
+
 from sandbox.params import integer, number, string
 from sandbox.pools import faker_pool
 from sandbox.privacy.columns import redacted_text
@@ -85,6 +93,70 @@ class Sensors(Domain):
             for first in range(0, rows, group)
             for day in range(int(knobs["days"]))
         ]
+
+    def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
+        days = int(knobs["days"])
+        intervals = reader.read("sensors", ["sample_interval_s"])["sample_interval_s"].to_numpy()
+        scheduled = int(np.sum(days * 86400 // intervals))
+        sensor_days, device_years = len(intervals) * days, reader.rows("devices") * days / 365
+        drops = reader.read("defects", ["params"], pc.field("kind") == "dropout")["params"].combine_chunks()
+        lost = pc.sum(pc.cast(pc.extract_regex(drops, r'"samples": (?P<n>\d+)').field("n"), pa.int64())).as_py() or 0
+        runs = len(drops)
+        delivered = reader.rows("readings") - faults.get(("readings", None, "duplicate_reading"), 0)
+        rate, k = float(knobs["dropout_rate"]), "domain.knobs."
+        stuck, drift = float(knobs["stuck_per_sensor_day"]), float(knobs["drift_per_sensor_month"])
+        failure = float(knobs["failure_rate"])
+        return [
+            KnobCheck("domain.rows", rows, reader.rows("devices"), 0.0, "devices"),
+            share(k + "dropout_rate", rate, lost, scheduled, "scheduled readings", run_lengths_se(rate, runs)),
+            KnobCheck(
+                k + "mean_gap_samples",
+                float(knobs["mean_gap_samples"]),
+                lost / runs if runs else 0.0,
+                run_lengths_se(float(knobs["mean_gap_samples"]), runs),
+                "dropouts",
+            ),
+            share(
+                k + "spike_rate",
+                knobs["spike_rate"],
+                faults.get(("readings", "value", "spike"), 0),
+                scheduled,
+                "scheduled readings",
+            ),
+            share(
+                k + "duplicate_rate",
+                knobs["duplicate_rate"],
+                faults.get(("readings", None, "duplicate_reading"), 0),
+                delivered,
+                "delivered readings",
+            ),
+            KnobCheck(
+                k + "stuck_per_sensor_day",
+                stuck,
+                faults.get(("readings", "value", "stuck"), 0) / sensor_days,
+                poisson_se(stuck, sensor_days),
+                "sensor-days",
+            ),
+            KnobCheck(
+                k + "drift_per_sensor_month",
+                drift,
+                faults.get(("readings", "value", "drift"), 0) / (sensor_days / 30),
+                poisson_se(drift, sensor_days / 30),
+                "sensor-months",
+            ),
+            KnobCheck(
+                k + "failure_rate",
+                failure,
+                reader.rows("failures") / device_years,
+                poisson_se(failure, device_years),
+                "device-years",
+            ),
+        ]
+
+    def views(self, sandbox: Sandbox) -> list[tuple[str, Figure]]:
+        from sandbox.views.sensors import views
+
+        return views(sandbox)
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
         try:

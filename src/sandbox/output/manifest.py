@@ -51,7 +51,8 @@ def tables_section(parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]
                     "name": field.name,
                     "type": str(field.type),
                     "nullable": field.nullable,
-                    "description": (field.metadata or {}).get(b"description", b"").decode("utf-8"),
+                    "description": (field.metadata or {}).get(b"description", b"").decode("utf-8")
+                    or info.get("columns", {}).get(field.name, ""),
                     "nulls": nulls[i],
                 }
                 for i, field in enumerate(schema or [])
@@ -174,6 +175,36 @@ def manifest_schema() -> dict[str, Any]:
             "source": {
                 "type": "object",
                 "description": "For `sandbox anonymise`: the inputs (names, sizes, sha256) and the policy applied.",
+            },
+            "faults": {
+                "type": "array",
+                "description": "Rows of truth/defects per table, column and kind.",
+                "items": {
+                    "type": "object",
+                    "required": ["table", "column", "kind", "rows"],
+                    "properties": {
+                        "table": {"type": "string"},
+                        "column": {"type": ["string", "null"]},
+                        "kind": {"type": "string"},
+                        "rows": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+            "conformance": {
+                "type": "array",
+                "description": "Every knob the recipe set beside its realised value; tolerance max(10%, 4 SE).",
+                "items": {
+                    "type": "object",
+                    "required": ["knob", "target", "realised", "tolerance", "ok", "over"],
+                    "properties": {
+                        "knob": {"type": "string"},
+                        "target": {"type": "number"},
+                        "realised": {"type": "number"},
+                        "tolerance": {"type": "number"},
+                        "ok": {"type": "boolean"},
+                        "over": {"type": "string"},
+                    },
+                },
             },
             "withheld": {
                 "type": "array",
