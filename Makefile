@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,report]'
+	$(BIN)/python -m pip install --quiet -e '.[test,report,dask]'
 	touch $(STAMP)
 
 ## Set up, then build every built-in recipe into ./sandboxes/ (each with its data card and report.html).
@@ -29,6 +29,7 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python bench/bench_build.py --check
+	$(BIN)/python bench/bench_engines.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
@@ -38,6 +39,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_anonymise.py
+	$(BIN)/python bench/bench_engines.py
 
 
 ## Regenerate schemas/*.json from the code that declares them.

@@ -16,6 +16,8 @@ class Run:
     seconds: float
     peak_rss: int
     stdout: str
+    #: Peak RSS of the command's own process, without its children (a build's client, not its workers).
+    own_peak_rss: int = 0
 
 
 def tree_rss(proc: psutil.Process) -> int:
@@ -32,10 +34,11 @@ def measure(argv: list[str], env: dict[str, str] | None = None) -> Run:
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     watched = psutil.Process(proc.pid)
-    peak = 0
+    peak = own = 0
     while proc.poll() is None:
         try:
             peak = max(peak, tree_rss(watched))
+            own = max(own, watched.memory_info().rss)
         except psutil.Error:
             pass
         time.sleep(SAMPLE_SECONDS)
@@ -43,4 +46,4 @@ def measure(argv: list[str], env: dict[str, str] | None = None) -> Run:
     stdout, stderr = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{stderr}")
-    return Run(seconds, peak, stdout)
+    return Run(seconds, peak, stdout, own)

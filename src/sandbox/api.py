@@ -20,6 +20,7 @@ from sandbox.errors import UsageError
 from sandbox.generate import has_noise
 from sandbox.noise.defects import DEFECTS_SCHEMA
 from sandbox.output.datacard import write_card
+from sandbox.output.location import RemoteStaging, is_url, local_path
 from sandbox.output.manifest import build_manifest, read_manifest, write_manifest
 from sandbox.output.writer import Staging, write_part
 from sandbox.plan import plan
@@ -28,6 +29,8 @@ from sandbox.privacy import keys, report
 from sandbox.recipe.model import Recipe
 from sandbox.recipe.validate import load, load_file
 from sandbox.suggest import did_you_mean
+
+ENGINES = ("local", "dask")
 
 
 def builtin_recipes() -> dict[str, Path]:
@@ -64,7 +67,8 @@ def load_recipe_text(text: str, file: str = "<recipe>") -> Recipe:
 
 @dataclass(frozen=True)
 class BuildResult:
-    out: Path
+    #: The sandbox folder, or its URL (a str) when written to an fsspec URL.
+    out: Path | str
     manifest: dict[str, Any]
     seconds: float
     #: Where the time went, summed over chunk tasks (CPU-side seconds across workers); not in the manifest.
@@ -90,11 +94,17 @@ def build(
     overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
     key_file: str | Path | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> BuildResult:
-    """Build a sandbox into `out`: all of it, or (on any error, leak or interrupt) nothing.
+    """Build a sandbox into `out` (a folder or an fsspec URL): all of it, or (on any error, leak or interrupt)
+    nothing.
 
     Pseudonymised tokens use the key in `key_file`, else `$SANDBOX_KEY`, else one derived from the seed.
     Every part is scanned for personal data; a fatal finding raises CheckFailed and writes nothing.
+    `engine` "local" runs chunks here or on a process pool of `workers`; "dask" submits them to the Dask
+    cluster at `scheduler` (else a LocalCluster of `workers` single-threaded processes). The bytes are the
+    same either way.
     """
     started = time.perf_counter()
     if rows is not None and scale is not None:
@@ -102,9 +112,20 @@ def build(
     model = load_recipe(recipe).sized(rows=rows, scale=scale, seed=seed)
     key = keys.resolve(model.seed, Path(key_file) if key_file else None)
     warm_pools(model)
-    with Staging(Path(out), overwrite) as staging:
+    if engine not in ENGINES:
+        raise UsageError(f"--engine: expected one of {', '.join(ENGINES)}, got '{engine}'")
+    staging: Staging | RemoteStaging = (
+        RemoteStaging(str(out), overwrite) if is_url(out) else Staging(local_path(out), overwrite)
+    )
+    with staging:
         jobs = [Job(model, task, str(staging.path), key.secret) for task in plan(model)]
-        outcomes = local.run(jobs, workers, progress)
+        stats: dict[str, Any] = {}
+        if engine == "dask":
+            from sandbox.engines import dask as dask_engine
+
+            outcomes = dask_engine.run(jobs, workers, scheduler, progress, stats)
+        else:
+            outcomes = local.run(jobs, workers, progress)
         parts = [part for outcome in outcomes for part in outcome.parts]
         infos = table_infos(model)
         if DEFECTS in infos and not any(p.table == DEFECTS for p in parts):
@@ -114,15 +135,15 @@ def build(
         manifest = build_manifest(model, parts, infos)
         manifest["privacy"] = report.privacy_section(key, column_privacy(model), scans)
         describe(staging.path, manifest, model)
-        write_manifest(staging.path, manifest)
         write_card(staging.path, manifest, knob_help(model))
+        write_manifest(staging.path, manifest)  # last: it marks the sandbox complete
         staging.commit()
-    stats = {
-        "chunks": len(outcomes),
-        "task_seconds": round(sum(o.seconds for o in outcomes), 3),
-        "scan_seconds": round(sum(o.scan_seconds for o in outcomes), 3),
-    }
-    return BuildResult(Path(out), manifest, time.perf_counter() - started, stats)
+    stats.update(
+        chunks=len(outcomes),
+        task_seconds=round(sum(o.seconds for o in outcomes), 3),
+        scan_seconds=round(sum(o.scan_seconds for o in outcomes), 3),
+    )
+    return BuildResult(str(out) if is_url(out) else local_path(out), manifest, time.perf_counter() - started, stats)
 
 
 def table_infos(recipe: Recipe) -> dict[str, dict[str, Any]]:

@@ -145,7 +145,7 @@ overwrite_option = click.option(
 
 @cli.command()
 @click.argument("recipe")
-@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Folder to create.")
+@click.option("--out", "-o", required=True, help="Folder or fsspec URL (s3://, gs://, memory://) to create.")
 @click.option("--rows", type=click.IntRange(min=0), help="Rows of the primary table; others scale with it.")
 @click.option("--scale", type=click.FloatRange(min=0, min_open=True), help="Multiply every table's size.")
 @click.option("--seed", type=click.IntRange(min=0), help="Override the recipe's seed.")
@@ -154,9 +154,17 @@ overwrite_option = click.option(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of a table.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")
 @key_file_option("else $SANDBOX_KEY, else derived from the seed")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this machine (--workers processes); dask: a Dask cluster (pip install 'sandbox-data[dask]').",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 [a LocalCluster].")
 def build(
     recipe: str,
-    out: Path,
+    out: str,
     rows: int | None,
     scale: float | None,
     seed: int | None,
@@ -165,17 +173,23 @@ def build(
     as_json: bool,
     quiet: bool,
     key_file: Path | None,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
-    """Build RECIPE (a YAML file or a built-in name) into the folder OUT.
+    """Build RECIPE (a YAML file or a built-in name) into the folder or URL OUT.
 
-    The folder appears only when complete: a failed or interrupted build leaves nothing.
-    Same recipe + seed + library versions gives byte-identical Parquet, whatever --workers.
+    A folder appears only when complete: a failed or interrupted build leaves nothing. On an object store
+    (s3://, gs://) the files are written in place and manifest.json last: it marks the sandbox complete.
+    Same recipe + seed + library versions gives byte-identical Parquet, whatever --workers or --engine.
 
     \b
     Example:
       sandbox build starter --out shop/ --rows 100000 --seed 7 --workers 2
       sandbox build my-recipe.yaml --out fx/ --scale 0.01 --overwrite
+      sandbox build iot --out s3://bucket/plant --engine dask --scheduler tcp://10.0.0.5:8786
     """
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
     progress = ProgressLine(enabled=not quiet and not as_json and sys.stderr.isatty())
     try:
         result = api.build(
@@ -188,7 +202,10 @@ def build(
             overwrite=overwrite,
             progress=progress,
             key_file=key_file,
+            engine=engine,
+            scheduler=scheduler,
         )
+
     finally:
         progress.close()
     if quiet:

@@ -8,7 +8,7 @@ truth/defects, domain measures from their tables), so `sandbox check` catches a 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import pyarrow.dataset as ds
 
 from sandbox.domains.registry import resolve
 from sandbox.noise.kinds import KINDS
+from sandbox.output.location import Location
 from sandbox.output.manifest import read_manifest
 from sandbox.recipe.model import Recipe
 
@@ -66,32 +67,46 @@ def share(knob: str, target: float, hits: float, n: float, over: str, se: float 
 class TableReader:
     """Reads columns of a sandbox's tables straight from the files its manifest lists."""
 
-    def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
-        self.folder, self.manifest = folder, manifest
+    def __init__(self, folder: Path | str, manifest: dict[str, Any]) -> None:
+        self.manifest = manifest
+        self.filesystem, self.root = Location(str(folder)).pyarrow_filesystem()
 
     def rows(self, name: str) -> int:
         """Rows of a table, from the manifest."""
         table = self.manifest["tables"].get(name)
         return int(table["rows"]) if table else 0
 
-    def read(self, name: str, columns: Sequence[str], where: pc.Expression | None = None) -> pa.Table:
-        """Columns of a table (hive partition keys are not columns here), optionally filtered."""
+    def dataset(self, name: str) -> ds.Dataset | None:
         table = self.manifest["tables"].get(name)
         if table is None or not table["files"]:
+            return None
+        files = [f"{self.root}/{f['path']}" for f in table["files"]]
+        return ds.dataset(files, format="parquet", filesystem=self.filesystem)
+
+    def read(self, name: str, columns: Sequence[str], where: pc.Expression | None = None) -> pa.Table:
+        """Columns of a (small) table, optionally filtered; hive partition keys are not columns here."""
+        dataset = self.dataset(name)
+        if dataset is None:
             return pa.table({c: pa.array([], pa.null()) for c in columns})
-        files = [str(self.folder / f["path"]) for f in table["files"]]
-        return ds.dataset(files, format="parquet").to_table(columns=list(columns), filter=where)
+        return dataset.to_table(columns=list(columns), filter=where)
+
+    def batches(
+        self, name: str, columns: Sequence[str], where: pc.Expression | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """Columns of a table batch by batch, for tables that grow with the build (flat memory)."""
+        dataset = self.dataset(name)
+        if dataset is not None:
+            yield from dataset.to_batches(columns=list(columns), filter=where, batch_size=65_536)
 
     def defects(self) -> Faults:
         """Count of truth/defects rows per (table, column, kind)."""
-        t = self.read("defects", ["table", "column", "kind"])
-        if not len(t):
-            return {}
-        counts = t.group_by(["table", "column", "kind"]).aggregate([([], "count_all")])
-        return {
-            (r["table"], r["column"], r["kind"]): int(r["count_all"])
-            for r in counts.to_pylist()  # one row per (table, column, kind): a handful
-        }
+        out: Faults = {}
+        for batch in self.batches("defects", ["table", "column", "kind"]):
+            counts = pa.Table.from_batches([batch]).group_by(["table", "column", "kind"]).aggregate([([], "count_all")])
+            for r in counts.to_pylist():  # one row per (table, column, kind): a handful
+                key = (r["table"], r["column"], r["kind"])
+                out[key] = out.get(key, 0) + int(r["count_all"])
+        return out
 
 
 def recipe_of(manifest: dict[str, Any]) -> Recipe | None:
@@ -126,7 +141,7 @@ def measure(reader: TableReader, model: Recipe, faults: Faults | None = None) ->
     return out
 
 
-def describe(folder: Path, manifest: dict[str, Any], model: Recipe) -> None:
+def describe(folder: Path | str, manifest: dict[str, Any], model: Recipe) -> None:
     """Add the fault counts and the conformance of a freshly built sandbox to its manifest."""
     reader = TableReader(folder, manifest)
     faults = reader.defects()

@@ -99,9 +99,11 @@ class Sensors(Domain):
         intervals = reader.read("sensors", ["sample_interval_s"])["sample_interval_s"].to_numpy()
         scheduled = int(np.sum(days * 86400 // intervals))
         sensor_days, device_years = len(intervals) * days, reader.rows("devices") * days / 365
-        drops = reader.read("defects", ["params"], pc.field("kind") == "dropout")["params"].combine_chunks()
-        lost = pc.sum(pc.cast(pc.extract_regex(drops, r'"samples": (?P<n>\d+)').field("n"), pa.int64())).as_py() or 0
-        runs = len(drops)
+        lost = runs = 0
+        for batch in reader.batches("defects", ["params"], pc.field("kind") == "dropout"):
+            samples = pc.extract_regex(batch.column(0), r'"samples": (?P<n>\d+)').field("n")
+            lost += pc.sum(pc.cast(samples, pa.int64())).as_py() or 0
+            runs += batch.num_rows
         delivered = reader.rows("readings") - faults.get(("readings", None, "duplicate_reading"), 0)
         rate, k = float(knobs["dropout_rate"]), "domain.knobs."
         stuck, drift = float(knobs["stuck_per_sensor_day"]), float(knobs["drift_per_sensor_month"])

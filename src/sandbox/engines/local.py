@@ -41,15 +41,15 @@ def _init_worker(build_pid: int) -> None:
 
 
 #: BLAS libraries read these once, when numpy loads: the fork server imports numpy for every worker.
-_ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def _start_fork_server(context: multiprocessing.context.ForkServerContext) -> None:
     """Start the fork server with single-threaded BLAS (two workers each using two BLAS threads ran 70%
     slower per chunk on two cores), leaving this process's own environment as it was."""
     context.set_forkserver_preload(["sandbox.engines.task"])
-    saved = {name: os.environ.get(name) for name in _ONE_THREAD}
-    os.environ.update(_ONE_THREAD)
+    saved = {name: os.environ.get(name) for name in ONE_THREAD}
+    os.environ.update(ONE_THREAD)
     try:
         forkserver.ensure_running()
     finally:

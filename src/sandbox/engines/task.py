@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -64,7 +63,8 @@ class Outcome:
 
 def execute(job: Job) -> Outcome:
     started = time.perf_counter()
-    recipe, task, root = job.recipe, job.task, Path(job.root)
+    recipe, task, root = job.recipe, job.task, job.root
+
     name = f"part-{task.chunk:05d}.parquet"
     if task.source == DOMAIN:
         assert recipe.domain is not None

@@ -14,6 +14,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sandbox.output.location import Location
+
 CARD = "README.md"
 _EXAMPLE_CHARS = 40
 COLUMN_HEADER = "| column | type | description | PII class | policy | null rate | example |"
@@ -46,7 +48,7 @@ def personal_columns(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
     }
 
 
-def examples(folder: Path, manifest: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def examples(folder: Path | str, manifest: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """A first non-null value per column, read from each table's first file, for columns with no PII concern.
 
     A column with a PII class or any scan finding (even in reserved space) has none, so the card never shows
@@ -59,11 +61,12 @@ def examples(folder: Path, manifest: Mapping[str, Any]) -> dict[str, dict[str, s
         if not table["files"]:
             continue
         wanted = [c["name"] for c in table["columns"] if c["name"] not in flagged.get(name, {})]
-        file = pq.ParquetFile(folder / table["files"][0]["path"])
-        present = [c for c in wanted if c in file.schema_arrow.names]
-        if not present or not file.metadata.num_row_groups:
-            continue
-        group = file.read_row_group(0, columns=present)
+        with Location(str(folder)).open(table["files"][0]["path"]) as handle:
+            file = pq.ParquetFile(handle)
+            present = [c for c in wanted if c in file.schema_arrow.names]
+            if not present or not file.metadata.num_row_groups:
+                continue
+            group = file.read_row_group(0, columns=present)
         for column in present:
             values = group.column(column).drop_null()
             if len(values):
@@ -236,7 +239,6 @@ import polars as pl
 """
 
 
-def write_card(folder: Path, manifest: Mapping[str, Any], knob_help: Mapping[str, str]) -> Path:
-    path = folder / CARD
-    path.write_text(render(manifest, examples(folder, manifest), knob_help), encoding="utf-8")
-    return path
+def write_card(folder: Path | str, manifest: Mapping[str, Any], knob_help: Mapping[str, str]) -> None:
+    text = render(manifest, examples(folder, manifest), knob_help)
+    Location(str(folder)).write_bytes(CARD, text.encode("utf-8"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from sandbox._version import __version__
 from sandbox.errors import UsageError
+from sandbox.output.location import Location
 from sandbox.output.writer import Part
 from sandbox.recipe.model import Recipe
 
@@ -84,10 +85,9 @@ def build_manifest(recipe: Recipe, parts: Iterable[Part], tables: Mapping[str, M
     }
 
 
-def write_manifest(root: Path, manifest: Mapping[str, Any]) -> Path:
-    path = root / MANIFEST
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path
+def write_manifest(root: Path | str, manifest: Mapping[str, Any]) -> None:
+    """Write manifest.json into a local folder or URL: last, as it marks the sandbox complete."""
+    Location(str(root)).write_bytes(MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

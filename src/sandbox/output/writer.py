@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sandbox.errors import UsageError
+from sandbox.output.location import Location
 from sandbox.processes import pid_alive
 
 #: Fixed writer settings: part of the output's identity (with the pyarrow version in the lock).
@@ -80,7 +81,7 @@ def encode(table: pa.Table) -> pa.Buffer:
 
 
 def write_part(
-    root: Path,
+    root: Path | str,
     table: str,
     role: str,
     name: str,
@@ -93,10 +94,7 @@ def write_part(
     rel = f"{folder}/{directory or table}/{name}"
 
     buffer = encode(data)
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(memoryview(buffer))
+    Location(str(root)).write_bytes(rel, memoryview(buffer))
     return Part(
         table,
         role,
