@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LEARN := $(VENV)/.learn-installed
 
 .PHONY: sandbox test check lint bench schemas screenshots clean
 
@@ -11,6 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,report,dask]'
 	touch $(STAMP)
+
+# The `learn` extra pulls in torch: the pinned CPU build first, or pip would fetch a multi-GB CUDA one.
+$(LEARN): $(STAMP)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[learn]'
+	touch $(LEARN)
 
 ## Set up, then build every built-in recipe into ./sandboxes/ (each with its data card and report.html).
 sandbox: $(STAMP)
@@ -26,20 +33,22 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 ## Every issue's must-show checks at their stated scale, then the benchmark.
-check: $(STAMP)
+check: $(STAMP) $(LEARN)
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python bench/bench_build.py --check
 	$(BIN)/python bench/bench_engines.py
+	$(BIN)/python bench/bench_learn.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(STAMP) $(LEARN)
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_anonymise.py
 	$(BIN)/python bench/bench_engines.py
+	$(BIN)/python bench/bench_learn.py
 
 
 ## Regenerate schemas/*.json from the code that declares them.

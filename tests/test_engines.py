@@ -71,7 +71,9 @@ def test_a_memory_url_gets_a_complete_sandbox_with_the_manifest_last(small: Path
 
 
 def test_a_failed_build_on_a_url_leaves_nothing(small: Path, write_recipe) -> None:  # type: ignore[no-untyped-def]
-    leaky = write_recipe(SMALL.replace('code: {template: "ORD-{order_id:06d}"', 'code: {template: "x{order_id:06d}@gmail.com"'))
+    leaky = write_recipe(
+        SMALL.replace('code: {template: "ORD-{order_id:06d}"', 'code: {template: "x{order_id:06d}@gmail.com"')
+    )
     url = "memory://sandbox-fail/shop"
     code = CliRunner().invoke(cli, ["build", str(leaky), "--out", url])
     assert code.exit_code == 1 and "  orders.code: email (2967 distinct values" in code.stderr, code.stderr

@@ -468,4 +468,5 @@ def main() -> None:
     cli.main(prog_name="sandbox")
 
 
-from sandbox import cli_share  # noqa: E402, F401  (registers pack, unpack, verify, diff, score)
+# the other commands live in their own modules; importing them registers them on `cli`
+from sandbox import cli_learn, cli_share  # noqa: E402, F401

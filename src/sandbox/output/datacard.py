@@ -106,6 +106,15 @@ def _header(manifest: Mapping[str, Any]) -> str:
             + (f" and {sizing}" if sizing else "")
             + f"; chunks of {manifest['chunk_rows']:,} rows. The recipe's full text is in `manifest.json`."
         )
+    elif manifest.get("model"):
+        model = manifest["model"]
+        title = f"# Sandbox: sampled from a learned {model['synthesizer']} model"
+        made = (
+            f"Sampled by `sandbox sample` {manifest['tool']['version']} from the model folder `{model['folder']}` "
+            f"(model.json sha256 `{model['model_json_sha256'][:16]}`) with seed {manifest['seed']}: "
+            f"{model['rows']:,} rows in batches of {model['batch_rows']:,}. Its quality and privacy reports "
+            "(from `sandbox learn`) are in manifest.json under `reports`."
+        )
     else:
         inputs = ", ".join(f"`{i['file']}`" for i in manifest.get("source", {}).get("inputs", []))
         title = "# Sandbox: an anonymised export"

@@ -111,9 +111,13 @@ def write_part(
 class Staging:
     """A temporary sibling of `out` that becomes `out` on `commit()`, or vanishes."""
 
-    def __init__(self, out: Path, overwrite: bool = False) -> None:
+    def __init__(
+        self, out: Path, overwrite: bool = False, marker: str = "manifest.json", what: str = "a sandbox"
+    ) -> None:
         self.out = out
         self.overwrite = overwrite
+        #: The file that tells a folder this replaces is one of ours (never replace anything else).
+        self.marker, self.what = marker, what
         self.path = out.parent / f".{out.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
         self.committed = False
 
@@ -123,8 +127,9 @@ class Staging:
             raise UsageError(f"{out} exists and is not a folder")
         if out.exists() and not self.overwrite:
             raise UsageError(f"{out} exists; pass --overwrite to replace it")
-        if out.exists() and any(out.iterdir()) and not (out / "manifest.json").exists():
-            raise UsageError(f"refusing to replace {out}: it is not a sandbox (it has no manifest.json)")
+        if out.exists() and any(out.iterdir()) and not (out / self.marker).exists():
+            raise UsageError(f"refusing to replace {out}: it is not {self.what} (it has no {self.marker})")
+
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(out)
         self.path.mkdir()

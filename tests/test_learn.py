@@ -1,0 +1,133 @@
+"""Learning from real data with SDV (the `learn` extra): quality, privacy, determinism, multi-table keys."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sandbox.cli import cli
+from tests import export_data
+from tests.conftest import part_hashes
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("export")
+    export_data.write(folder, rows=20_000, with_orders=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def model(export: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("models") / "customers"
+    code, text, err = run(
+        "learn", str(export / "customers.csv"), "--policy", str(export / "policy.yaml"), "--out", str(out)
+    )
+    assert code == 0, err
+    assert text.splitlines()[-1].startswith(f"learned gaussian_copula into {out} in ")
+    return out
+
+
+def test_learn_without_the_extra_prints_the_install_command(tmp_path: Path) -> None:
+    export_data.write(tmp_path, rows=50)
+    script = (
+        "import sys; sys.modules['sdv'] = None\n"
+        "from sandbox.cli import main; sys.argv = ['sandbox', *sys.argv[1:]]; main()"
+    )
+    argv = [
+        "learn",
+        str(tmp_path / "customers.csv"),
+        "--policy",
+        str(tmp_path / "policy.yaml"),
+        "-o",
+        str(tmp_path / "m"),
+    ]
+    done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "error: this needs the optional extra 'learn' (sdv is not installed): pip install 'sandbox-data[learn]'\n"
+    )
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.slow
+def test_quality_privacy_and_no_fatal_pii(model: Path, export: Path, tmp_path: Path) -> None:
+    import json
+
+    reports = json.loads((model / "reports.json").read_text())
+    assert reports["quality"]["score"] >= 0.8, reports
+    assert reports["privacy"]["dcr_passed"], reports
+    assert reports["privacy"]["exact_copies_with_high_cardinality_column"] == 0
+    assert set(reports["privacy"]["high_cardinality_columns"]) >= {"income", "monthly_spend"}
+    described = json.loads((model / "model.json").read_text())
+    assert described["training"]["customers"]["rows"] == 16_000  # a fifth held back
+    assert "person" not in (model / "model.json").read_text() + (model / "metadata.yaml").read_text()
+    code, _, err = run("sample", str(model), "--rows", "30000", "--seed", "5", "--out", str(tmp_path / "s"))
+    assert code == 0, err
+    assert run("scan", str(tmp_path / "s"))[0] == 0
+    synthetic = pd.read_parquet(tmp_path / "s" / "tables" / "customers")
+    assert len(synthetic) == 30_000 and synthetic["customer_id"].is_unique
+    real = export_data.customers(20_000)
+    assert synthetic["region"].value_counts(normalize=True)["north"] == pytest.approx(0.4, abs=0.03)
+    assert synthetic[["age", "income"]].corr().iloc[0, 1] > 0.5  # the planted correlation survives
+    assert not synthetic["email"].str.contains("@").any()  # pseudonymised before learning, generated after
+    assert real.merge(synthetic.drop(columns=["customer_id", "email"]), how="inner").empty
+
+
+@pytest.mark.slow
+def test_same_model_and_seed_give_the_same_bytes(model: Path, tmp_path: Path) -> None:
+    for name, seed in (("a", "7"), ("b", "7"), ("c", "8")):
+        assert run("sample", str(model), "--rows", "120000", "--seed", seed, "--out", str(tmp_path / name))[0] == 0
+    first = part_hashes(tmp_path / "a")
+    assert len(first) == 3  # batches of 50,000
+    assert part_hashes(tmp_path / "b") == first
+    assert part_hashes(tmp_path / "c") != first
+
+
+@pytest.mark.slow
+def test_a_changed_model_file_is_refused_before_loading(model: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(model, copy)
+    with (copy / "synthesizer.pkl").open("ab") as fh:
+        fh.write(b"\0")
+    code, _, err = run("sample", str(copy), "--rows", "10", "--out", str(tmp_path / "s"))
+    assert code == 2
+    assert err == (
+        f"error: {copy / 'synthesizer.pkl'}: changed since `sandbox learn`; refusing to load this model (a pickle "
+        "runs code when loaded: load only models you made or trust)\n"
+    )
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.slow
+def test_a_column_with_personal_data_and_no_policy_is_refused(export: Path, tmp_path: Path) -> None:
+    code, _, err = run("learn", str(export / "customers.csv"), "--out", str(tmp_path / "m"))
+    assert code == 2 and "pii-unhandled" in err and "email" in err
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.slow
+def test_hma_keeps_foreign_keys(tmp_path: Path) -> None:
+    small = tmp_path / "export"
+    paths = export_data.write(small, rows=1_500, with_orders=True)  # HMA fits one model per parent row
+    code, _, err = run("learn", *map(str, paths), "--policy", str(small / "policy.yaml"), "--out", str(tmp_path / "m"))
+    assert code == 0, err
+    code, _, err = run("sample", str(tmp_path / "m"), "--rows", "2000", "--seed", "1", "--out", str(tmp_path / "s"))
+    assert code == 0, err
+    customers = pd.read_parquet(tmp_path / "s" / "tables" / "customers")
+    orders = pd.read_parquet(tmp_path / "s" / "tables" / "orders")
+    assert len(customers) == 2000 and len(orders) > 1000
+    assert orders["customer_id"].isin(customers["customer_id"]).all()
+    assert customers["customer_id"].is_unique and orders["order_id"].is_unique
