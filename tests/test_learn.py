@@ -131,3 +131,31 @@ def test_hma_keeps_foreign_keys(tmp_path: Path) -> None:
     assert len(customers) == 2000 and len(orders) > 1000
     assert orders["customer_id"].isin(customers["customer_id"]).all()
     assert customers["customer_id"].is_unique and orders["order_id"].is_unique
+
+
+@pytest.mark.slow
+def test_a_recipe_mixes_a_learned_table_with_noise(model: Path, tmp_path: Path) -> None:
+    recipe = tmp_path / "learned.yaml"
+    recipe.write_text(
+        f"""version: 1
+name: learned
+seed: 4
+chunk_rows: 5000
+domain:
+  generator: learned
+  rows: 12000
+  knobs: {{model: "{model}", missing_rate: 0.01, duplicate_rate: 0.005}}
+""",
+        encoding="utf-8",
+    )
+    code, _, err = run("build", str(recipe), "--out", str(tmp_path / "one"), "-q")
+    assert code == 0, err
+    assert run("build", str(recipe), "--out", str(tmp_path / "two"), "--workers", "2", "-q")[0] == 0
+    assert part_hashes(tmp_path / "one") == part_hashes(tmp_path / "two")
+    customers = pd.read_parquet(tmp_path / "one" / "tables" / "customers")
+    defects = pd.read_parquet(tmp_path / "one" / "truth" / "defects")
+    assert set(defects["kind"]) == {"missing", "duplicate"}
+    assert len(customers) == 12_000 + (defects["kind"] == "duplicate").sum()
+    assert customers["customer_id"].nunique() == 12_000
+    code, out, _ = run("check", str(tmp_path / "one"))
+    assert code == 0 and out.splitlines()[-1].endswith(": 3 of 3 knobs within tolerance"), out

@@ -16,6 +16,7 @@ import click
 from sandbox import api
 from sandbox._version import __version__
 from sandbox.errors import RecipeError, SandboxError
+from sandbox.output.datacard import human_size as _size
 
 EXIT_INTERRUPTED = 130
 
@@ -105,14 +106,6 @@ class ProgressLine:
     def close(self) -> None:
         if self.shown:
             click.echo("\r" + " " * 70 + "\r", err=True, nl=False)
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return f"{n:,.1f} TB"
 
 
 def _table(rows: list[list[str]], right: set[int]) -> str:

@@ -127,11 +127,16 @@ class Clickstream(Domain):
         bots = faults.get(("sessions", None, "bot_session"), 0)
         bot_keys = reader.read("defects", ["row_key"], (pc.field("kind") == "bot_session"))["row_key"]
         bot_ids = pc.cast(pc.replace_substring_regex(bot_keys, r"\D", ""), pa.int64())
-        carted = reader.read("events", ["session_id"], pc.field("event_type") == "add_to_cart")["session_id"]
-        carts = len(pc.unique(carted.filter(pc.invert(pc.is_in(carted, value_set=bot_ids.combine_chunks())))))
+        carted, views = [], 0  # one pass over the events: sessions with a cart, and product views
+        wanted = pc.field("event_type").isin(["add_to_cart", "product_view"])
+        for batch in reader.batches("events", ["session_id", "event_type"], wanted):
+            cart = pc.equal(pc.cast(batch.column(1), pa.string()), "add_to_cart")
+            carted.append(pc.unique(batch.column(0).filter(cart)))
+            views += batch.num_rows - (pc.sum(cart).as_py() or 0)
+        ids = pa.chunked_array(carted, pa.int64())
+        carts = len(pc.unique(ids.filter(pc.invert(pc.is_in(ids, value_set=bot_ids.combine_chunks())))))
         human, orders = sessions - bots, reader.rows("orders")
         events = reader.rows("events") - faults.get(("events", None, "duplicate_event"), 0)
-        views = reader.read("events", ["event_id"], pc.field("event_type") == "product_view").num_rows
         k = "domain.knobs."
         return [
             KnobCheck("domain.rows", rows, sessions, 0.0, "sessions"),

@@ -101,6 +101,7 @@ _REGISTRY: dict[str, str] = {
     "clickstream": "sandbox.domains.clickstream:Clickstream",
     "sensors": "sandbox.domains.sensors:Sensors",
     "ledger": "sandbox.domains.ledger:Ledger",
+    "learned": "sandbox.domains.learned:Learned",
 }
 
 

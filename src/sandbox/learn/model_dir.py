@@ -8,11 +8,11 @@ rewrites model.json too).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+from sandbox.archive import sha256_file as sha256
 from sandbox.errors import MissingExtra, UsageError
 
 MODEL = "model.json"
@@ -30,14 +30,6 @@ def require_sdv() -> None:
             __import__(module)
         except ImportError:
             raise MissingExtra("learn", module) from None
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fingerprint_files(folder: Path) -> dict[str, str]:

@@ -25,7 +25,8 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _size(n: float) -> str:
+def human_size(n: float) -> str:
+    """1,234 B, 1.2 KB, 3.4 MB ... (binary units)."""
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
@@ -123,7 +124,7 @@ def _header(manifest: Mapping[str, Any]) -> str:
     return f"""{title}
 
 {made}
-It holds {rows:,} rows in {len(tables)} tables ({_size(size)} of Parquet). Library versions: {lock}.
+It holds {rows:,} rows in {len(tables)} tables ({human_size(size)} of Parquet). Library versions: {lock}.
 
 Data a pipeline would see is under `tables/`; answer keys (the truth behind every injected fault) are under
 `truth/`. `manifest.json` lists every file with its sha256: `sandbox verify .` checks them, and
