@@ -13,20 +13,7 @@ from pathlib import Path
 
 import sandbox
 from sandbox.domains.registry import resolve
-from sandbox.report import png, report
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--virtual-time-budget=5000",
-]
+from sandbox.report import HEADLESS_CHROMIUM, png, report
 
 
 def main(docs: Path) -> None:
@@ -40,7 +27,7 @@ def main(docs: Path) -> None:
             subprocess.run(
                 [
                     browser,
-                    *FLAGS,
+                    *HEADLESS_CHROMIUM,
                     f"--user-data-dir={tmp}/profile",
                     "--window-size=1300,2200",
                     f"--screenshot={shot}",

@@ -28,6 +28,16 @@ def write_recipe(tmp_path: Path) -> Callable[[str, str], Path]:
     return write
 
 
+def run(*args: str) -> tuple[int, str, str]:
+    """The CLI in-process: exit code, stdout, stderr."""
+    from click.testing import CliRunner
+
+    from sandbox.cli import cli
+
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
 def part_hashes(folder: Path) -> dict[str, str]:
     """sha256 of every Parquet part below `folder`, by relative path."""
     return {

@@ -11,9 +11,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from sandbox.cli import cli
+from tests.conftest import run
 
 CUSTOMERS = [
     # customer_id, email, phone, card, iban, ip, ssn_like, mac, zip, note, product
@@ -101,11 +100,6 @@ def export(tmp_path: Path) -> Path:
     with gzip.open(folder / "orders.csv.gz", "wt", newline="", encoding="utf-8") as handle:
         csv.writer(handle, delimiter=";").writerows([["order_id", "customer_email", "amount"], *ORDERS])
     return folder
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def digits(text: str) -> str:

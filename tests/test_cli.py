@@ -10,19 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import sandbox
 from sandbox import __version__
 from sandbox.cli import cli
-from tests.conftest import ROOT, SMALL
+from tests.conftest import ROOT, SMALL, run
 
 COMMANDS = sorted(cli.commands)
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_version() -> None:

@@ -15,19 +15,14 @@ import matplotlib.image as mpimg
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
 
 import sandbox
-from sandbox.cli import cli
 from sandbox.output.datacard import COLUMN_HEADER, personal_columns
+from sandbox.report import HEADLESS_CHROMIUM
+from tests.conftest import run
 
 RECIPES = sorted(sandbox.builtin_recipes())
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def card_columns(card: str) -> dict[str, list[list[str]]]:
@@ -185,18 +180,7 @@ def test_report_without_matplotlib_says_how_to_install(builtins: dict[str, Path]
 
 def chromium(*args: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--virtual-time-budget=5000",
-    ]
-    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([CHROMIUM, *HEADLESS_CHROMIUM, *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")

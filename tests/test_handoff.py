@@ -16,17 +16,10 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pytest
-from click.testing import CliRunner
 
 import sandbox
-from sandbox.cli import cli
 from sandbox.score import score
-from tests.conftest import ROOT, SMALL
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from tests.conftest import ROOT, SMALL, run
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from sandbox.cli import cli
 from tests import export_data
-from tests.conftest import part_hashes
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+from tests.conftest import part_hashes, run
 
 
 @pytest.fixture(scope="module")

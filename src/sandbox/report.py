@@ -34,6 +34,19 @@ MAX_CATEGORIES = 50
 _TOP = 12
 _COLOUR = "#3b6ea5"
 _GRID = 4
+#: Headless Chromium on a closed network, for screenshots and checks of report.html (tests, docs/).
+HEADLESS_CHROMIUM = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--virtual-time-budget=5000",
+)
 
 
 def pyplot() -> Any:
