@@ -109,11 +109,11 @@ def build(
     started = time.perf_counter()
     if rows is not None and scale is not None:
         raise UsageError("give --rows or --scale, not both")
+    if engine not in ENGINES:
+        raise UsageError(f"--engine: expected one of {', '.join(ENGINES)}, got '{engine}'")
     model = load_recipe(recipe).sized(rows=rows, scale=scale, seed=seed)
     key = keys.resolve(model.seed, Path(key_file) if key_file else None)
     warm_pools(model)
-    if engine not in ENGINES:
-        raise UsageError(f"--engine: expected one of {', '.join(ENGINES)}, got '{engine}'")
     staging: Staging | RemoteStaging = (
         RemoteStaging(str(out), overwrite) if is_url(out) else Staging(local_path(out), overwrite)
     )

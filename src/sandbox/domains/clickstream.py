@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -23,12 +23,6 @@ from sandbox.domains.registry import Domain, DomainContext, TableInfo, register_
 from sandbox.domains.shop import US_PER_DAY, catalogue, customer_countries, customers
 from sandbox.noise.corruptions import pick, replace_rows, set_missing
 from sandbox.noise.defects import row_keys
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from sandbox.opened import Sandbox
-
 from sandbox.params import integer, number, string
 from sandbox.privacy.columns import advisory, born_safe
 
@@ -67,6 +61,7 @@ class Clickstream(Domain):
     name = "clickstream"
     description = "An online shop: customers, products, sessions following a purchase funnel, events, orders."
     unit = "sessions"
+    views_module = "sandbox.views.clickstream"
     knobs = KNOBS
 
     def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
@@ -165,11 +160,6 @@ class Clickstream(Domain):
                 "product views",
             ),
         ]
-
-    def views(self, sandbox: Sandbox) -> list[tuple[str, Figure]]:
-        from sandbox.views.clickstream import views
-
-        return views(sandbox)
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
         if knobs["mobile_share"] + knobs["tablet_share"] > 1:

@@ -9,7 +9,7 @@ defects of a field replayed on its formatted truth give what was typed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -33,12 +33,6 @@ from sandbox.domains.registry import Domain, DomainContext, TableInfo, register_
 from sandbox.domains.shop import labels
 from sandbox.noise import corruptions
 from sandbox.noise.defects import DefectLog, row_keys
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from sandbox.opened import Sandbox
-
 from sandbox.params import integer, number
 from sandbox.pools import faker_pool
 from sandbox.privacy.columns import advisory, born_safe, redacted_text
@@ -346,6 +340,7 @@ class Ledger(Domain):
     name = "ledger"
     description = "Paper invoices and a plant logbook as clerks and OCR transcribed them, with the truth behind."
     unit = "invoices"
+    views_module = "sandbox.views.ledger"
     knobs = KNOBS
 
     def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
@@ -429,11 +424,6 @@ class Ledger(Domain):
             share(f"domain.knobs.{knob}", knobs[knob], found.get(kind, 0), n, over)
             for kind, (knob, n, over) in eligible.items()
         ]
-
-    def views(self, sandbox: Sandbox) -> list[tuple[str, Figure]]:
-        from sandbox.views.ledger import views
-
-        return views(sandbox)
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
         if knobs["clerks"] < len(vocabulary()["eras"]):

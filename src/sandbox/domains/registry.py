@@ -70,6 +70,8 @@ class Domain(ABC):
     knobs: ClassVar[tuple[Param, ...]] = ()
     #: What the recipe's `domain.rows` counts (e.g. "sessions").
     unit: ClassVar[str] = "rows"
+    #: A module with `views(sandbox) -> [(title, figure)]`: the domain's own plots in `sandbox report`.
+    views_module: ClassVar[str | None] = None
 
     @abstractmethod
     def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
@@ -92,8 +94,10 @@ class Domain(ABC):
         return []
 
     def views(self, sandbox: Sandbox) -> list[tuple[str, Figure]]:
-        """Titled matplotlib figures for `sandbox report` (the domain's own views); none by default."""
-        return []
+        """Titled matplotlib figures for `sandbox report`, from `views_module` (imported only for a report)."""
+        if self.views_module is None:
+            return []
+        return list(importlib.import_module(self.views_module).views(sandbox))
 
 
 #: name -> "module:ClassName"; built-ins are imported only when used.

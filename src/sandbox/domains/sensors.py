@@ -8,7 +8,7 @@ failures, with vibration rising before them, are in truth/failures.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -22,12 +22,6 @@ from sandbox.domains.plant import KINDS, US_PER_DAY, device_plan, layout, vocabu
 from sandbox.domains.registry import Domain, DomainContext, TableInfo, register_domain
 from sandbox.domains.shop import labels
 from sandbox.domains.signals import Day
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from sandbox.opened import Sandbox
-
 from sandbox.params import integer, number, string
 from sandbox.pools import faker_pool
 from sandbox.privacy.columns import redacted_text
@@ -58,6 +52,7 @@ class Sensors(Domain):
     name = "sensors"
     description = "An industrial plant: sites, devices, sensors and readings with dropouts, drift and failures."
     unit = "devices"
+    views_module = "sandbox.views.sensors"
     knobs = KNOBS
 
     def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
@@ -154,11 +149,6 @@ class Sensors(Domain):
                 "device-years",
             ),
         ]
-
-    def views(self, sandbox: Sandbox) -> list[tuple[str, Figure]]:
-        from sandbox.views.sensors import views
-
-        return views(sandbox)
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
         try:

@@ -64,7 +64,6 @@ class Outcome:
 def execute(job: Job) -> Outcome:
     started = time.perf_counter()
     recipe, task, root = job.recipe, job.task, job.root
-
     name = f"part-{task.chunk:05d}.parquet"
     if task.source == DOMAIN:
         assert recipe.domain is not None

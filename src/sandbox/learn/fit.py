@@ -174,10 +174,12 @@ def _anonymised(
     from sandbox.opened import open_sandbox
 
     applied = Path(policy) if policy is not None else None
-    if applied is None:
-        applied_empty = tmp / "no-policy.yaml"
-        applied_empty.write_text("version: 1\ncolumns: {}\n", encoding="utf-8")
-    result = anonymise(inputs, tmp / "clean", applied or applied_empty, key_file=key_file)
+    rules = applied
+    if rules is None:  # an empty policy: any column that holds personal data stops the run
+        rules = tmp / "no-policy.yaml"
+        rules.write_text("version: 1\ncolumns: {}\n", encoding="utf-8")
+    result = anonymise(inputs, tmp / "clean", rules, key_file=key_file)
+
     box = open_sandbox(result.out)
     frames = {name: as_pandas(box.to_arrow(name)) for name in box.tables}
     personal = {
