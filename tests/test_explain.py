@@ -196,3 +196,13 @@ def test_headless_chromium_shows_every_image(reports: dict[str, Path], recipe: s
     )
     pixels = mpimg.imread(shot)
     assert pixels.shape[:2] == (2400, 1300) and pixels.std() > 0.05
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_an_empty_build_still_builds_checks_and_reports(recipe: str, tmp_path: Path) -> None:
+    result = sandbox.build(recipe, tmp_path / "empty", rows=0)
+    assert result.rows == sum(t["rows"] for t in result.manifest["tables"].values())
+    assert run("check", str(tmp_path / "empty"))[0] == 0
+    assert all(c["tolerance"] is None or c["ok"] for c in result.manifest["conformance"])
+    assert run("report", str(tmp_path / "empty"))[0] == 0
+    assert (tmp_path / "empty" / "README.md").read_text(encoding="utf-8").startswith(f"# Sandbox: {recipe}")

@@ -50,15 +50,20 @@ class KnobCheck:
             "knob": self.knob,
             "target": self.target,
             "realised": round(self.realised, 6),
-            "tolerance": round(self.tolerance, 6),
+            "tolerance": round(self.tolerance, 6) if math.isfinite(self.tolerance) else None,  # None: no data
             "ok": self.ok,
             "over": self.over,
         }
 
 
+def ratio(hits: float, n: float) -> float:
+    """hits / n, and 0 where there is nothing to measure over (an empty build)."""
+    return hits / n if n else 0.0
+
+
 def share(knob: str, target: float, hits: float, n: float, over: str, se: float | None = None) -> KnobCheck:
     """A rate knob realised as hits / n; a binomial standard error unless given."""
-    realised = hits / n if n else 0.0
+    realised = ratio(hits, n)
     if se is None:
         se = math.sqrt(max(target * (1 - target), 0.0) / n) if n else math.inf
     return KnobCheck(knob, float(target), realised, se, over)

@@ -154,8 +154,8 @@ def _nulls(box: Sandbox) -> str:
 
 def _domain_views(box: Sandbox) -> Iterator[str]:
     model = recipe_of(box.manifest)
-    if model is None or model.domain is None:
-        return
+    if model is None or model.domain is None or not any(box.manifest["tables"][t]["rows"] for t in box.tables):
+        return  # nothing to show of an empty build
     from sandbox.domains.registry import resolve
 
     views = resolve(model.domain.reference).views(box)

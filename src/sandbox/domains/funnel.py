@@ -282,7 +282,8 @@ def generate(
     ev_session, etype, pair_pos = _layout(rng, lengths)
     total = len(etype)
     per_session = lengths.sum(axis=1)
-    starts_at = np.r_[0, np.cumsum(per_session)[:-1]]
+    starts_at = np.cumsum(per_session) - per_session  # where each session's events begin (empty for none)
+
     seq = np.arange(total) - np.repeat(starts_at, per_session) + 1
     product = _products(rng, ev_session, etype, pair_pos, interest, shop, float(knobs["popularity_skew"]))
     dwell = np.where(

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from sandbox.columns.registry import Finding
 from sandbox.columns.safe import safe_pool
 from sandbox.columns.temporal import TIMESTAMP, parse_instant
-from sandbox.conformance import Faults, KnobCheck, TableReader, poisson_se, run_lengths_se, share
+from sandbox.conformance import Faults, KnobCheck, TableReader, poisson_se, ratio, run_lengths_se, share
 from sandbox.domains.plant import KINDS, US_PER_DAY, device_plan, layout, vocabulary
 from sandbox.domains.registry import Domain, DomainContext, TableInfo, register_domain
 from sandbox.domains.shop import labels
@@ -109,7 +109,7 @@ class Sensors(Domain):
             KnobCheck(
                 k + "mean_gap_samples",
                 float(knobs["mean_gap_samples"]),
-                lost / runs if runs else 0.0,
+                ratio(lost, runs),
                 run_lengths_se(float(knobs["mean_gap_samples"]), runs),
                 "dropouts",
             ),
@@ -130,21 +130,21 @@ class Sensors(Domain):
             KnobCheck(
                 k + "stuck_per_sensor_day",
                 stuck,
-                faults.get(("readings", "value", "stuck"), 0) / sensor_days,
+                ratio(faults.get(("readings", "value", "stuck"), 0), sensor_days),
                 poisson_se(stuck, sensor_days),
                 "sensor-days",
             ),
             KnobCheck(
                 k + "drift_per_sensor_month",
                 drift,
-                faults.get(("readings", "value", "drift"), 0) / (sensor_days / 30),
+                ratio(faults.get(("readings", "value", "drift"), 0), sensor_days / 30),
                 poisson_se(drift, sensor_days / 30),
                 "sensor-months",
             ),
             KnobCheck(
                 k + "failure_rate",
                 failure,
-                reader.rows("failures") / device_years,
+                ratio(reader.rows("failures"), device_years),
                 poisson_se(failure, device_years),
                 "device-years",
             ),

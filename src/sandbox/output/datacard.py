@@ -190,7 +190,8 @@ def _conformance(manifest: Mapping[str, Any], knob_help: Mapping[str, str]) -> s
     for c in checks:
         lines.append(
             f"| `{c['knob']}` | {_cell(knob_help.get(c['knob'], ''))} | {c['target']:g} | {c['realised']:.6g} | "
-            f"{c['tolerance']:.3g} | {c['over']} | {'yes' if c['ok'] else '**no**'} |"
+            f"{'n/a' if c['tolerance'] is None else format(c['tolerance'], '.3g')} | {c['over']} | "
+            f"{'yes' if c['ok'] else '**no**'} |"
         )
     lines += ["", f"{len(checks) - len(outside)} of {len(checks)} knobs within tolerance."]
     return "\n".join(lines) + "\n"

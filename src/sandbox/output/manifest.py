@@ -200,7 +200,7 @@ def manifest_schema() -> dict[str, Any]:
                         "knob": {"type": "string"},
                         "target": {"type": "number"},
                         "realised": {"type": "number"},
-                        "tolerance": {"type": "number"},
+                        "tolerance": {"type": ["number", "null"], "description": "null: nothing to measure"},
                         "ok": {"type": "boolean"},
                         "over": {"type": "string"},
                     },
