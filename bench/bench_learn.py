@@ -34,6 +34,7 @@ def export(rows: int):  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(3)
     frame["tenure_months"] = rng.integers(1, 120, rows)
     frame["visits"] = rng.poisson(frame["monthly_spend"] / 40)
+    frame["days_since_order"] = rng.exponential(20 + 60 * frame["churned"]).round()
     frame["satisfaction"] = np.clip(np.round(4 - 2 * frame["churned"] + rng.normal(0, 0.8, rows)), 1, 5).astype(int)
     frame["email"] = [f"user{i}@mailhost.de" for i in range(rows)]
     return frame  # 11 columns: the customer_id key and 10 to learn (the email is pseudonymised, then dropped)

@@ -27,6 +27,12 @@ KILL_ENV = "SANDBOX_TEST_KILL_CHUNK"
 _BATCH = 64
 
 
+#: Environment of LocalCluster workers, set before they start. Dask's default also sets
+#: MALLOC_TRIM_THRESHOLD_=65536, which pins glibc's mmap threshold at 128 KiB: every large numpy temporary is
+#: then mmapped and faulted in afresh, and a chunk ran ~30% slower (2.5 s vs 1.9 s on 12 iot chunks).
+WORKER_ENV = dict(ONE_THREAD)
+
+
 def run_chunk(job: Job) -> Outcome:
     """One chunk on a Dask worker: single-threaded Arrow (parallelism comes from the workers)."""
     import pyarrow as pa
@@ -59,6 +65,7 @@ def run(
 ) -> list[Outcome]:
     """Run every job on the cluster at `scheduler`, else on a LocalCluster of `workers` processes."""
     try:
+        import dask
         from distributed import Client, LocalCluster, as_completed
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
@@ -66,14 +73,14 @@ def run(
         raise MissingExtra("dask", "distributed") from None
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-            env=dict(ONE_THREAD),
-        )
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENV}):
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
     build = secrets.token_hex(4)
     outcomes: list[Outcome] = []
     try:
