@@ -127,7 +127,7 @@ def test_check_on_an_anonymised_sandbox_has_no_knobs(tmp_path: Path) -> None:
     assert (tmp_path / "clean" / "README.md").read_text().startswith("# Sandbox: an anonymised export")
     assert run("check", str(tmp_path / "clean")) == (
         0,
-        f"{tmp_path / 'clean'}: 0 of 0 knobs within tolerance (made by anonymise: no recipe knobs)\n",
+        f"{tmp_path / 'clean'}: 0 of 0 knobs within tolerance (no recipe: made by anonymise or sample)\n",
         "",
     )
 

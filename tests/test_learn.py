@@ -68,6 +68,8 @@ def test_quality_privacy_and_no_fatal_pii(model: Path, export: Path, tmp_path: P
     code, _, err = run("sample", str(model), "--rows", "30000", "--seed", "5", "--out", str(tmp_path / "s"))
     assert code == 0, err
     assert run("scan", str(tmp_path / "s"))[0] == 0
+    assert run("verify", str(tmp_path / "s"))[0] == 0  # a sampled sandbox is a regular one
+    assert "# Sandbox: sampled from a learned gaussian_copula model" in (tmp_path / "s" / "README.md").read_text()
     synthetic = pd.read_parquet(tmp_path / "s" / "tables" / "customers")
     assert len(synthetic) == 30_000 and synthetic["customer_id"].is_unique
     real = export_data.customers(20_000)

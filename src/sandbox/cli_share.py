@@ -229,7 +229,7 @@ def check(folder: Path, as_json: bool) -> None:
         click.echo(
             f"{folder}: {len(checks) - len(outside)} of {len(checks)} knobs within tolerance"
             + (f"; outside: {', '.join(c.knob for c in outside)}" if outside else "")
-            + ("" if checks else " (made by anonymise: no recipe knobs)")
+            + ("" if checks else " (no recipe: made by anonymise or sample)")
         )
     if outside:
         raise click.exceptions.Exit(1)

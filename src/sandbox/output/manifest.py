@@ -151,7 +151,11 @@ def manifest_schema() -> dict[str, Any]:
         "title": "sandbox manifest",
         "type": "object",
         "required": ["format_version", "tool", "lock", "tables"],
-        "anyOf": [{"required": ["recipe", "seed", "chunk_rows"]}, {"required": ["source"]}],
+        "anyOf": [
+            {"required": ["recipe", "seed", "chunk_rows"]},
+            {"required": ["source"]},
+            {"required": ["model", "seed"]},
+        ],
         "properties": {
             "format_version": {"const": FORMAT_VERSION},
             "tool": {"type": "object", "required": ["name", "version"]},
@@ -171,6 +175,14 @@ def manifest_schema() -> dict[str, Any]:
                     "text": {"type": "string", "description": "The recipe as written, for rebuilds."},
                     "sizing": {"type": "object", "description": "--rows or --scale given to the build."},
                 },
+            },
+            "model": {
+                "type": "object",
+                "description": "For `sandbox sample`: the model folder, synthesizer, model.json sha256 and rows.",
+            },
+            "reports": {
+                "type": "object",
+                "description": "For `sandbox sample`: the model's quality and privacy reports.",
             },
             "source": {
                 "type": "object",
