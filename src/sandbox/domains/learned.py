@@ -95,15 +95,13 @@ class Learned(Domain):
         return [{"start": start, "n": min(chunk_rows, rows - start)} for start in range(0, max(rows, 1), chunk_rows)]
 
     def generate(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
-        from sandbox.learn.draw import draw, to_arrow
+        from sandbox.learn.draw import draw, empty_frame, to_arrow
         from sandbox.learn.guard import quiet
 
         model, kind, table, key, _ = _model(str(knobs["model"]))
         start, n = int(payload["start"]), int(payload["n"])
         with quiet():
-            frame = (
-                draw(model, kind, table, n, ctx.seed, f"learned:{ctx.chunk}") if n else model.sample(1)[table].head(0)
-            )
+            frame = draw(model, kind, table, n, ctx.seed, f"learned:{ctx.chunk}") if n else empty_frame(model, table)
         if key is not None and key in frame.columns:
             frame[key] = np.arange(start, start + len(frame), dtype=np.int64)
         data = to_arrow(frame)

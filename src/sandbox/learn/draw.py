@@ -120,7 +120,7 @@ def _sample_single(
     parts = []
     for batch, start in enumerate(range(0, max(rows, 1), batch_rows)):
         n = min(batch_rows, rows - start)
-        frame = draw(model, "single", table, n, seed, "sample", batch) if n else _empty(model, table)
+        frame = draw(model, "single", table, n, seed, "sample", batch) if n else empty_frame(model, table)
         if key is not None and key in frame.columns:
             frame[key] = np.arange(start, start + len(frame), dtype=np.int64)
         data = to_arrow(frame)
@@ -128,7 +128,8 @@ def _sample_single(
     return parts
 
 
-def _empty(model: Any, table: str) -> pd.DataFrame:
+def empty_frame(model: Any, table: str) -> pd.DataFrame:
+    """No rows, with the columns and dtypes of `table` (for an empty chunk or build)."""
     return model.sample(1)[table].head(0)
 
 

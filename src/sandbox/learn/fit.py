@@ -139,7 +139,7 @@ def learn(
             description = {
                 "format": FORMAT,
                 "tool": {"name": "sandbox", "version": __version__},
-                "lock": {**lock(), **_versions("sdv", "sdmetrics", "torch")},
+                "lock": lock("sdmetrics", "torch"),
                 "synthesizer": kind,
                 "seed": seed,
                 "holdout": HOLDOUT if len(frames) == 1 else 0.0,
@@ -152,18 +152,6 @@ def learn(
             (folder / MODEL).write_text(json.dumps(description, indent=2, sort_keys=True) + "\n", encoding="utf-8")
             staging.commit()
     return Learned(Path(out), description, reports, time.perf_counter() - started, fit_seconds)
-
-
-def _versions(*names: str) -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in names:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            continue
-    return out
 
 
 def _anonymised(

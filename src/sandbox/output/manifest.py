@@ -20,10 +20,10 @@ MANIFEST = "manifest.json"
 LOCKED = ("numpy", "pyarrow", "pandas", "faker", "sdv")
 
 
-def lock() -> dict[str, str]:
-    """Versions the bytes depend on (Faker's output changes between its versions)."""
+def lock(*extra: str) -> dict[str, str]:
+    """Versions the bytes depend on (Faker's output changes between its versions), and those of `extra`."""
     out = {"python": platform.python_version(), "sandbox": __version__}
-    for name in LOCKED:
+    for name in (*LOCKED, *extra):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
