@@ -5,52 +5,91 @@ temperature and power rise together) + AR(1) noise (vendor-dependent) + heat wav
 drift and calibration steps. Faults follow in a fixed order: spikes, unit mix-ups, stuck values, dropouts,
 downtime and heat death, then the device clock (skew, jitter) and delivery (latency, held-back uploads,
 duplicates).
+
+Each kind is built as a (devices x samples) grid; the rows a pipeline receives are gathered from the grids
+once, at the end, in (UTC day, sensor, ts) order.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sandbox.columns.temporal import TIMESTAMP
 from sandbox.domains.plant import KINDS, US, US_PER_DAY, DevicePlan, Layout, Runs, vocabulary
 from sandbox.noise.defects import DefectLog, row_keys
 
 QUALITY = ["ok", "suspect", "missing"]
+OK, SUSPECT, MISSING = range(3)
 PHI, LOAD_PHI, LOAD_STEP = 0.9, 0.97, 300
+#: The columns of the grid the readings are gathered from (quality holds the device's own flag).
+GRID = {"sensor_id": np.int64, "ts": np.int64, "received_at": np.int64, "value": np.float64, "quality": np.int8}
 
 
 def ar1(rng: np.random.Generator, rows: int, n: int, phi: float, sd: np.ndarray, block: int = 64) -> np.ndarray:
-    """AR(1) series with stationary sd per row, started from the stationary distribution (blocked, vectorised)."""
+    """AR(1) series (float32) with stationary sd per row, started from the stationary distribution
+    (blocked, vectorised)."""
     blocks = -(-n // block)
-    e = rng.normal(0, 1, (rows, blocks * block)) * (np.asarray(sd) * np.sqrt(1 - phi**2))[:, None]
-    lower = np.tril(phi ** np.subtract.outer(np.arange(block), np.arange(block)).clip(0))
+    e = rng.standard_normal((rows, blocks * block), dtype=np.float32)
+    e *= (np.asarray(sd, np.float32) * np.float32(np.sqrt(1 - phi**2)))[:, None]
+    lower = np.tril(phi ** np.subtract.outer(np.arange(block), np.arange(block)).clip(0)).astype(np.float32)
     inner = e.reshape(rows, blocks, block) @ lower.T
-    carry = rng.normal(0, 1, rows) * sd
-    decay = phi ** (np.arange(block) + 1)
-    out = np.empty_like(inner)
+    carry = rng.standard_normal(rows, dtype=np.float32) * np.asarray(sd, np.float32)
+    decay = (phi ** (np.arange(block) + 1)).astype(np.float32)
     for b in range(blocks):
-        out[:, b] = inner[:, b] + decay * carry[:, None]
-        carry = out[:, b, -1]
-    return out.reshape(rows, -1)[:, :n]
+        inner[:, b] += decay * carry[:, None]
+        carry = inner[:, b, -1]
+    return inner.reshape(rows, -1)[:, :n]
 
 
-def _in_runs(runs: Runs, first: int, n: int) -> np.ndarray:
-    """A mask over samples [first, first + n) of the samples inside any of the runs."""
-    mask = np.zeros(n, bool)
-    for s, length in zip(runs.start, runs.length, strict=True):
-        lo, hi = max(s - first, 0), min(s + length - first, n)
-        if lo < hi:
-            mask[lo:hi] = True
-    return mask
+@functools.lru_cache(maxsize=1)
+def normal_quantiles() -> np.ndarray:
+    """The standard normal's quantiles at the midpoints of 2**16 equal slices: a draw is one uint16 and a
+    lookup (a quarter of the cost of `standard_normal`), for the clock jitter and delivery latency."""
+    inverse = NormalDist().inv_cdf
+    return np.array([inverse((i + 0.5) / 2**16) for i in range(2**16)])
+
+
+def _normal_draws(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    return normal_quantiles()[rng.integers(0, 2**16, shape, dtype=np.uint16)]
+
+
+@functools.lru_cache(maxsize=1)
+def latency_us() -> np.ndarray:
+    """Delivery latency quantiles (lognormal, median 1.5 s), in microseconds."""
+    return np.rint(np.exp(np.log(1.5) + 0.5 * normal_quantiles()) * US).astype(np.int64)
+
+
+def _dropout_state(runs: Runs, first: int, n: int) -> np.ndarray:
+    """Per sample in [first, first + n): 0 delivered, 1 lost, 2 flagged missing by the device (the runs of a
+    two-state chain never overlap)."""
+    lo = np.clip(runs.start - first, 0, n)
+    hi = np.clip(runs.start + runs.length - first, 0, n)
+    weight = 1 + runs.value
+    return np.cumsum(np.bincount(lo, weight, n + 1)[:n] - np.bincount(hi, weight, n + 1)[:n])
+
+
+def _inside(runs: Runs, samples: np.ndarray) -> np.ndarray:
+    """Which of a few sample numbers fall inside any of the runs."""
+    after_start = samples[:, None] >= runs.start[None, :]
+    return np.any(after_start & (samples[:, None] < (runs.start + runs.length)[None, :]), axis=1)
 
 
 def _starting(runs: Runs, first: int, n: int) -> np.ndarray:
     return np.flatnonzero((runs.start >= first) & (runs.start < first + n))
+
+
+def _span(t: np.ndarray, begin: int, end: int) -> slice:
+    """The samples of the sorted times `t` in [begin, end)."""
+    lo, hi = np.searchsorted(t, [begin, end])
+    return slice(int(lo), int(hi))
 
 
 class Day:
@@ -81,8 +120,11 @@ class Day:
         self.period_end = start_us + int(knobs["days"]) * US_PER_DAY
         self.vocab = vocabulary()
         self.load = ar1(rng, len(devices), 86_400 // LOAD_STEP, LOAD_PHI, np.ones(len(devices)))
-        self.parts: list[dict[str, np.ndarray]] = []
-        self.windows: dict[str, list[tuple[str, int, int, str]]] = {}
+        samples = len(devices) * sum(86_400 // spec["interval_s"] for spec in self.vocab["kinds"].values())
+        self.grid = {name: np.empty(samples, kind) for name, kind in GRID.items()}
+        self.filled = 0
+        self.kept: list[np.ndarray] = []
+        self.windows: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]]] = {}
 
     def kind(self, k: int) -> None:
         spec = self.vocab["kinds"][KINDS[k]]
@@ -90,68 +132,79 @@ class Day:
         n = 86_400 // interval
         first = self.day * n
         plant, devices, rng = self.plant, self.devices, self.rng
+        rows = len(devices)
         t = self.day_start + np.arange(n, dtype=np.int64) * interval * US
         site = plant.device_site[devices]
         climate = np.array(plant.climates)[plant.climate[site]]
         sd = plant.noise_sd(devices, k)
-        hours = ((t[None, :] / US / 3600) + plant.utc_offset_hours[site][:, None]) % 24
-        weekend = ((t // US_PER_DAY + 3) % 7) >= 5
-        value = (
-            np.array([spec["base"][c] for c in climate])[:, None]
-            + spec["daily_amplitude"] * np.sin(2 * np.pi * (hours - 9) / 24)
-            + spec["weekly_amplitude"] * np.where(weekend, -1.0, 0.4)[None, :]
-            + spec["load_coupling"] * 0.1 * self.load[:, (np.arange(n) * interval) // LOAD_STEP]
-            + ar1(rng, len(devices), n, PHI, sd)
-        )
         sensor = plant.sensor_id(devices, k)
+
+        # cycles once per distinct UTC offset among the group's sites; the rest row by row (no grid temporaries)
+        offsets, site_cycle = np.unique(plant.utc_offset_hours[site], return_inverse=True)
+        hours = (t // US % 86_400) / 3600
+        weekend = ((t // US_PER_DAY + 3) % 7) >= 5
+        cycles = spec["daily_amplitude"] * np.sin(2 * np.pi * (hours[None, :] + offsets[:, None] - 9) / 24)
+        cycles += spec["weekly_amplitude"] * np.where(weekend, -1.0, 0.4)
+        load = spec["load_coupling"] * 0.1 * self.load[:, (np.arange(n) * interval) // LOAD_STEP]
+        noise = ar1(rng, rows, n, PHI, sd)
+        grid = {
+            name: column[self.filled : self.filled + rows * n].reshape(rows, n) for name, column in self.grid.items()
+        }
+        value, quality = grid["value"], grid["quality"]
         for row, plan in enumerate(self.plans):
-            value[row] += self._planned(plan, k, t, first, n, sd[row], spec, sensor[row])
-        clean = value.copy()
-        spike = rng.random(value.shape) < float(self.knobs["spike_rate"])
-        hit_row, hit_col = np.nonzero(spike)  # a few per thousand: draw magnitudes for these only
-        value[hit_row, hit_col] += rng.choice([-1, 1], len(hit_row)) * rng.uniform(20, 40, len(hit_row)) * sd[hit_row]
-        keep = np.ones(value.shape, bool)
-        flagged = np.zeros(value.shape, bool)
+            value[row] = spec["base"][climate[row]] + cycles[site_cycle[row]] + load[row] + noise[row]
+            self._planned(value[row], plan, k, t, first, n, sd[row], spec, sensor[row])
+
+        # spikes: a few per thousand samples, so positions and magnitudes are drawn for those only
+        hits = np.sort(rng.choice(value.size, rng.binomial(value.size, float(self.knobs["spike_rate"])), replace=False))
+        hit_row, hit_col = np.divmod(hits, n)
+        clean = value[hit_row, hit_col]
+        value[hit_row, hit_col] += rng.choice([-1, 1], len(hits)) * rng.uniform(20, 40, len(hits)) * sd[hit_row]
+        spiked = np.ones(len(hits), bool)  # the spike is still what the reading shows
+        bounds = np.searchsorted(hit_row, np.arange(rows + 1))
+
+        keep = np.empty((rows, n), bool)
         for row, plan in enumerate(self.plans):
+            mine = slice(bounds[row], bounds[row + 1])
             mixup = self.vocab["vendors"][plant.vendors[plant.device_vendor[devices[row]]]]["unit_mixup"]
             if mixup and KINDS[k] in mixup:
                 _, scale, offset = mixup[KINDS[k]]
                 value[row] = value[row] * scale + offset
-                clean[row] = clean[row] * scale + offset
-            stuck = _in_runs(plan.stuck[k], first, n)
-            for i in _starting(plan.stuck[k], first, n):
-                lo = plan.stuck[k].start[i] - first
-                hi = min(lo + plan.stuck[k].length[i], n)
+                clean[mine] = clean[mine] * scale + offset
+            stuck = plan.stuck[k]
+            for i in _starting(stuck, first, n):
+                lo = stuck.start[i] - first
+                hi = min(lo + stuck.length[i], n)
                 value[row, lo:hi] = value[row, lo]
                 self._window(sensor[row], plan, "stuck", t[lo], t[hi - 1], {"samples": int(hi - lo)})
-            spike[row] &= ~stuck
             gaps = plan.dropouts[k]
-            gone = _in_runs(Runs(gaps.start[gaps.value == 0], gaps.length[gaps.value == 0], gaps.value), first, n)
-            flagged[row] = _in_runs(
-                Runs(gaps.start[gaps.value == 1], gaps.length[gaps.value == 1], gaps.value), first, n
-            )
-            for i in _starting(gaps, first, n):
-                lo = gaps.start[i] - first
-                self._window(
-                    sensor[row],
-                    plan,
-                    "dropout",
-                    t[lo],
-                    t[lo] + (gaps.length[i] - 1) * interval * US,
-                    {"samples": int(gaps.length[i]), "flagged": bool(gaps.value[i])},
+            state = _dropout_state(gaps, first, n)
+            keep[row] = state != 1
+            starting = _starting(gaps, first, n)
+            if len(starting):
+                begin = t[gaps.start[starting] - first]
+                params = [
+                    f'{{"samples": {s}, "flagged": {"true" if f else "false"}}}'
+                    for s, f in zip(gaps.length[starting].tolist(), gaps.value[starting].tolist(), strict=True)
+                ]
+                self._windows(
+                    sensor[row], plan, "dropout", begin, begin + (gaps.length[starting] - 1) * interval * US, params
                 )
-            down = np.zeros(n, bool)
             for failed, repaired in zip(plan.failures, plan.repaired, strict=True):
-                down |= (t >= failed) & (t < repaired)
+                keep[row, _span(t, failed, repaired)] = False
             if k == KINDS.index("humidity") and plan.death_us is not None:
-                down |= t >= plan.death_us
-            keep[row] = ~gone & ~down & (t < self.period_end)
-            flagged[row] &= keep[row]
-            spike[row] &= keep[row] & ~flagged[row]
-        self._collect(k, sensor, t, np.round(value, 4), clean, spike, keep, flagged)
+                keep[row, _span(t, plan.death_us, self.period_end)] = False
+            keep[row, _span(t, self.period_end, t[-1] + 1)] = False
+            flagged = (state == 2) & keep[row]
+            quality[row] = np.where(flagged, MISSING, OK)
+            at = hit_col[mine]
+            spiked[mine] &= keep[row, at] & ~flagged[at] & ~_inside(stuck, at + first)
+        np.round(value, 4, out=value)
+        self._collect(grid, sensor, t, keep, hit_row[spiked], hit_col[spiked], clean[spiked])
 
     def _planned(
         self,
+        value: np.ndarray,
         plan: DevicePlan,
         k: int,
         t: np.ndarray,
@@ -160,24 +213,23 @@ class Day:
         sd: float,
         spec: Mapping[str, Any],
         sensor: int,
-    ) -> np.ndarray:
-        """What the device's plan adds to this sensor today: heat, failure precursors, drift, calibrations."""
-        add = np.zeros(n)
+    ) -> None:
+        """Adds what the device's plan does to this sensor today: heat, failure precursors, drift, calibrations."""
         if KINDS[k] == "temperature":
             for begin, end, degrees in plan.heat_waves:
-                add += np.where((t >= begin) & (t < end), degrees, 0.0)
+                value[_span(t, begin, end)] += degrees
         lead = float(self.knobs["failure_lead_hours"]) * 3600 * US
         if KINDS[k] in ("vibration", "temperature"):
             scale = (8 * sd + 0.5 * abs(spec["base"]["hot mill floor"])) * (1.0 if KINDS[k] == "vibration" else 0.3)
             for failed in plan.failures:
-                inside = (t >= failed - lead) & (t < failed)
-                add += np.where(inside, scale * ((t - (failed - lead)) / lead) ** 2, 0.0)
+                inside = _span(t, failed - lead, failed)
+                value[inside] += scale * ((t[inside] - (failed - lead)) / lead) ** 2
         drift = plan.drift[k]
         for s, length, slope in zip(drift.start, drift.length, drift.value, strict=True):
             lo, hi = max(s - first, 0), min(s + length - first, n)
             if lo < hi:
                 elapsed = (np.arange(lo, hi) + first - s) * spec["interval_s"] / 86_400
-                add[lo:hi] += slope * sd * elapsed
+                value[lo:hi] += slope * sd * elapsed
         for i in _starting(drift, first, n):
             lo = drift.start[i] - first
             self._window(
@@ -190,7 +242,7 @@ class Day:
             )
         for when, kind, target, delta in plan.maintenance:
             if kind == "calibration" and target == k:
-                add += np.where(t >= when, delta, 0.0)
+                value[_span(t, when, t[-1] + 1)] += delta
                 if self.day_start <= when < self.day_start + US_PER_DAY:
                     self._window(sensor, plan, "calibration_step", when, when, {"delta": delta})
         if (
@@ -230,110 +282,111 @@ class Day:
                     self.period_end,
                     {"reported_unit": mixup[KINDS[k]][0], "unit": spec["unit"]},
                 )
-        return add
 
     def _window(self, sensor: int, plan: DevicePlan, kind: str, begin: int, end: int, params: dict) -> None:
         """A fault over a time window, in the device's clock (what `ts` shows); logged with the others."""
+        self._windows(sensor, plan, kind, np.array([begin]), np.array([end]), [json.dumps(params)])
+
+    def _windows(
+        self, sensor: int, plan: DevicePlan, kind: str, begin: np.ndarray, end: np.ndarray, params: list[str]
+    ) -> None:
         self.windows.setdefault(kind, []).append(
-            (f'{{"sensor_id":{int(sensor)}}}', int(begin) + plan.skew_us, int(end) + plan.skew_us, json.dumps(params))
+            (np.full(len(begin), sensor, np.int64), begin + plan.skew_us, end + plan.skew_us, params)
         )
 
     def _log_windows(self) -> None:
         for kind, rows in self.windows.items():
-            keys, starts, ends, params = zip(*rows, strict=True)
+            sensors, begins, ends, params = (np.concatenate(column) for column in zip(*rows, strict=True))
             self.log.add(
                 "readings",
-                pa.array(keys),
+                pc.binary_join_element_wise('{"sensor_id":', pa.array(sensors).cast(pa.string()), "}", ""),
                 kind,
                 "value",
-                start_ts=pa.array(starts, TIMESTAMP),
+                start_ts=pa.array(begins, TIMESTAMP),
                 end_ts=pa.array(ends, TIMESTAMP),
-                params=pa.array(params),
+                params=pa.array(params, pa.string()),
             )
 
     def _collect(
         self,
-        k: int,
+        grid: dict[str, np.ndarray],
         sensor: np.ndarray,
         t: np.ndarray,
-        value: np.ndarray,
-        clean: np.ndarray,
-        spike: np.ndarray,
         keep: np.ndarray,
-        flagged: np.ndarray,
+        spike_row: np.ndarray,
+        spike_col: np.ndarray,
+        clean: np.ndarray,
     ) -> None:
-        rows, n = value.shape
-        rng = self.rng
-        skew = np.array([p.skew_us for p in self.plans])[:, None]
-        jitter = np.array([p.jitter_us for p in self.plans])[:, None] * rng.normal(0, 1, (rows, n))
-        ts = t[None, :] + skew + np.rint(jitter).astype(np.int64)
-        received = t[None, :] + np.rint(rng.lognormal(np.log(1.5), 0.5, (rows, n)) * US).astype(np.int64)
+        """The device clock and delivery into the kind's grid, which `table` gathers from; spikes logged."""
+        rows, n = keep.shape
+        rng, value = self.rng, grid["value"]
+        jitter = _normal_draws(rng, (rows, n))
+        jitter *= np.array([p.jitter_us for p in self.plans])[:, None]
+        np.rint(jitter, out=jitter)
+        ts = grid["ts"]
+        ts[:] = jitter
+        ts += t[None, :] + np.array([p.skew_us for p in self.plans], np.int64)[:, None]
+        received = grid["received_at"]
+        np.add(t[None, :], latency_us()[rng.integers(0, 2**16, (rows, n), dtype=np.uint16)], out=received)
         for row, plan in enumerate(self.plans):
             for begin, end, delay in plan.uploads:
-                held = (t >= begin) & (t < end)
+                held = _span(t, begin, end)
                 received[row, held] = end + delay + (t[held] - begin) // 1000
-        suspect = spike.copy()
-        suspect[spike] = rng.random(int(spike.sum())) < 0.5  # the device flags half of its spikes
-        quality = np.where(flagged, 2, np.where(suspect, 1, 0))
-        self.parts.append(
-            {
-                "sensor_id": np.repeat(sensor, n)[keep.ravel()],
-                "ts": ts.ravel()[keep.ravel()],
-                "received_at": received.ravel()[keep.ravel()],
-                "value": value.ravel()[keep.ravel()],
-                "missing": flagged.ravel()[keep.ravel()],
-                "quality": quality.ravel()[keep.ravel()],
-                "spike": spike.ravel()[keep.ravel()],
-                "clean": clean.ravel()[keep.ravel()],
-            }
-        )
-
-    def table(self) -> pa.Table:
-        """The day's readings in (sensor, ts) order; window faults, spikes and duplicated deliveries logged."""
-        self._log_windows()
-        parts = {name: np.concatenate([p[name] for p in self.parts]) for name in self.parts[0]}
-
-        # each sensor's rows are already in time order (jitter < 1 s, intervals >= 10 s): sort by sensor only
-        order = np.argsort(parts["sensor_id"], kind="stable")
-
-        parts = {name: values[order] for name, values in parts.items()}
-        readings = pa.table(
-            {
-                "sensor_id": parts["sensor_id"].astype(np.int64),
-                "ts": pa.array(parts["ts"], TIMESTAMP),
-                "received_at": pa.array(parts["received_at"], TIMESTAMP),
-                "value": pa.array(parts["value"], mask=parts["missing"]),
-                "quality": pa.DictionaryArray.from_arrays(
-                    pa.array(parts["quality"].astype(np.int32)), pa.array(QUALITY)
-                ),
-            }
-        )
-        spikes = np.flatnonzero(parts["spike"])
-        if len(spikes):
-            keys = row_keys(readings, ["sensor_id", "ts"], spikes)
-            clean = np.round(parts["clean"][spikes], 4)
-            magnitude = np.round(parts["value"][spikes] - clean, 4)
+        grid["sensor_id"][:] = sensor[:, None]
+        suspect = rng.random(len(spike_row)) < 0.5  # the device flags half of its spikes
+        grid["quality"][spike_row[suspect], spike_col[suspect]] = SUSPECT
+        self.kept.append(np.flatnonzero(keep) + self.filled)
+        self.filled += rows * n
+        if len(spike_row):
+            observed = value[spike_row, spike_col]
+            clean = np.round(clean, 4)
+            spiked = pa.table({"sensor_id": sensor[spike_row], "ts": pa.array(ts[spike_row, spike_col], TIMESTAMP)})
             self.log.add(
                 "readings",
-                keys,
+                row_keys(spiked, ["sensor_id", "ts"], np.arange(len(spike_row))),
                 "spike",
                 "value",
                 truth=pa.array(clean),
-                observed=pa.array(parts["value"][spikes]),
-                start_ts=readings["ts"].take(pa.array(spikes)),
-                end_ts=readings["ts"].take(pa.array(spikes)),
-                params=pa.array([json.dumps({"magnitude": float(m)}) for m in magnitude]),
+                observed=pa.array(observed),
+                start_ts=spiked["ts"],
+                end_ts=spiked["ts"],
+                params=pa.array([json.dumps({"magnitude": m}) for m in np.round(observed - clean, 4).tolist()]),
             )
-        twice = np.flatnonzero(self.rng.random(len(readings)) < float(self.knobs["duplicate_rate"]))
-        if len(twice):
+
+    def table(self) -> pa.Table:
+        """The day's readings in (UTC day of ts, sensor, ts) order, so each day partition is one slice, each
+        duplicated delivery right after its original; window faults and duplicates logged."""
+        self._log_windows()
+        kept = np.concatenate(self.kept)
+        grid = self.grid
+
+        # each sensor's rows are already in time order (jitter < 1 s, intervals >= 10 s): sort by (day, sensor),
+        # a small integer, so numpy's stable sort is a radix sort
+        sensor, day = grid["sensor_id"][kept], grid["ts"][kept] // US_PER_DAY
+        first_sensor = int(sensor.min())
+        key = (day - day.min()) * (int(sensor.max()) - first_sensor + 1) + (sensor - first_sensor)
+        order = kept[np.argsort(key.astype(np.uint16) if key.max() < 2**16 else key, kind="stable")]
+        twice = self.rng.random(len(order)) < float(self.knobs["duplicate_rate"])
+        order = np.repeat(order, 1 + twice)
+        copies = np.flatnonzero(twice) + np.arange(1, int(twice.sum()) + 1)  # where the copies land
+        columns = {name: values[order] for name, values in grid.items()}
+        columns["received_at"][copies] += (self.rng.uniform(1, 30, len(copies)) * US).astype(np.int64)
+        readings = pa.table(
+            {
+                "sensor_id": columns["sensor_id"],
+                "ts": pa.array(columns["ts"], TIMESTAMP),
+                "received_at": pa.array(columns["received_at"], TIMESTAMP),
+                "value": pa.array(columns["value"], mask=columns["quality"] == MISSING),
+                "quality": pa.DictionaryArray.from_arrays(
+                    pa.array(columns["quality"].astype(np.int32)), pa.array(QUALITY)
+                ),
+            }
+        )
+        if len(copies):
             self.log.add(
-                "readings", row_keys(readings, ["sensor_id", "ts"], twice), "duplicate_reading", params={"copies": 2}
+                "readings",
+                row_keys(readings, ["sensor_id", "ts"], copies - 1),
+                "duplicate_reading",
+                params={"copies": 2},
             )
-            copies = readings.take(pa.array(twice))
-            later = copies["received_at"].cast(pa.int64()).to_numpy() + (
-                self.rng.uniform(1, 30, len(twice)) * US
-            ).astype(np.int64)
-            copies = copies.set_column(2, "received_at", pa.array(later, TIMESTAMP))
-            order = np.argsort(np.concatenate([np.arange(len(readings)), twice]), kind="stable")
-            readings = pa.concat_tables([readings, copies]).take(pa.array(order))
         return readings

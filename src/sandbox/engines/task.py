@@ -35,16 +35,20 @@ class Job:
 
 
 def by_day(data: pa.Table, column: str) -> list[tuple[str, pa.Table]]:
-    """Rows split by the UTC day of a timestamp column, as hive partitions `day=YYYY-MM-DD` (order kept)."""
+    """Rows split by the UTC day of a timestamp column, as hive partitions `day=YYYY-MM-DD` (order kept).
+    Rows already in day order (as generators write them) are sliced, not copied."""
     days = data[column].combine_chunks().cast(pa.int64()).to_numpy() // 86_400_000_000
-    unique = np.unique(days)
-    if len(unique) == 1:
-        return [(f"day={(np.datetime64(0, 'D') + int(unique[0])).astype(str)}", data)]
-    out = []
-    for day in unique:
-        label = (np.datetime64(0, "D") + int(day)).astype(str)
-        out.append((f"day={label}", data.filter(pa.array(days == day))))
-    return out
+    if np.all(days[1:] >= days[:-1]):
+        unique, starts = np.unique(days, return_index=True)
+        ends = [*starts[1:], len(days)]
+        pieces = [data.slice(int(s), int(e - s)) for s, e in zip(starts, ends, strict=True)]
+    else:
+        unique = np.unique(days)
+        pieces = [data.filter(pa.array(days == day)) for day in unique]
+    return [
+        (f"day={(np.datetime64(0, 'D') + int(day)).astype(str)}", piece)
+        for day, piece in zip(unique, pieces, strict=True)
+    ]
 
 
 def _keep(chunk: int, table: pa.Table) -> bool:

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.privacy.classes import FATAL_CLASSES, classify_name
-from sandbox.privacy.detect import active_detectors, candidates, first_names, spans
+from sandbox.privacy.detect import Detector, active_detectors, candidates, first_names, spans
 
 #: Integers this large may be card numbers, phones or ids stored as numbers (in columns named like them).
 _BIG_INT = 10**6
@@ -155,11 +155,20 @@ def _findings(distinct: pa.Array, hint: str | None = None, shared: bool = False)
     return found
 
 
-def _find(distinct: pa.Array, hint: str | None) -> Findings:
-    rows: list[tuple[int, str, bool, str]] = []
+#: Which values the vectorised prefilter flags (positions) and which detectors matched each of them.
+Prefiltered = tuple[list[int], list[list[Detector]]]
+
+
+def _prefilter(distinct: pa.Array) -> Prefiltered:
     positions = candidates(distinct)
+    return positions, active_detectors(distinct.take(pa.array(positions, pa.int64())))
+
+
+def _find(distinct: pa.Array, hint: str | None, prefiltered: Prefiltered | None = None) -> Findings:
+    rows: list[tuple[int, str, bool, str]] = []
+    positions, detectors = prefiltered or _prefilter(distinct)
     picked = distinct.take(pa.array(positions, pa.int64()))
-    for position, text, active in zip(positions, picked.to_pylist(), active_detectors(picked), strict=True):
+    for position, text, active in zip(positions, picked.to_pylist(), detectors, strict=True):
         seen: set[str] = set()
         for start, end, cls, _value, is_reserved in spans(text, active, hint):
             if cls not in seen:
@@ -261,7 +270,12 @@ def scan_values(
             return scan
         strings, counts = distinct
         found = _findings(strings, hint)
+    return _hits(strings, counts, found, exempt)
 
+
+def _hits(strings: pa.Array, counts: np.ndarray, found: Findings, exempt: frozenset[str]) -> ColumnScan:
+    """Findings among distinct values counted by class, with the rows that hold them."""
+    scan = ColumnScan()
     if not len(found.positions):
         return scan
     rows = counts[found.positions]
@@ -287,7 +301,29 @@ def scan_values(
 
 
 def scan_table(table: pa.Table, exempt: frozenset[str] = frozenset()) -> dict[str, ColumnScan]:
-    return {name: scan_values(table.column(name), exempt, classify_name(name)) for name in table.column_names}
+    """`scan_values` of every column. The plain text columns' distinct values go through the vectorised
+    prefilter together: each regex pass costs its compilation (~0.5 ms for the combined prefilter) however
+    few the values, which made small tables with many text columns (truth/defects) slow to scan."""
+    scans: dict[str, ColumnScan] = {}
+    plain: dict[str, tuple[pa.Array, np.ndarray, str | None]] = {}
+    for name in table.column_names:
+        values, hint = table.column(name), classify_name(name)
+        if pa.types.is_dictionary(values.type):
+            scans[name] = scan_values(values, exempt, hint)
+        elif (distinct := _distinct(values.combine_chunks(), numbers=hint in NUMBER_CLASSES)) is not None:
+            plain[name] = (*distinct, hint)
+        else:
+            scans[name] = ColumnScan()
+    if plain:
+        every = pa.concat_arrays([strings.cast(pa.large_string()) for strings, _, _ in plain.values()])
+        positions, detectors = _prefilter(every)
+        bounds = np.cumsum([0] + [len(strings) for strings, _, _ in plain.values()])
+        column_of = np.searchsorted(bounds, positions, side="right") - 1
+        for i, (name, (strings, counts, hint)) in enumerate(plain.items()):
+            mine = np.flatnonzero(column_of == i)
+            prefiltered = ([positions[j] - int(bounds[i]) for j in mine], [detectors[j] for j in mine])
+            scans[name] = _hits(strings, counts, _find(strings, hint, prefiltered), exempt)
+    return {name: scans[name] for name in table.column_names}
 
 
 def merge(scans: Iterable[Mapping[str, ColumnScan]]) -> dict[str, ColumnScan]:
