@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from sandbox.domains.registry import resolve
 from sandbox.noise.kinds import KINDS
@@ -69,8 +70,26 @@ def share(knob: str, target: float, hits: float, n: float, over: str, se: float 
     return KnobCheck(knob, float(target), realised, se, over)
 
 
+#: Keep the rows whose `column` holds one of the values.
+Where = tuple[str, Sequence[str]]
+
+
+def matches(column: pa.Array, values: Sequence[str]) -> pa.Array:
+    """Which rows of a (dictionary-encoded) text column hold one of `values`; a dictionary's entries are
+    looked up once, not decoded row by row."""
+    if isinstance(column, pa.DictionaryArray):
+        hit = np.flatnonzero(matches(column.dictionary, values).to_numpy(zero_copy_only=False))
+        codes = column.indices.to_numpy(zero_copy_only=False)
+        found = codes == hit[0] if len(hit) == 1 else np.isin(codes, hit)
+        return pa.array(found & column.is_valid().to_numpy(zero_copy_only=False))
+    return pc.fill_null(pc.is_in(column, value_set=pa.array(values, column.type)), False)
+
+
 class TableReader:
-    """Reads columns of a sandbox's tables straight from the files its manifest lists."""
+    """Reads columns of a sandbox's tables straight from the files its manifest lists, file by file.
+
+    Plain Parquet readers, not pyarrow.dataset: that module imports pandas (0.3 s), which every build
+    would pay at its end, and in the fork server before its first chunk."""
 
     def __init__(self, folder: Path | str, manifest: dict[str, Any]) -> None:
         self.manifest = manifest
@@ -81,36 +100,54 @@ class TableReader:
         table = self.manifest["tables"].get(name)
         return int(table["rows"]) if table else 0
 
-    def dataset(self, name: str) -> ds.Dataset | None:
-        table = self.manifest["tables"].get(name)
-        if table is None or not table["files"]:
-            return None
-        files = [f"{self.root}/{f['path']}" for f in table["files"]]
-        return ds.dataset(files, format="parquet", filesystem=self.filesystem)
-
-    def read(self, name: str, columns: Sequence[str], where: pc.Expression | None = None) -> pa.Table:
+    def read(self, name: str, columns: Sequence[str], where: Where | None = None) -> pa.Table:
         """Columns of a (small) table, optionally filtered; hive partition keys are not columns here."""
-        dataset = self.dataset(name)
-        if dataset is None:
+        parts = list(self.parts(name, columns, where))
+        if not parts:
             return pa.table({c: pa.array([], pa.null()) for c in columns})
-        return dataset.to_table(columns=list(columns), filter=where)
+        return pa.concat_tables(parts)
 
     def batches(
-        self, name: str, columns: Sequence[str], where: pc.Expression | None = None
+        self, name: str, columns: Sequence[str], where: Where | None = None, dictionary: Sequence[str] = ()
     ) -> Iterator[pa.RecordBatch]:
         """Columns of a table batch by batch, for tables that grow with the build (flat memory)."""
-        dataset = self.dataset(name)
-        if dataset is not None:
-            yield from dataset.to_batches(columns=list(columns), filter=where, batch_size=65_536)
+        for part in self.parts(name, columns, where, dictionary):
+            yield from part.to_batches()
+
+    def parts(
+        self, name: str, columns: Sequence[str], where: Where | None = None, dictionary: Sequence[str] = ()
+    ) -> Iterator[pa.Table]:
+        """Columns of a table file by file (a part holds at most a chunk's rows); `dictionary` columns are
+        read dictionary-encoded."""
+        table = self.manifest["tables"].get(name)
+        wanted = list(columns) + ([where[0]] if where and where[0] not in columns else [])
+        for file in table["files"] if table else []:
+            path = f"{self.root}/{file['path']}"
+            source = pa.OSFile(path) if self.filesystem is None else self.filesystem.open(path, "rb")
+            with source, pq.ParquetFile(source, read_dictionary=dictionary) as parquet:
+                part = parquet.read(columns=wanted)
+            if where:
+                part = part.filter(matches(part.column(where[0]).combine_chunks(), where[1]))
+            yield part.select(list(columns))
 
     def defects(self) -> Faults:
-        """Count of truth/defects rows per (table, column, kind)."""
+        """Count of truth/defects rows per (table, column, kind), counted on dictionary codes."""
         out: Faults = {}
-        for batch in self.batches("defects", ["table", "column", "kind"]):
-            counts = pa.Table.from_batches([batch]).group_by(["table", "column", "kind"]).aggregate([([], "count_all")])
-            for r in counts.to_pylist():  # one row per (table, column, kind): a handful
-                key = (r["table"], r["column"], r["kind"])
-                out[key] = out.get(key, 0) + int(r["count_all"])
+        names = ["table", "column", "kind"]
+        for batch in self.batches("defects", names, dictionary=names):
+            key, labels = np.zeros(batch.num_rows, np.int64), []
+            for column in batch.columns:  # code 0 for null, else 1 + the dictionary entry
+                values = [None, *column.dictionary.to_pylist()]
+                key = key * len(values) + pc.fill_null(column.indices, -1).to_numpy() + 1
+                labels.append(values)
+            found, counts = np.unique(key, return_counts=True)
+            for combined, count in zip(found.tolist(), counts.tolist(), strict=True):
+                codes = []
+                for values in reversed(labels):
+                    combined, code = divmod(combined, len(values))
+                    codes.append(values[code])
+                table, column_name, kind = reversed(codes)
+                out[(table, column_name, kind)] = out.get((table, column_name, kind), 0) + count
         return out
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 from sandbox.errors import MissingExtra, UsageError
 from sandbox.output.manifest import read_manifest
@@ -16,6 +15,7 @@ from sandbox.suggest import did_you_mean
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
+    import pyarrow.dataset as ds
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class Sandbox:
         """A pyarrow dataset over the table's parts (hive partitions such as day=... become columns)."""
         files = [str(p) for p in self.files(name)]
         root = self.path / ("tables" if self.manifest["tables"][name]["role"] == "data" else "truth") / name
+        import pyarrow.dataset as ds  # here, not at import: it imports pandas, which builds never need
+
         return ds.dataset(files, format="parquet", partitioning="hive", partition_base_dir=str(root))
 
     def to_arrow(self, name: str) -> pa.Table:

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from sandbox.columns.registry import Finding
 from sandbox.columns.temporal import TIMESTAMP, parse_instant
-from sandbox.conformance import Faults, KnobCheck, TableReader, share
+from sandbox.conformance import Faults, KnobCheck, TableReader, matches, share
 from sandbox.domains import funnel
 from sandbox.domains.registry import Domain, DomainContext, TableInfo, register_domain
 from sandbox.domains.shop import US_PER_DAY, catalogue, customer_countries, customers
@@ -120,15 +120,15 @@ class Clickstream(Domain):
     def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
         sessions = reader.rows("sessions")
         bots = faults.get(("sessions", None, "bot_session"), 0)
-        bot_keys = reader.read("defects", ["row_key"], (pc.field("kind") == "bot_session"))["row_key"]
+        bot_keys = reader.read("defects", ["row_key"], ("kind", ["bot_session"]))["row_key"]
         bot_ids = pc.cast(pc.replace_substring_regex(bot_keys, r"\D", ""), pa.int64())
         carted, views = [], 0  # one pass over the events: sessions with a cart, and product views
-        wanted = pc.field("event_type").isin(["add_to_cart", "product_view"])
-        for batch in reader.batches("events", ["session_id", "event_type"], wanted):
-            cart = pc.equal(pc.cast(batch.column(1), pa.string()), "add_to_cart")
+        for batch in reader.batches("events", ["session_id", "event_type"]):
+            cart = matches(batch.column(1), ["add_to_cart"])
             carted.append(pc.unique(batch.column(0).filter(cart)))
-            views += batch.num_rows - (pc.sum(cart).as_py() or 0)
+            views += pc.sum(matches(batch.column(1), ["product_view"])).as_py() or 0
         ids = pa.chunked_array(carted, pa.int64())
+
         carts = len(pc.unique(ids.filter(pc.invert(pc.is_in(ids, value_set=bot_ids.combine_chunks())))))
         human, orders = sessions - bots, reader.rows("orders")
         events = reader.rows("events") - faults.get(("events", None, "duplicate_event"), 0)

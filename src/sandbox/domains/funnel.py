@@ -19,6 +19,7 @@ from sandbox.columns.keys import zipf_ranks
 from sandbox.columns.safe import safe_pool
 from sandbox.columns.temporal import TIMESTAMP, profiled_instants
 from sandbox.domains.shop import Catalogue, labels, vocabulary, weighted
+from sandbox.draws import standard_normal
 
 EVENT_TYPES = ["page_view", "search", "product_view", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase"]
 PV, SEARCH, PRODUCT, ADD, REMOVE, CHECKOUT, PURCHASE = range(7)
@@ -141,20 +142,21 @@ def _segment_lengths(rng: np.random.Generator, s: dict, funnel: Funnel) -> np.nd
     pages = np.array([BROWSE_PAGES[d] for d in funnel.devices])[s["device"]]
     views = np.array([BROWSE_PRODUCTS[d] for d in funnel.devices])[s["device"]]
     searchy = np.isin(np.array(funnel.referrals)[s["referral"]], ["organic_search", "paid_search"])
-    adds = np.where(s["cart"], 1 + rng.poisson(0.4, n), 0)
-    lengths = np.stack(
-        [
-            np.ones(n, dtype=np.int64),
-            np.where(bot, 15 + rng.poisson(40, n), rng.poisson(pages)),
-            np.where(bot, 0, rng.poisson(0.3 + 0.8 * searchy)),
-            np.where(bot, rng.poisson(15, n), rng.poisson(views)),
-            2 * adds,
-            ((adds >= 2) & (rng.random(n) < 0.2)).astype(np.int64),
-            s["checkout"].astype(np.int64),
-            s["purchase"].astype(np.int64),
-        ],
-        axis=1,
-    )
+    carts = np.flatnonzero(s["cart"])
+    adds = np.zeros(n, np.int64)
+    adds[carts] = 1 + rng.poisson(0.4, len(carts))
+    lengths = np.zeros((n, 8), np.int64)
+    lengths[:, 0] = 1
+    bots, humans = np.flatnonzero(bot), np.flatnonzero(~bot)  # each drawn from its own distributions
+    lengths[bots, 1] = 15 + rng.poisson(40, len(bots))
+    lengths[bots, 3] = rng.poisson(15, len(bots))
+    lengths[humans, 1] = rng.poisson(pages[humans])
+    lengths[humans, 2] = rng.poisson(0.3 + 0.8 * searchy[humans])
+    lengths[humans, 3] = rng.poisson(views[humans])
+    lengths[:, 4] = 2 * adds
+    lengths[carts, 5] = (adds[carts] >= 2) & (rng.random(len(carts)) < 0.2)
+    lengths[:, 6] = s["checkout"]
+    lengths[:, 7] = s["purchase"]
     return np.minimum(lengths, 400)
 
 
@@ -165,9 +167,11 @@ def _layout(rng: np.random.Generator, lengths: np.ndarray) -> tuple[np.ndarray, 
     code = np.repeat(np.tile(np.arange(8), n), lengths.ravel())
     session = np.repeat(np.arange(n), per_session)
     # Events are already in session and segment order; only each session's browsing block (contiguous)
-    # is shuffled: sorting its rows by session + a random fraction permutes within sessions only.
+    # is shuffled: sorting its rows by (session, 16 random bits) permutes within sessions only (a stable
+    # sort of keys already in session order: 3x faster than sorting floats).
     browse = np.flatnonzero(_SEG_BLOCK[code] == 1)
-    code[browse] = code[browse[np.argsort(session[browse] + rng.random(len(browse)))]]
+    shuffle = (session[browse] << 16) | rng.integers(0, 2**16, len(browse))
+    code[browse] = code[browse[np.argsort(shuffle, kind="stable")]]
 
     in_pairs = code == 4
     pair_pos = np.zeros(len(code), dtype=np.int64)
@@ -215,7 +219,8 @@ def _products(
     return product
 
 
-def _queries(rng: np.random.Generator, count: int, category: np.ndarray, shop: Catalogue) -> pa.DictionaryArray:
+def _queries(rng: np.random.Generator, search: np.ndarray, category: np.ndarray, shop: Catalogue) -> pa.DictionaryArray:
+    """A query on each search event (related to the session's category of interest), null elsewhere."""
     vocab = vocabulary()["categories"]
     per_cat = [
         [n for n in vocab[c]["nouns"]] + [f"{a} {n}" for a in vocab[c]["adjectives"] for n in vocab[c]["nouns"]]
@@ -223,8 +228,12 @@ def _queries(rng: np.random.Generator, count: int, category: np.ndarray, shop: C
     ]
     offsets = np.cumsum([0] + [len(q) for q in per_cat])
     sizes = np.array([len(q) for q in per_cat])
-    index = offsets[category] + (rng.random(count) * sizes[category]).astype(np.int64)
-    return labels([q for qs in per_cat for q in qs], index)
+    index = np.zeros(len(search), np.int32)
+    wanted = category[search]
+    index[search] = offsets[wanted] + (rng.random(len(wanted)) * sizes[wanted]).astype(np.int64)
+    return pa.DictionaryArray.from_arrays(
+        pa.array(index, mask=~search), pa.array([q for qs in per_cat for q in qs], pa.string())
+    )
 
 
 def _urls(
@@ -244,7 +253,7 @@ def _urls(
     page = np.where(
         etype == CHECKOUT, len(shop.categories), np.where(etype == PURCHASE, len(shop.categories) + 1, category)
     )
-    search = len(fixed) + products + queries.indices.to_numpy()
+    search = len(fixed) + products + pc.fill_null(queries.indices, 0).to_numpy()
     index = np.where(product >= 0, len(fixed) + product, np.where(etype == SEARCH, search, page))
     return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32)), dictionary)
 
@@ -286,9 +295,9 @@ def generate(
 
     seq = np.arange(total) - np.repeat(starts_at, per_session) + 1
     product = _products(rng, ev_session, etype, pair_pos, interest, shop, float(knobs["popularity_skew"]))
-    dwell = np.where(
-        s["bot"][ev_session], rng.uniform(0.2, 1.5, total), rng.lognormal(np.log(DWELL_MEDIAN[etype]), 0.7)
-    )
+    dwell = np.exp(np.log(DWELL_MEDIAN)[etype] + 0.7 * standard_normal(rng, total))  # lognormal per page type
+    bot_events = np.flatnonzero(s["bot"][ev_session])
+    dwell[bot_events] = rng.uniform(0.2, 1.5, len(bot_events))
     dwell = np.round(dwell, 3)
     dwell_us = np.rint(dwell * US).astype(np.int64)
     done = np.cumsum(dwell_us)
@@ -298,7 +307,7 @@ def generate(
     page_category = np.where(
         rng.random(total) < 0.6, interest[ev_session], rng.integers(0, len(shop.categories), total)
     )
-    queries = _queries(rng, total, interest[ev_session], shop)
+    queries = _queries(rng, etype == SEARCH, interest[ev_session], shop)
     urls = _urls(etype, product, queries, page_category, shop)
     sessions = _session_table(rng, s, funnel, session_id, kind, customer_id, customer_country, ended, urls, starts_at)
     cust = np.where(kind == 0, customer_id, -1)[ev_session]
@@ -311,9 +320,7 @@ def generate(
             "event_type": labels(EVENT_TYPES, etype),
             "page_url": urls,
             "product_id": pa.array(product + 1, mask=product < 0),
-            "search_query": pa.DictionaryArray.from_arrays(
-                pc.if_else(pa.array(etype == SEARCH), queries.indices, pa.nulls(total, pa.int32())), queries.dictionary
-            ),
+            "search_query": queries,
             "dwell_seconds": dwell,
             "seq": seq.astype(np.int64),
         }

@@ -95,7 +95,7 @@ class Sensors(Domain):
         scheduled = int(np.sum(days * 86400 // intervals))
         sensor_days, device_years = len(intervals) * days, reader.rows("devices") * days / 365
         lost = runs = 0
-        for batch in reader.batches("defects", ["params"], pc.field("kind") == "dropout"):
+        for batch in reader.batches("defects", ["params"], ("kind", ["dropout"])):
             samples = pc.extract_regex(batch.column(0), r'"samples": (?P<n>\d+)').field("n")
             lost += pc.sum(pc.cast(samples, pa.int64())).as_py() or 0
             runs += batch.num_rows

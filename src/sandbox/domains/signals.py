@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ import pyarrow.compute as pc
 
 from sandbox.columns.temporal import TIMESTAMP
 from sandbox.domains.plant import KINDS, US, US_PER_DAY, DevicePlan, Layout, Runs, vocabulary
+from sandbox.draws import levels, normal_quantiles, standard_normal
 from sandbox.noise.defects import DefectLog, row_keys
 
 QUALITY = ["ok", "suspect", "missing"]
@@ -47,18 +47,6 @@ def ar1(rng: np.random.Generator, rows: int, n: int, phi: float, sd: np.ndarray,
         inner[:, b] += decay * carry[:, None]
         carry = inner[:, b, -1]
     return inner.reshape(rows, -1)[:, :n]
-
-
-@functools.lru_cache(maxsize=1)
-def normal_quantiles() -> np.ndarray:
-    """The standard normal's quantiles at the midpoints of 2**16 equal slices: a draw is one uint16 and a
-    lookup (a quarter of the cost of `standard_normal`), for the clock jitter and delivery latency."""
-    inverse = NormalDist().inv_cdf
-    return np.array([inverse((i + 0.5) / 2**16) for i in range(2**16)])
-
-
-def _normal_draws(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    return normal_quantiles()[rng.integers(0, 2**16, shape, dtype=np.uint16)]
 
 
 @functools.lru_cache(maxsize=1)
@@ -320,14 +308,14 @@ class Day:
         """The device clock and delivery into the kind's grid, which `table` gathers from; spikes logged."""
         rows, n = keep.shape
         rng, value = self.rng, grid["value"]
-        jitter = _normal_draws(rng, (rows, n))
+        jitter = standard_normal(rng, (rows, n))
         jitter *= np.array([p.jitter_us for p in self.plans])[:, None]
         np.rint(jitter, out=jitter)
         ts = grid["ts"]
         ts[:] = jitter
         ts += t[None, :] + np.array([p.skew_us for p in self.plans], np.int64)[:, None]
         received = grid["received_at"]
-        np.add(t[None, :], latency_us()[rng.integers(0, 2**16, (rows, n), dtype=np.uint16)], out=received)
+        np.add(t[None, :], latency_us()[levels(rng, (rows, n))], out=received)
         for row, plan in enumerate(self.plans):
             for begin, end, delay in plan.uploads:
                 held = _span(t, begin, end)

@@ -1,1 +1,1 @@
-"""Engines run the chunk plan: serially, on a local process pool, or (later) on Dask."""
+"""Engines run the chunk plan: serially, on a local process pool, or on Dask."""

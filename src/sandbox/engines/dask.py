@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sandbox.engines.local import ONE_THREAD
+from sandbox.engines.forkserver import ONE_THREAD
 from sandbox.engines.task import Job, Outcome, execute
 from sandbox.errors import BuildFailed, MissingExtra
 

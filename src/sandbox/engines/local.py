@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import forkserver
 from typing import TypeVar
 
 import pyarrow as pa
 
+from sandbox.engines import forkserver
 from sandbox.engines.task import Job, Outcome, execute
 from sandbox.errors import BuildFailed
 from sandbox.processes import pid_alive
@@ -38,26 +38,6 @@ def _init_worker(build_pid: int) -> None:
     pa.set_cpu_count(1)  # parallelism comes from the workers; threads inside each would only contend
     pa.set_io_thread_count(1)
     threading.Thread(target=_exit_with, args=(build_pid,), daemon=True, name="watch-build").start()
-
-
-#: BLAS libraries read these once, when numpy loads: the fork server imports numpy for every worker.
-ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
-
-def _start_fork_server(context: multiprocessing.context.ForkServerContext) -> None:
-    """Start the fork server with single-threaded BLAS (two workers each using two BLAS threads ran 70%
-    slower per chunk on two cores), leaving this process's own environment as it was."""
-    context.set_forkserver_preload(["sandbox.engines.task"])
-    saved = {name: os.environ.get(name) for name in ONE_THREAD}
-    os.environ.update(ONE_THREAD)
-    try:
-        forkserver.ensure_running()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _exit_with(pid: int) -> None:
@@ -89,7 +69,7 @@ def pool_map(
     """`fn` over `items` on the worker pool, at most 2 x workers in flight (items may be read lazily);
     returns (position, result) pairs in completion order."""
     context = multiprocessing.get_context("forkserver")
-    _start_fork_server(context)
+    forkserver.start()
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),))
     results: list[tuple[int, R]] = []
     pending: dict[Future[R], int] = {}

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sandbox.columns.arrays import as_strings
+from sandbox.columns.arrays import as_strings, utc_text
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -55,7 +55,8 @@ def _json_value(values: pa.ChunkedArray) -> pa.Array | None:
     if pa.types.is_integer(values.type):
         return pc.cast(values, pa.string())
     if values.type == TIMESTAMP and values.null_count == 0:
-        text = pc.replace_substring_regex(pc.strftime(values, "%Y-%m-%d %H:%M:%S"), r"\.000000$", "")
+        text = pc.replace_substring_regex(utc_text(values), r"\.000000$", "")
+
         return pc.binary_join_element_wise('"', text, '+00:00"', "")
     return None
 

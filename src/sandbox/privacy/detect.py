@@ -258,9 +258,10 @@ def candidates(values: pa.Array) -> list[int]:
     so the prefilter looks at the text without them (a space in their place keeps the digits either side
     apart).
     """
-    if not len(values):
+    if values.null_count == len(values):
         return []
     timeless = pc.replace_substring_regex(values, _TIMESTAMP, " ")
+
     hit = pc.fill_null(pc.match_substring_regex(timeless, PREFILTER), False)
 
     dated = pc.fill_null(pc.match_substring_regex(values, _ONLY_DATE), False)

@@ -1,0 +1,30 @@
+"""Normal draws for hot paths: one uint16 and a table lookup each, a quarter of `standard_normal`'s cost.
+
+The table holds the standard normal's quantiles at the midpoints of 2**16 equal slices (inverse transform
+sampling on a fine grid; tails end at +-4.3 sd). Used where a value's shape matters and its last digits do
+not: clock jitter, delivery latency, dwell times.
+"""
+
+from __future__ import annotations
+
+import functools
+from statistics import NormalDist
+
+import numpy as np
+
+LEVELS = 2**16
+
+
+@functools.lru_cache(maxsize=1)
+def normal_quantiles() -> np.ndarray:
+    inverse = NormalDist().inv_cdf
+    return np.array([inverse((i + 0.5) / LEVELS) for i in range(LEVELS)])
+
+
+def levels(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
+    """Uniform indices into a table of `LEVELS` quantiles."""
+    return rng.integers(0, LEVELS, shape, dtype=np.uint16)
+
+
+def standard_normal(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
+    return normal_quantiles()[levels(rng, shape)]

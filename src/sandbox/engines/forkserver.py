@@ -1,0 +1,55 @@
+"""The local pool's fork server: started once per process with the workers' modules preloaded.
+
+Only the standard library is imported here, so a build can start the fork server before it imports
+anything heavy itself (`start_early`): the workers' imports (~0.5 s) then run beside the CLI's own instead
+of after them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from multiprocessing import forkserver
+
+#: BLAS libraries read these once, when numpy loads: the fork server imports numpy for every worker.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: pandas too: pyarrow imports it on its first `pa.array` of a Python list (0.2-0.3 s), which every worker
+#: would otherwise pay on its own.
+PRELOAD = ["sandbox.engines.task", "pandas"]
+#: The commands that run chunks on the local pool when given more than one worker.
+POOLED_COMMANDS = ("build", "anonymise")
+
+
+def start() -> None:
+    """Start the fork server (once) with single-threaded BLAS (two workers each using two BLAS threads ran
+    70% slower per chunk on two cores), leaving this process's own environment as it was."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    saved = {name: os.environ.get(name) for name in ONE_THREAD}
+    os.environ.update(ONE_THREAD)
+    try:
+        forkserver.ensure_running()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def start_early(argv: Sequence[str]) -> None:
+    """Start the fork server now if this command line will use the local pool: a pooled command with
+    `--workers`/`-w` above 1 and no `--engine dask`. A guess from the raw arguments (click parses them
+    later): a wrong guess costs one idle process, or only the time it would have saved."""
+    if not argv or argv[0] not in POOLED_COMMANDS or "dask" in argv or "--engine=dask" in argv:
+        return
+    workers = "1"
+    for i, arg in enumerate(argv):
+        if arg in ("--workers", "-w") and i + 1 < len(argv):
+            workers = argv[i + 1]
+        elif arg.startswith("--workers="):
+            workers = arg.split("=", 1)[1]
+        elif arg.startswith("-w") and arg[2:].isdigit():
+            workers = arg[2:]
+    if workers.isdigit() and int(workers) > 1:
+        start()
