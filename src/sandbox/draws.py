@@ -2,7 +2,7 @@
 
 The table holds the standard normal's quantiles at the midpoints of 2**16 equal slices (inverse transform
 sampling on a fine grid; tails end at +-4.3 sd). Used where a value's shape matters and its last digits do
-not: clock jitter, delivery latency, dwell times.
+not: sensor noise, clock jitter, delivery latency, dwell times.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import numpy as np
 LEVELS = 2**16
 
 
-@functools.lru_cache(maxsize=1)
-def normal_quantiles() -> np.ndarray:
+@functools.lru_cache(maxsize=2)
+def normal_quantiles(dtype: str = "float64") -> np.ndarray:
     inverse = NormalDist().inv_cdf
-    return np.array([inverse((i + 0.5) / LEVELS) for i in range(LEVELS)])
+    return np.array([inverse((i + 0.5) / LEVELS) for i in range(LEVELS)], dtype)
 
 
 def levels(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
@@ -26,5 +26,7 @@ def levels(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray
     return rng.integers(0, LEVELS, shape, dtype=np.uint16)
 
 
-def standard_normal(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:
-    return normal_quantiles()[levels(rng, shape)]
+def standard_normal(
+    rng: np.random.Generator, shape: int | tuple[int, ...], dtype: type[np.floating] = np.float64
+) -> np.ndarray:
+    return normal_quantiles(np.dtype(dtype).name)[levels(rng, shape)]

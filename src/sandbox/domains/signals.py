@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,12 +38,12 @@ def ar1(rng: np.random.Generator, rows: int, n: int, phi: float, sd: np.ndarray,
     """AR(1) series (float32) with stationary sd per row, started from the stationary distribution
     (blocked, vectorised)."""
     blocks = -(-n // block)
-    e = rng.standard_normal((rows, blocks * block), dtype=np.float32)
+    e = standard_normal(rng, (rows, blocks * block), np.float32)
     e *= (np.asarray(sd, np.float32) * np.float32(np.sqrt(1 - phi**2)))[:, None]
-    lower = np.tril(phi ** np.subtract.outer(np.arange(block), np.arange(block)).clip(0)).astype(np.float32)
-    inner = e.reshape(rows, blocks, block) @ lower.T
+    lower, decay = _ar1_kernel(phi, block)
+    inner = e.reshape(rows, blocks, block) @ lower
     carry = rng.standard_normal(rows, dtype=np.float32) * np.asarray(sd, np.float32)
-    decay = (phi ** (np.arange(block) + 1)).astype(np.float32)
+
     for b in range(blocks):
         inner[:, b] += decay * carry[:, None]
         carry = inner[:, b, -1]
@@ -55,13 +56,22 @@ def latency_us() -> np.ndarray:
     return np.rint(np.exp(np.log(1.5) + 0.5 * normal_quantiles()) * US).astype(np.int64)
 
 
-def _dropout_state(runs: Runs, first: int, n: int) -> np.ndarray:
-    """Per sample in [first, first + n): 0 delivered, 1 lost, 2 flagged missing by the device (the runs of a
-    two-state chain never overlap)."""
-    lo = np.clip(runs.start - first, 0, n)
-    hi = np.clip(runs.start + runs.length - first, 0, n)
-    weight = 1 + runs.value
-    return np.cumsum(np.bincount(lo, weight, n + 1)[:n] - np.bincount(hi, weight, n + 1)[:n])
+@functools.lru_cache(maxsize=8)
+def _ar1_kernel(phi: float, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """(transposed lower-triangular powers of phi, decay of the carried state) for a block of `block` steps."""
+    lower = np.tril(phi ** np.subtract.outer(np.arange(block), np.arange(block)).clip(0)).astype(np.float32)
+    return np.ascontiguousarray(lower.T), (phi ** (np.arange(block) + 1)).astype(np.float32)
+
+
+def _dropout_states(runs: list[Runs], first: int, n: int) -> np.ndarray:
+    """Per row (one Runs each) and sample in [first, first + n): 0 delivered, 1 lost, 2 flagged missing by
+    the device (the runs of a two-state chain never overlap). Edges at n, past the window, fall away."""
+    width = n + 1
+    lo = np.concatenate([np.clip(r.start - first, 0, n) + i * width for i, r in enumerate(runs)])
+    hi = np.concatenate([np.clip(r.start + r.length - first, 0, n) + i * width for i, r in enumerate(runs)])
+    weight = np.concatenate([1 + r.value for r in runs])
+    edges = np.bincount(lo, weight, len(runs) * width) - np.bincount(hi, weight, len(runs) * width)
+    return np.cumsum(edges.reshape(len(runs), width)[:, :n], axis=1)
 
 
 def _inside(runs: Runs, samples: np.ndarray) -> np.ndarray:
@@ -78,6 +88,39 @@ def _span(t: np.ndarray, begin: int, end: int) -> slice:
     """The samples of the sorted times `t` in [begin, end)."""
     lo, hi = np.searchsorted(t, [begin, end])
     return slice(int(lo), int(hi))
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Where one kind's kept samples are in the grid, split by sensor (grid row) and by UTC day of `ts`."""
+
+    positions: np.ndarray  # in the grid, row by row, each row in time order
+    splits: np.ndarray  # rows x (days + 1): where each day starts among a row's kept samples
+    row_start: np.ndarray  # where each row starts among `positions`
+    first_day: int
+
+    @classmethod
+    def of(cls, keep: np.ndarray, ts: np.ndarray, offset: int) -> Kept:
+        first_day, last_day = int(ts[:, 0].min()) // US_PER_DAY, int(ts[:, -1].max()) // US_PER_DAY
+        per_row = [np.zeros(len(keep), np.int64)]
+        for day in range(first_day + 1, last_day + 1):  # ts rises along a row: count the kept before midnight
+            per_row.append(np.count_nonzero(keep & (ts < day * US_PER_DAY), axis=1))
+        per_row.append(np.count_nonzero(keep, axis=1))
+        splits = np.stack(per_row, axis=1)
+        row_start = np.concatenate([[0], np.cumsum(splits[:, -1])])
+        return cls(np.flatnonzero(keep) + offset, splits, row_start, first_day)
+
+    @property
+    def days(self) -> int:
+        return self.splits.shape[1] - 1
+
+    def on(self, row: int, day: int) -> np.ndarray:
+        """The grid positions of a row's kept samples on a UTC day."""
+        j = day - self.first_day
+        if not 0 <= j < self.days:
+            return self.positions[:0]
+        start = self.row_start[row]
+        return self.positions[start + self.splits[row, j] : start + self.splits[row, j + 1]]
 
 
 class Day:
@@ -111,7 +154,7 @@ class Day:
         samples = len(devices) * sum(86_400 // spec["interval_s"] for spec in self.vocab["kinds"].values())
         self.grid = {name: np.empty(samples, kind) for name, kind in GRID.items()}
         self.filled = 0
-        self.kept: list[np.ndarray] = []
+        self.kept: list[Kept] = []
         self.windows: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]]] = {}
 
     def kind(self, k: int) -> None:
@@ -151,7 +194,8 @@ class Day:
         spiked = np.ones(len(hits), bool)  # the spike is still what the reading shows
         bounds = np.searchsorted(hit_row, np.arange(rows + 1))
 
-        keep = np.empty((rows, n), bool)
+        state = _dropout_states([plan.dropouts[k] for plan in self.plans], first, n)
+        keep = state != 1
         for row, plan in enumerate(self.plans):
             mine = slice(bounds[row], bounds[row + 1])
             mixup = self.vocab["vendors"][plant.vendors[plant.device_vendor[devices[row]]]]["unit_mixup"]
@@ -166,8 +210,6 @@ class Day:
                 value[row, lo:hi] = value[row, lo]
                 self._window(sensor[row], plan, "stuck", t[lo], t[hi - 1], {"samples": int(hi - lo)})
             gaps = plan.dropouts[k]
-            state = _dropout_state(gaps, first, n)
-            keep[row] = state != 1
             starting = _starting(gaps, first, n)
             if len(starting):
                 begin = t[gaps.start[starting] - first]
@@ -183,10 +225,10 @@ class Day:
             if k == KINDS.index("humidity") and plan.death_us is not None:
                 keep[row, _span(t, plan.death_us, self.period_end)] = False
             keep[row, _span(t, self.period_end, t[-1] + 1)] = False
-            flagged = (state == 2) & keep[row]
-            quality[row] = np.where(flagged, MISSING, OK)
-            at = hit_col[mine]
-            spiked[mine] &= keep[row, at] & ~flagged[at] & ~_inside(stuck, at + first)
+            spiked[mine] &= ~_inside(stuck, hit_col[mine] + first)
+        flagged = (state == 2) & keep
+        np.multiply(flagged, MISSING, out=quality)
+        spiked &= keep[hit_row, hit_col] & ~flagged[hit_row, hit_col]
         np.round(value, 4, out=value)
         self._collect(grid, sensor, t, keep, hit_row[spiked], hit_col[spiked], clean[spiked])
 
@@ -308,8 +350,8 @@ class Day:
         """The device clock and delivery into the kind's grid, which `table` gathers from; spikes logged."""
         rows, n = keep.shape
         rng, value = self.rng, grid["value"]
-        jitter = standard_normal(rng, (rows, n))
-        jitter *= np.array([p.jitter_us for p in self.plans])[:, None]
+        jitter = standard_normal(rng, (rows, n), np.float32)
+        jitter *= np.array([p.jitter_us for p in self.plans], np.float32)[:, None]
         np.rint(jitter, out=jitter)
         ts = grid["ts"]
         ts[:] = jitter
@@ -323,7 +365,7 @@ class Day:
         grid["sensor_id"][:] = sensor[:, None]
         suspect = rng.random(len(spike_row)) < 0.5  # the device flags half of its spikes
         grid["quality"][spike_row[suspect], spike_col[suspect]] = SUSPECT
-        self.kept.append(np.flatnonzero(keep) + self.filled)
+        self.kept.append(Kept.of(keep, ts, self.filled))
         self.filled += rows * n
         if len(spike_row):
             observed = value[spike_row, spike_col]
@@ -345,15 +387,19 @@ class Day:
         """The day's readings in (UTC day of ts, sensor, ts) order, so each day partition is one slice, each
         duplicated delivery right after its original; window faults and duplicates logged."""
         self._log_windows()
-        kept = np.concatenate(self.kept)
         grid = self.grid
-
-        # each sensor's rows are already in time order (jitter < 1 s, intervals >= 10 s): sort by (day, sensor),
-        # a small integer, so numpy's stable sort is a radix sort
-        sensor, day = grid["sensor_id"][kept], grid["ts"][kept] // US_PER_DAY
-        first_sensor = int(sensor.min())
-        key = (day - day.min()) * (int(sensor.max()) - first_sensor + 1) + (sensor - first_sensor)
-        order = kept[np.argsort(key.astype(np.uint16) if key.max() < 2**16 else key, kind="stable")]
+        first_day = min(kept.first_day for kept in self.kept)
+        last_day = max(kept.first_day + kept.days - 1 for kept in self.kept)
+        # day by day, device by device, kind by kind (= sensor order): each piece is one sensor's kept samples
+        # on one day, already in time order (jitter < 1 s, intervals >= 10 s)
+        order = np.concatenate(
+            [
+                kept.on(row, day)
+                for day in range(first_day, last_day + 1)
+                for row in range(len(self.devices))
+                for kept in self.kept
+            ]
+        )
         twice = self.rng.random(len(order)) < float(self.knobs["duplicate_rate"])
         order = np.repeat(order, 1 + twice)
         copies = np.flatnonzero(twice) + np.arange(1, int(twice.sum()) + 1)  # where the copies land
