@@ -237,9 +237,15 @@ def _queries(rng: np.random.Generator, search: np.ndarray, category: np.ndarray,
 
 
 def _urls(
-    etype: np.ndarray, product: np.ndarray, queries: pa.DictionaryArray, category: np.ndarray, shop: Catalogue
+    rng: np.random.Generator,
+    etype: np.ndarray,
+    product: np.ndarray,
+    queries: pa.DictionaryArray,
+    interest: np.ndarray,
+    shop: Catalogue,
 ) -> pa.DictionaryArray:
-    """Page URLs as a dictionary: category pages, checkout pages, one URL per product and per search query."""
+    """Page URLs as a dictionary: category pages (the session's category of interest 60% of the time),
+    checkout pages, one URL per product and per search query."""
     base = "https://shop.example"
     fixed = [f"{base}/c/{c}" for c in shop.categories] + [f"{base}/checkout", f"{base}/checkout/confirmation"]
     products = len(shop.category)
@@ -250,12 +256,15 @@ def _urls(
             pc.binary_join_element_wise(f"{base}/search?q=", pc.replace_substring(queries.dictionary, " ", "+"), ""),
         ]
     )
-    page = np.where(
-        etype == CHECKOUT, len(shop.categories), np.where(etype == PURCHASE, len(shop.categories) + 1, category)
-    )
-    search = len(fixed) + products + pc.fill_null(queries.indices, 0).to_numpy()
-    index = np.where(product >= 0, len(fixed) + product, np.where(etype == SEARCH, search, page))
-    return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32)), dictionary)
+    categories, other = len(shop.categories), product < 0
+    index = (len(fixed) + product).astype(np.int32)  # product pages; the rest are set below
+    search, checkout, purchase = other & (etype == SEARCH), other & (etype == CHECKOUT), other & (etype == PURCHASE)
+    index[search] = len(fixed) + products + pc.fill_null(queries.indices, 0).to_numpy()[search]
+    index[checkout], index[purchase] = categories, categories + 1
+    pages = np.flatnonzero(other & ~search & ~checkout & ~purchase)
+    own = rng.random(len(pages)) < 0.6
+    index[pages] = np.where(own, interest[pages], rng.integers(0, categories, len(pages)))
+    return pa.DictionaryArray.from_arrays(pa.array(index), dictionary)
 
 
 @dataclass
@@ -304,11 +313,9 @@ def generate(
     before = done - dwell_us - np.repeat(done[starts_at] - dwell_us[starts_at], per_session)
     ts = s["start"][ev_session] + before
     ended = s["start"] + np.add.reduceat(dwell_us, starts_at) if total else s["start"]
-    page_category = np.where(
-        rng.random(total) < 0.6, interest[ev_session], rng.integers(0, len(shop.categories), total)
-    )
-    queries = _queries(rng, etype == SEARCH, interest[ev_session], shop)
-    urls = _urls(etype, product, queries, page_category, shop)
+    event_interest = interest[ev_session]
+    queries = _queries(rng, etype == SEARCH, event_interest, shop)
+    urls = _urls(rng, etype, product, queries, event_interest, shop)
     sessions = _session_table(rng, s, funnel, session_id, kind, customer_id, customer_country, ended, urls, starts_at)
     cust = np.where(kind == 0, customer_id, -1)[ev_session]
     events = pa.table(

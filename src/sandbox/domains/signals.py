@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from sandbox.columns.temporal import TIMESTAMP
 from sandbox.domains.plant import KINDS, US, US_PER_DAY, DevicePlan, Layout, Runs, vocabulary
 from sandbox.draws import levels, normal_quantiles, standard_normal
+from sandbox.noise.corruptions import pick
 from sandbox.noise.defects import DefectLog, row_keys
 
 QUALITY = ["ok", "suspect", "missing"]
@@ -65,13 +66,15 @@ def _ar1_kernel(phi: float, block: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _dropout_states(runs: list[Runs], first: int, n: int) -> np.ndarray:
     """Per row (one Runs each) and sample in [first, first + n): 0 delivered, 1 lost, 2 flagged missing by
-    the device (the runs of a two-state chain never overlap). Edges at n, past the window, fall away."""
-    width = n + 1
-    lo = np.concatenate([np.clip(r.start - first, 0, n) + i * width for i, r in enumerate(runs)])
-    hi = np.concatenate([np.clip(r.start + r.length - first, 0, n) + i * width for i, r in enumerate(runs)])
-    weight = np.concatenate([1 + r.value for r in runs])
-    edges = np.bincount(lo, weight, len(runs) * width) - np.bincount(hi, weight, len(runs) * width)
-    return np.cumsum(edges.reshape(len(runs), width)[:, :n], axis=1)
+    the device. Only the covered samples are written (a few percent): the runs of a two-state chain never
+    overlap."""
+    state = np.zeros((len(runs), n), np.int8)
+    lo = np.concatenate([np.clip(r.start - first, 0, n) + i * n for i, r in enumerate(runs)])
+    hi = np.concatenate([np.clip(r.start + r.length - first, 0, n) + i * n for i, r in enumerate(runs)])
+    length = hi - lo
+    covered = np.repeat(lo - np.cumsum(length) + length, length) + np.arange(length.sum())
+    state.ravel()[covered] = np.repeat(np.concatenate([1 + r.value for r in runs]), length)
+    return state
 
 
 def _inside(runs: Runs, samples: np.ndarray) -> np.ndarray:
@@ -187,7 +190,7 @@ class Day:
             self._planned(value[row], plan, k, t, first, n, sd[row], spec, sensor[row])
 
         # spikes: a few per thousand samples, so positions and magnitudes are drawn for those only
-        hits = np.sort(rng.choice(value.size, rng.binomial(value.size, float(self.knobs["spike_rate"])), replace=False))
+        hits = pick(rng, value.size, float(self.knobs["spike_rate"]))
         hit_row, hit_col = np.divmod(hits, n)
         clean = value[hit_row, hit_col]
         value[hit_row, hit_col] += rng.choice([-1, 1], len(hits)) * rng.uniform(20, 40, len(hits)) * sd[hit_row]
@@ -400,9 +403,9 @@ class Day:
                 for kept in self.kept
             ]
         )
-        twice = self.rng.random(len(order)) < float(self.knobs["duplicate_rate"])
-        order = np.repeat(order, 1 + twice)
-        copies = np.flatnonzero(twice) + np.arange(1, int(twice.sum()) + 1)  # where the copies land
+        twice = pick(self.rng, len(order), float(self.knobs["duplicate_rate"]))
+        order = np.insert(order, twice + 1, order[twice])
+        copies = twice + np.arange(1, len(twice) + 1)  # where the copies land
         columns = {name: values[order] for name, values in grid.items()}
         columns["received_at"][copies] += (self.rng.uniform(1, 30, len(copies)) * US).astype(np.int64)
         readings = pa.table(

@@ -38,10 +38,12 @@ def by_day(data: pa.Table, column: str) -> list[tuple[str, pa.Table]]:
     """Rows split by the UTC day of a timestamp column, as hive partitions `day=YYYY-MM-DD` (order kept).
     Rows already in day order (as generators write them) are sliced, not copied."""
     days = data[column].combine_chunks().cast(pa.int64()).to_numpy() // 86_400_000_000
-    if np.all(days[1:] >= days[:-1]):
-        unique, starts = np.unique(days, return_index=True)
-        ends = [*starts[1:], len(days)]
+    steps = np.diff(days)
+    if (steps >= 0).all():
+        starts = np.r_[0, np.flatnonzero(steps) + 1]
+        unique, ends = days[starts], [*starts[1:], len(days)]
         pieces = [data.slice(int(s), int(e - s)) for s, e in zip(starts, ends, strict=True)]
+
     else:
         unique = np.unique(days)
         pieces = [data.filter(pa.array(days == day)) for day in unique]

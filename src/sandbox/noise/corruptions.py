@@ -19,8 +19,9 @@ Edit = Callable[[str, np.random.Generator], str | None]
 
 
 def pick(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
-    """Sorted row indices, each row chosen independently with probability `rate`."""
-    return np.flatnonzero(rng.random(n) < rate)
+    """Sorted row indices, each row chosen independently with probability `rate`: a binomial count of
+    distinct rows (the same law, without drawing a number for every row)."""
+    return np.sort(rng.choice(n, rng.binomial(n, rate), replace=False))
 
 
 @functools.cache
