@@ -15,8 +15,12 @@ import numpy as np
 LEVELS = 2**16
 
 
+def normal_quantiles(dtype: type[np.floating] = np.float64) -> np.ndarray:
+    return _quantiles(np.dtype(dtype).name)
+
+
 @functools.lru_cache(maxsize=2)
-def normal_quantiles(dtype: str = "float64") -> np.ndarray:
+def _quantiles(dtype: str) -> np.ndarray:
     inverse = NormalDist().inv_cdf
     return np.array([inverse((i + 0.5) / LEVELS) for i in range(LEVELS)], dtype)
 
@@ -29,4 +33,4 @@ def levels(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray
 def standard_normal(
     rng: np.random.Generator, shape: int | tuple[int, ...], dtype: type[np.floating] = np.float64
 ) -> np.ndarray:
-    return normal_quantiles(np.dtype(dtype).name)[levels(rng, shape)]
+    return normal_quantiles(dtype)[levels(rng, shape)]

@@ -32,6 +32,7 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("sandbox", appauthor=False))
 
 
+@functools.lru_cache(maxsize=1)
 def faker_version() -> str:
     from importlib.metadata import version
 

@@ -14,9 +14,8 @@ from multiprocessing import forkserver
 
 #: BLAS libraries read these once, when numpy loads: the fork server imports numpy for every worker.
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-#: pandas too: pyarrow imports it on its first `pa.array` of a Python list (0.2-0.3 s), which every worker
-#: would otherwise pay on its own.
-PRELOAD = ["sandbox.engines.task", "pandas"]
+#: The chunk task and the caches every chunk fills, whatever the recipe (see sandbox.engines.warm).
+PRELOAD = ["sandbox.engines.warm"]
 #: The commands that run chunks on the local pool when given more than one worker.
 POOLED_COMMANDS = ("build", "anonymise")
 

@@ -192,7 +192,7 @@ def _find(distinct: pa.Array, hint: str | None, prefiltered: Prefiltered | None 
 
 
 @functools.lru_cache(maxsize=1)
-def _detector_signature() -> bytes:
+def detector_signature() -> bytes:
     """What findings depend on besides the values: the detectors' code and the validators' versions."""
     from importlib.metadata import version
 
@@ -207,7 +207,7 @@ def _detector_signature() -> bytes:
 def _cache_file(key: bytes) -> Path:
     from sandbox.pools import cache_dir
 
-    digest = hashlib.blake2b(key + _detector_signature(), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(key + detector_signature(), digest_size=16).hexdigest()
     return cache_dir() / "scan" / f"{digest}.npz"
 
 
