@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -126,6 +127,18 @@ class Kept:
         return self.positions[start + self.splits[row, j] : start + self.splits[row, j + 1]]
 
 
+_BUFFERS = threading.local()
+
+
+def _buffer(name: str, size: int, kind: type) -> np.ndarray:
+    """A grid column reused from chunk to chunk by this thread (every sample is written before it is read, and
+    `table` copies out what it keeps): fresh 20 MB grids cost page faults on every chunk."""
+    buffers: dict[str, np.ndarray] = _BUFFERS.__dict__
+    if name not in buffers or len(buffers[name]) < size:
+        buffers[name] = np.empty(size, kind)
+    return buffers[name][:size]
+
+
 class Day:
     """The readings of a device group on one day, built kind by kind."""
 
@@ -155,7 +168,7 @@ class Day:
         self.vocab = vocabulary()
         self.load = ar1(rng, len(devices), 86_400 // LOAD_STEP, LOAD_PHI, np.ones(len(devices)))
         samples = len(devices) * sum(86_400 // spec["interval_s"] for spec in self.vocab["kinds"].values())
-        self.grid = {name: np.empty(samples, kind) for name, kind in GRID.items()}
+        self.grid = {name: _buffer(name, samples, kind) for name, kind in GRID.items()}
         self.filled = 0
         self.kept: list[Kept] = []
         self.windows: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]]] = {}

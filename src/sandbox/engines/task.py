@@ -16,7 +16,7 @@ from sandbox.output.writer import Part, write_part
 from sandbox.plan import DOMAIN, Task
 from sandbox.privacy.columns import ColumnPrivacy
 from sandbox.privacy.protect import exempt_values, protect
-from sandbox.privacy.scan import scan_table
+from sandbox.privacy.scan import scan_tables
 from sandbox.recipe.model import Recipe
 
 DEFECTS = "defects"
@@ -106,13 +106,12 @@ def execute(job: Job) -> Outcome:
 
     if always_defects:
         to_write.append((DEFECTS, "truth", defects_name, defects))
+    to_write = [entry for entry in to_write if _keep(task.chunk, entry[3])]
     scan_started = time.perf_counter()
-    exempt = exempt_values(defects)
-    scans = [scan_table(data, exempt) if _keep(task.chunk, data) else {} for *_, data in to_write]
+    scans = scan_tables([data for *_, data in to_write], exempt_values(defects))
     scan_seconds = time.perf_counter() - scan_started
     parts = [
         write_part(root, table_name, role, part_name, data, scan, directories.get(table_name))
         for (table_name, role, part_name, data), scan in zip(to_write, scans, strict=True)
-        if _keep(task.chunk, data)
     ]
     return Outcome(parts, time.perf_counter() - started, scan_seconds)

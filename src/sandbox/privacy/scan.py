@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -301,29 +301,35 @@ def _hits(strings: pa.Array, counts: np.ndarray, found: Findings, exempt: frozen
 
 
 def scan_table(table: pa.Table, exempt: frozenset[str] = frozenset()) -> dict[str, ColumnScan]:
-    """`scan_values` of every column. The plain text columns' distinct values go through the vectorised
-    prefilter together: each regex pass costs its compilation (~0.5 ms for the combined prefilter) however
-    few the values, which made small tables with many text columns (truth/defects) slow to scan."""
-    scans: dict[str, ColumnScan] = {}
-    plain: dict[str, tuple[pa.Array, np.ndarray, str | None]] = {}
-    for name in table.column_names:
-        values, hint = table.column(name), classify_name(name)
-        if pa.types.is_dictionary(values.type):
-            scans[name] = scan_values(values, exempt, hint)
-        elif (distinct := _distinct(values.combine_chunks(), numbers=hint in NUMBER_CLASSES)) is not None:
-            plain[name] = (*distinct, hint)
-        else:
-            scans[name] = ColumnScan()
+    """`scan_values` of every column."""
+    return scan_tables([table], exempt)[0]
+
+
+def scan_tables(tables: Sequence[pa.Table], exempt: frozenset[str] = frozenset()) -> list[dict[str, ColumnScan]]:
+    """`scan_table` of each table. The plain text columns' distinct values of all of them go through the
+    vectorised prefilter together: each regex pass costs its compilation (~0.5 ms for the combined prefilter)
+    however few the values, which made a chunk's small tables with many text columns slow to scan."""
+    scans: list[dict[str, ColumnScan]] = [{} for _ in tables]
+    plain: list[tuple[int, str, pa.Array, np.ndarray, str | None]] = []
+    for t, table in enumerate(tables):
+        for name in table.column_names:
+            values, hint = table.column(name), classify_name(name)
+            if pa.types.is_dictionary(values.type):
+                scans[t][name] = scan_values(values, exempt, hint)
+            elif (distinct := _distinct(values.combine_chunks(), numbers=hint in NUMBER_CLASSES)) is not None:
+                plain.append((t, name, *distinct, hint))
+            else:
+                scans[t][name] = ColumnScan()
     if plain:
-        every = pa.concat_arrays([strings.cast(pa.large_string()) for strings, _, _ in plain.values()])
+        every = pa.concat_arrays([strings.cast(pa.large_string()) for _, _, strings, _, _ in plain])
         positions, detectors = _prefilter(every)
-        bounds = np.cumsum([0] + [len(strings) for strings, _, _ in plain.values()])
+        bounds = np.cumsum([0] + [len(strings) for _, _, strings, _, _ in plain])
         column_of = np.searchsorted(bounds, positions, side="right") - 1
-        for i, (name, (strings, counts, hint)) in enumerate(plain.items()):
+        for i, (t, name, strings, counts, hint) in enumerate(plain):
             mine = np.flatnonzero(column_of == i)
             prefiltered = ([positions[j] - int(bounds[i]) for j in mine], [detectors[j] for j in mine])
-            scans[name] = _hits(strings, counts, _find(strings, hint, prefiltered), exempt)
-    return {name: scans[name] for name in table.column_names}
+            scans[t][name] = _hits(strings, counts, _find(strings, hint, prefiltered), exempt)
+    return [{name: found[name] for name in table.column_names} for found, table in zip(scans, tables, strict=True)]
 
 
 def merge(scans: Iterable[Mapping[str, ColumnScan]]) -> dict[str, ColumnScan]:
