@@ -12,7 +12,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-LEVELS = 2**16
+LEVELS = 2**12
 
 
 def normal_quantiles(dtype: type[np.floating] = np.float64) -> np.ndarray:

@@ -10,6 +10,7 @@ import hashlib
 import os
 import secrets
 import shutil
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -64,12 +65,30 @@ def unique_dictionaries(table: pa.Table) -> pa.Table:
         if not pa.types.is_dictionary(column_field.type):
             continue
         column = table.column(i).combine_chunks()
-        if pc.count_distinct(column.dictionary).as_py() == len(column.dictionary):
+        if _unique(column.dictionary):
             continue
         fixed = pc.dictionary_encode(column.dictionary_decode())
         fixed = pa.DictionaryArray.from_arrays(fixed.indices.cast(column_field.type.index_type), fixed.dictionary)
         table = table.set_column(i, column_field, fixed)
     return table
+
+
+#: Dictionaries found unique, by the identity of their buffers; holding each array keeps its buffers' addresses
+#: from being reused while it is listed. Most are the same value pools in every chunk of a worker.
+_UNIQUE: OrderedDict[tuple[int, ...], pa.Array] = OrderedDict()
+_UNIQUE_LIMIT = 512
+
+
+def _unique(dictionary: pa.Array) -> bool:
+    key = (*(b.address if b is not None else 0 for b in dictionary.buffers()), dictionary.offset, len(dictionary))
+    if key in _UNIQUE:
+        return True
+    if pc.count_distinct(dictionary).as_py() != len(dictionary):
+        return False
+    _UNIQUE[key] = dictionary
+    if len(_UNIQUE) > _UNIQUE_LIMIT:
+        _UNIQUE.popitem(last=False)
+    return True
 
 
 def encode(table: pa.Table) -> pa.Buffer:
