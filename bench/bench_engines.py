@@ -53,8 +53,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per configuration (the median is reported)")
     args = parser.parse_args()
     readings = args.devices * READINGS_PER_DEVICE
+    from sandbox.api import load_recipe
+
+    chunk_rows = load_recipe("iot").chunk_rows
     print(
-        f"iot recipe, {args.devices} devices (~{readings / 1e6:.0f}M readings), chunk_rows 250,000 "
+        f"iot recipe, {args.devices} devices (~{readings / 1e6:.0f}M readings), chunk_rows {chunk_rows:,} "
         f"(readings per chunk: one device group x one UTC day), median of {args.runs} runs, {os.cpu_count()} cores"
     )
     medians: dict[tuple[str, int], float] = {}
