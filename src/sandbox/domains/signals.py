@@ -45,7 +45,6 @@ def ar1(rng: np.random.Generator, rows: int, n: int, phi: float, sd: np.ndarray,
     lower, decay = _ar1_kernel(phi, block)
     inner = e.reshape(rows, blocks, block) @ lower
     carry = rng.standard_normal(rows, dtype=np.float32) * np.asarray(sd, np.float32)
-
     for b in range(blocks):
         inner[:, b] += decay * carry[:, None]
         carry = inner[:, b, -1]
