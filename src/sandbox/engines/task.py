@@ -43,7 +43,6 @@ def by_day(data: pa.Table, column: str) -> list[tuple[str, pa.Table]]:
         starts = np.r_[0, np.flatnonzero(steps) + 1]
         unique, ends = days[starts], [*starts[1:], len(days)]
         pieces = [data.slice(int(s), int(e - s)) for s, e in zip(starts, ends, strict=True)]
-
     else:
         unique = np.unique(days)
         pieces = [data.filter(pa.array(days == day)) for day in unique]

@@ -58,7 +58,6 @@ def _json_value(values: pa.ChunkedArray) -> pa.Array | None:
         text = utc_text(values)
         whole = pc.ends_with(text, ".000000")  # whole seconds: no fraction, as str(datetime) writes them
         text = pc.if_else(whole, pc.utf8_slice_codeunits(text, 0, -7), text)
-
         return pc.binary_join_element_wise('"', text, '+00:00"', "")
     return None
 

@@ -261,9 +261,7 @@ def candidates(values: pa.Array) -> list[int]:
     if values.null_count == len(values):
         return []
     timeless = pc.replace_substring_regex(values, _TIMESTAMP, " ")
-
     hit = pc.fill_null(pc.match_substring_regex(timeless, PREFILTER), False)
-
     dated = pc.fill_null(pc.match_substring_regex(values, _ONLY_DATE), False)
     return pc.indices_nonzero(pc.and_(hit, pc.invert(dated))).to_pylist()
 
