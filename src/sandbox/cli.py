@@ -451,7 +451,6 @@ def anonymise(
 
 
 def _interrupt(signum: int, frame: object) -> None:
-
     raise KeyboardInterrupt
 
 
