@@ -95,7 +95,6 @@ def encode(table: pa.Table) -> pa.Buffer:
     table = unique_dictionaries(table)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, **write_options(table))
-
     return sink.getvalue()
 
 
