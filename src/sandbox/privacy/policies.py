@@ -182,7 +182,6 @@ def redact(values: pa.Array) -> pa.Array:
     for pattern, label in _REDACTIONS:
         text = pc.replace_substring_regex(text, pattern=pattern, replacement=label)
     text = redact_names(text)
-
     return pa.DictionaryArray.from_arrays(values.indices, text)
 
 
