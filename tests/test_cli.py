@@ -104,3 +104,23 @@ def test_schema_prints_json() -> None:
 def test_python_dash_m_works() -> None:
     done = subprocess.run([sys.executable, "-m", "sandbox", "--version"], capture_output=True, text=True, check=True)
     assert done.stdout == f"sandbox, version {__version__}\n"
+
+
+def test_console_exit_keeps_output_and_codes(tmp_path: Path) -> None:
+    """The entry point ends the process without interpreter teardown: piped output still arrives whole, and
+    the exit codes stay those of the command."""
+    built = subprocess.run(
+        [sys.executable, "-m", "sandbox", "build", "starter", "--out", str(tmp_path / "s"), "--rows", "500", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    assert json.loads(built.stdout)["rows"] > 0
+    missing = subprocess.run(
+        [sys.executable, "-m", "sandbox", "build", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "t")],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("error: ") and "nope.yaml" in missing.stderr
+    assert not (tmp_path / "t").exists()
