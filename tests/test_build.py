@@ -168,3 +168,33 @@ def test_a_dictionary_with_repeated_values_encodes_the_same_every_time() -> None
     assert len(digests) == 1
     written = pq.read_table(pa.BufferReader(encode(table))).column("status").combine_chunks()
     assert written.dictionary_decode().equals(noisy.dictionary_decode())
+
+
+@pytest.mark.parametrize("few_midnights", [0, 4, 100])
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_rows_split_by_utc_day_keep_their_order_and_skip_empty_days(
+    few_midnights: int, shuffled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`by_day` compares against each midnight when there are few, divides when there are many; either way
+    the same partitions (rows in day order are sliced; others filtered, their order kept)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from sandbox.engines import task
+
+    monkeypatch.setattr(task, "_FEW_MIDNIGHTS", few_midnights)
+    day = 86_400_000_000
+    ts = np.array([-day - 1, -5, 3, 7, day, 5 * day + 2, 5 * day + 1], np.int64)  # two days have no rows
+    order = np.array([5, 0, 3, 6, 1, 4, 2]) if shuffled else np.arange(len(ts))
+    data = pa.table({"ts": pa.array(ts[order], pa.timestamp("us", "UTC")), "n": order})
+    split = task.by_day(data, "ts")
+    assert [name for name, _ in split] == [
+        "day=1969-12-30",
+        "day=1969-12-31",
+        "day=1970-01-01",
+        "day=1970-01-02",
+        "day=1970-01-06",
+    ]
+    expected = [[0], [1], [2, 3], [4], [5, 6]]
+    got = [piece["n"].to_pylist() for _, piece in split]
+    assert got == ([[n for n in order.tolist() if n in e] for e in expected] if shuffled else expected)

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -17,6 +19,7 @@ from sandbox.errors import RecipeError
 from sandbox.recipe.schema import recipe_schema
 from sandbox.recipe.validate import load
 from tests.conftest import part_hashes
+from tests.pandas_domain import PandasCounters
 from tests.toy_domain import Counters
 
 RECIPE = """\
@@ -80,6 +83,18 @@ def test_domain_output_is_the_same_on_a_process_pool(write_recipe: Callable[...,
     sandbox.build(recipe, tmp_path / "b", workers=2)
     assert part_hashes(tmp_path / "a") == part_hashes(tmp_path / "b")
     assert len(part_hashes(tmp_path / "a")) >= 4 * 15
+
+
+def test_a_domain_of_your_own_may_use_pandas_in_the_workers(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
+    register_domain(PandasCounters)
+    try:
+        sandbox.build(write_recipe(RECIPE.replace("counters", "pandas_counters")), tmp_path / "p", workers=2)
+    finally:
+        unregister_domain(PandasCounters.name)
+    # the worker's pyarrow converted the categorical as pandas' (a dictionary), not as plain values
+    assert pq.read_schema(next((tmp_path / "p" / "tables" / "meters").glob("*.parquet"))).field("kind").type == (
+        pa.dictionary(pa.int8(), pa.string())
+    )
 
 
 def test_rows_sets_the_domain_size(write_recipe: Callable[..., Path], tmp_path: Path) -> None:

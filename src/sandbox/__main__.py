@@ -1,7 +1,8 @@
 """`python -m sandbox` and the `sandbox` console script.
 
 A build on the local pool starts the workers' fork server before the CLI imports anything heavy, so the
-workers' imports run beside its own (see `sandbox.engines.forkserver.start_early`).
+workers' imports run beside its own (see `sandbox.engines.forkserver.start_early`). A build or an anonymise
+run on this machine refuses pyarrow's import of pandas, which it never needs (see `sandbox.engines.lean`).
 """
 
 import atexit
@@ -11,8 +12,11 @@ from typing import NoReturn
 
 
 def main() -> NoReturn:
-    from sandbox.engines.forkserver import start_early
+    from sandbox.engines import lean
+    from sandbox.engines.forkserver import local_command, start_early
 
+    if local_command(sys.argv[1:]):
+        lean.refuse()
     start_early(sys.argv[1:])
     from sandbox.cli import main as cli_main
 

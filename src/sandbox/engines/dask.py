@@ -80,7 +80,7 @@ def run(
                 processes=True,
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
-                preload=["sandbox.engines.warm"],  # what every first chunk loads, while the cluster starts
+                preload=["pandas", "sandbox.engines.warm"],  # what every first chunk loads, while the cluster starts
             )
 
     build = secrets.token_hex(4)

@@ -14,8 +14,8 @@ from multiprocessing import forkserver
 
 #: BLAS libraries read these once, when numpy loads: the fork server imports numpy for every worker.
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-#: The chunk task and the caches every chunk fills, whatever the recipe (see sandbox.engines.warm).
-PRELOAD = ["sandbox.engines.warm"]
+#: No pandas, then the chunk task and the caches every chunk fills, whatever the recipe.
+PRELOAD = ["sandbox.engines.preload"]
 #: The commands that run chunks on the local pool when given more than one worker.
 POOLED_COMMANDS = ("build", "anonymise")
 
@@ -36,11 +36,16 @@ def start() -> None:
                 os.environ[name] = value
 
 
+def local_command(argv: Sequence[str]) -> bool:
+    """Whether this command line runs chunks on this machine: a pooled command without `--engine dask`. A guess
+    from the raw arguments (click parses them later)."""
+    return bool(argv) and argv[0] in POOLED_COMMANDS and "dask" not in argv and "--engine=dask" not in argv
+
+
 def start_early(argv: Sequence[str]) -> None:
-    """Start the fork server now if this command line will use the local pool: a pooled command with
-    `--workers`/`-w` above 1 and no `--engine dask`. A guess from the raw arguments (click parses them
-    later): a wrong guess costs one idle process, or only the time it would have saved."""
-    if not argv or argv[0] not in POOLED_COMMANDS or "dask" in argv or "--engine=dask" in argv:
+    """Start the fork server now if this command line will use the local pool: `local_command` with
+    `--workers`/`-w` above 1. A wrong guess costs one idle process, or only the time it would have saved."""
+    if not local_command(argv):
         return
     workers = "1"
     for i, arg in enumerate(argv):

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 import pyarrow as pa
 
-from sandbox.engines import forkserver
+from sandbox.engines import forkserver, lean
 from sandbox.engines.task import Job, Outcome, execute
 from sandbox.errors import BuildFailed
 from sandbox.processes import pid_alive
@@ -71,9 +71,10 @@ def pool_map(
     returns (position, result) pairs in completion order."""
     context = multiprocessing.get_context("forkserver")
     forkserver.start()
-    # this process waits from here on; meanwhile it imports pandas, which pyarrow loads on the first Python
-    # value it converts (the steps after the chunks would otherwise pay the 0.2-0.3 s at the end)
-    threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True, name="import-pandas").start()
+    if not lean.refused():
+        # this process waits from here on; meanwhile it imports pandas, which pyarrow loads on the first Python
+        # value it converts (the steps after the chunks would otherwise pay the 0.2-0.3 s at the end)
+        threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True, name="import-pandas").start()
 
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),))
     results: list[tuple[int, R]] = []
