@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sandbox.engines.forkserver import ONE_THREAD
+from sandbox.engines.forkserver import WORKER_ENV
 from sandbox.engines.task import Job, Outcome, execute
 from sandbox.errors import BuildFailed, MissingExtra
 
@@ -25,12 +25,6 @@ from sandbox.errors import BuildFailed, MissingExtra
 KILL_ENV = "SANDBOX_TEST_KILL_CHUNK"
 #: Finished chunks whose retry counts are read from the scheduler in one round trip before they are released.
 _BATCH = 64
-
-
-#: Environment of LocalCluster workers, set before they start. Dask's default also sets
-#: MALLOC_TRIM_THRESHOLD_=65536, which pins glibc's mmap threshold at 128 KiB: every large numpy temporary is
-#: then mmapped and faulted in afresh, and a chunk ran ~30% slower (2.5 s vs 1.9 s on 12 iot chunks).
-WORKER_ENV = dict(ONE_THREAD)
 
 
 def run_chunk(job: Job) -> Outcome:
@@ -73,6 +67,8 @@ def run(
         raise MissingExtra("dask", "distributed") from None
     cluster = None
     if scheduler is None:
+        # the local pool's worker environment replaces Dask's default, whose MALLOC_TRIM_THRESHOLD_=65536 pins glibc's
+        # mmap threshold at 128 KiB: every large numpy temporary was mmapped afresh, ~30% slower per chunk
         with dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENV}):
             cluster = LocalCluster(
                 n_workers=workers,
