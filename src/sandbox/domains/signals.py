@@ -64,23 +64,25 @@ def _ar1_kernel(phi: float, block: int) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(lower.T), (phi ** (np.arange(block) + 1)).astype(np.float32)
 
 
+def _stacked(runs: list[Runs]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The runs of several rows as one: (row, start, length, value), row by row."""
+    row = np.repeat(np.arange(len(runs)), [len(r.start) for r in runs])
+    start, length, value = (np.concatenate([getattr(r, name) for r in runs]) for name in ("start", "length", "value"))
+    return row, start, length, value
+
+
 def _dropout_states(runs: list[Runs], first: int, n: int) -> np.ndarray:
     """Per row (one Runs each) and sample in [first, first + n): 0 delivered, 1 lost, 2 flagged missing by
     the device. Only the covered samples are written (a few percent): the runs of a two-state chain never
     overlap."""
     state = np.zeros((len(runs), n), np.int8)
-    lo = np.concatenate([np.clip(r.start - first, 0, n) + i * n for i, r in enumerate(runs)])
-    hi = np.concatenate([np.clip(r.start + r.length - first, 0, n) + i * n for i, r in enumerate(runs)])
+    row, start, run_length, value = _stacked(runs)
+    lo = np.clip(start - first, 0, n) + row * n
+    hi = np.clip(start + run_length - first, 0, n) + row * n
     length = hi - lo
     covered = np.repeat(lo - np.cumsum(length) + length, length) + np.arange(length.sum())
-    state.ravel()[covered] = np.repeat(np.concatenate([1 + r.value for r in runs]), length)
+    state.ravel()[covered] = np.repeat(1 + value, length)
     return state
-
-
-def _inside(runs: Runs, samples: np.ndarray) -> np.ndarray:
-    """Which of a few sample numbers fall inside any of the runs."""
-    after_start = samples[:, None] >= runs.start[None, :]
-    return np.any(after_start & (samples[:, None] < (runs.start + runs.length)[None, :]), axis=1)
 
 
 def _starting(runs: Runs, first: int, n: int) -> np.ndarray:
@@ -209,38 +211,33 @@ class Day:
         spiked = np.ones(len(hits), bool)  # the spike is still what the reading shows
         bounds = np.searchsorted(hit_row, np.arange(rows + 1))
 
-        state = _dropout_states([plan.dropouts[k] for plan in self.plans], first, n)
+        gaps = [plan.dropouts[k] for plan in self.plans]
+        state = _dropout_states(gaps, first, n)
         keep = state != 1
+        keep[:, _span(t, self.period_end, t[-1] + 1)] = False
+        self._log_dropouts(gaps, sensor, t, first, n, interval)
         for row, plan in enumerate(self.plans):
-            mine = slice(bounds[row], bounds[row + 1])
             mixup = self.vocab["vendors"][plant.vendors[plant.device_vendor[devices[row]]]]["unit_mixup"]
             if mixup and KINDS[k] in mixup:
                 _, scale, offset = mixup[KINDS[k]]
+                mine = slice(bounds[row], bounds[row + 1])
                 value[row] = value[row] * scale + offset
                 clean[mine] = clean[mine] * scale + offset
-            stuck = plan.stuck[k]
-            for i in _starting(stuck, first, n):
-                lo = stuck.start[i] - first
-                hi = min(lo + stuck.length[i], n)
-                value[row, lo:hi] = value[row, lo]
-                self._window(sensor[row], plan, "stuck", t[lo], t[hi - 1], {"samples": int(hi - lo)})
-            gaps = plan.dropouts[k]
-            starting = _starting(gaps, first, n)
-            if len(starting):
-                begin = t[gaps.start[starting] - first]
-                params = [
-                    f'{{"samples": {s}, "flagged": {"true" if f else "false"}}}'
-                    for s, f in zip(gaps.length[starting].tolist(), gaps.value[starting].tolist(), strict=True)
-                ]
-                self._windows(
-                    sensor[row], plan, "dropout", begin, begin + (gaps.length[starting] - 1) * interval * US, params
-                )
             for failed, repaired in zip(plan.failures, plan.repaired, strict=True):
                 keep[row, _span(t, failed, repaired)] = False
             if k == KINDS.index("humidity") and plan.death_us is not None:
                 keep[row, _span(t, plan.death_us, self.period_end)] = False
-            keep[row, _span(t, self.period_end, t[-1] + 1)] = False
-            spiked[mine] &= ~_inside(stuck, hit_col[mine] + first)
+        # stuck: the few runs that start today hold their first value; a spike inside any run does not show
+        stuck_row, stuck_start, stuck_length, _ = _stacked([plan.stuck[k] for plan in self.plans])
+        for i in np.flatnonzero((stuck_start >= first) & (stuck_start < first + n)):
+            row, lo = stuck_row[i], stuck_start[i] - first
+            hi = min(lo + stuck_length[i], n)
+            value[row, lo:hi] = value[row, lo]
+            self._window(sensor[row], self.plans[row], "stuck", t[lo], t[hi - 1], {"samples": int(hi - lo)})
+        sample = hit_col[:, None] + first
+        spiked &= ~np.any(
+            (stuck_row == hit_row[:, None]) & (sample >= stuck_start) & (sample < stuck_start + stuck_length), axis=1
+        )
         flagged = (state == 2) & keep
         np.multiply(flagged, MISSING, out=quality)
         spiked &= keep[hit_row, hit_col] & ~flagged[hit_row, hit_col]
@@ -328,6 +325,24 @@ class Day:
                     {"reported_unit": mixup[KINDS[k]][0], "unit": spec["unit"]},
                 )
 
+    def _log_dropouts(
+        self, gaps: list[Runs], sensor: np.ndarray, t: np.ndarray, first: int, n: int, interval: int
+    ) -> None:
+        """The dropouts that start today, every sensor's at once, in the device's clock."""
+        row, start, length, flagged = _stacked(gaps)
+        today = (start >= first) & (start < first + n)
+        row, start, length, flagged = row[today], start[today], length[today], flagged[today]
+        if not len(row):
+            return
+        begin = t[start - first] + np.array([plan.skew_us for plan in self.plans], np.int64)[row]
+        params = [
+            f'{{"samples": {s}, "flagged": {"true" if f else "false"}}}'
+            for s, f in zip(length.tolist(), flagged.tolist(), strict=True)
+        ]
+        self.windows.setdefault("dropout", []).append(
+            (sensor[row].astype(np.int64), begin, begin + (length - 1) * interval * US, params)
+        )
+
     def _window(self, sensor: int, plan: DevicePlan, kind: str, begin: int, end: int, params: dict) -> None:
         """A fault over a time window, in the device's clock (what `ts` shows); logged with the others."""
         self._windows(sensor, plan, kind, np.array([begin]), np.array([end]), [json.dumps(params)])
@@ -340,7 +355,8 @@ class Day:
         )
 
     def _log_windows(self) -> None:
-        for kind, rows in self.windows.items():
+        """Window faults, kind by kind in name order (not in the order the kinds first occurred)."""
+        for kind, rows in sorted(self.windows.items()):
             sensors, begins, ends, params = (np.concatenate(column) for column in zip(*rows, strict=True))
             self.log.add(
                 "readings",
