@@ -85,10 +85,6 @@ def _dropout_states(runs: list[Runs], first: int, n: int) -> np.ndarray:
     return state
 
 
-def _starting(runs: Runs, first: int, n: int) -> np.ndarray:
-    return np.flatnonzero((runs.start >= first) & (runs.start < first + n))
-
-
 def _span(t: np.ndarray, begin: int, end: int) -> slice:
     """The samples of the sorted times `t` in [begin, end)."""
     lo, hi = np.searchsorted(t, [begin, end])
@@ -266,22 +262,21 @@ class Day:
             for failed in plan.failures:
                 inside = _span(t, failed - lead, failed)
                 value[inside] += scale * ((t[inside] - (failed - lead)) / lead) ** 2
-        drift = plan.drift[k]
-        for s, length, slope in zip(drift.start, drift.length, drift.value, strict=True):
+        drift = plan.drift[k]  # a few runs: Python numbers are cheaper than numpy scalars here
+        for s, length, slope in zip(drift.start.tolist(), drift.length.tolist(), drift.value.tolist(), strict=True):
             lo, hi = max(s - first, 0), min(s + length - first, n)
             if lo < hi:
                 elapsed = (np.arange(lo, hi) + first - s) * spec["interval_s"] / 86_400
                 value[lo:hi] += slope * sd * elapsed
-        for i in _starting(drift, first, n):
-            lo = drift.start[i] - first
-            self._window(
-                sensor,
-                plan,
-                "drift",
-                t[lo],
-                t[lo] + (drift.length[i] - 1) * spec["interval_s"] * US,
-                {"slope_per_day": round(float(drift.value[i] * sd), 4), "samples": int(drift.length[i])},
-            )
+            if first <= s < first + n:
+                self._window(
+                    sensor,
+                    plan,
+                    "drift",
+                    t[lo],
+                    t[lo] + (length - 1) * spec["interval_s"] * US,
+                    {"slope_per_day": round(float(slope * sd), 4), "samples": length},
+                )
         for when, kind, target, delta in plan.maintenance:
             if kind == "calibration" and target == k:
                 value[_span(t, when, t[-1] + 1)] += delta
@@ -411,7 +406,7 @@ class Day:
                 observed=pa.array(observed),
                 start_ts=spiked["ts"],
                 end_ts=spiked["ts"],
-                params=pa.array([json.dumps({"magnitude": m}) for m in np.round(observed - clean, 4).tolist()]),
+                params=pa.array([f'{{"magnitude": {m!r}}}' for m in np.round(observed - clean, 4).tolist()]),
             )
 
     def table(self) -> pa.Table:
