@@ -40,7 +40,7 @@ class Suite:
     #: The table whose rows the suite counts (rows/s), or None for all rows.
     unit: str | None
     naive: bool = False
-    #: Whether --check fails on this suite's targets (the domain suites are measured and reported).
+    #: Whether --check fails on this suite's big-case targets (the domain suites are measured and reported).
     gated: bool = False
 
 
@@ -99,7 +99,7 @@ def median(runs: list[dict[str, Any]], key: str) -> dict[str, Any]:
 
 def run_suite(
     name: str, suite: Suite, workers: int, work: Path
-) -> tuple[list[str], list[tuple[str, float, float | None]]]:
+) -> tuple[list[str], list[tuple[str, float, float | None, bool]]]:
     env = dict(os.environ, SANDBOX_CACHE_DIR=str(work / "cache"))  # cold pools for the first build
     unit = suite.unit or "rows"
     results = {
@@ -146,20 +146,29 @@ def run_suite(
     writes = ", ".join(f"{c['write_seconds']:.2f}" for c in small_ceilings)
     lines.append(f"({suite.small[0]} warm and its own ceiling, likewise: {builds} s; {writes} s)")
     big, small = results[f"{suite.big[0]} warm"], results[f"{suite.small[0]} warm, seed 2"]
-    targets: list[tuple[str, float, float | None]] = [
-        (f"{name}: wall vs pyarrow ceiling (<= 1.5)", big["seconds"] / ceiling["write_seconds"], 1.5),
-        # process start-up and the end of a build (~0.8 s) are a large share of a small build
+    # (label, value, limit, gated): --check fails on a gated target only
+    targets: list[tuple[str, float, float | None, bool]] = [
+        (f"{name}: wall vs pyarrow ceiling (<= 1.5)", big["seconds"] / ceiling["write_seconds"], 1.5, suite.gated),
+        # the issues ask the same of the small case; process start-up and the end of a build (~0.5 s) are a
+        # large share of it, so it is reported, never gated
         (
-            f"{name}: wall vs pyarrow ceiling at {suite.small[0]}",
+            f"{name}: wall vs pyarrow ceiling at {suite.small[0]} (<= 1.5)",
             small["seconds"] / small_ceiling["write_seconds"],
-            None,
+            1.5,
+            False,
         ),
-        (f"{name}: peak RSS {suite.big[0]} / {suite.small[0]} (<= 1.5)", big["rss_mb"] / small["rss_mb"], 1.5),
-        (f"{name}: privacy scan share of build (<= 0.10)", big["scan_share"], 0.10),
+        (
+            f"{name}: peak RSS {suite.big[0]} / {suite.small[0]} (<= 1.5)",
+            big["rss_mb"] / small["rss_mb"],
+            1.5,
+            suite.gated,
+        ),
+        (f"{name}: privacy scan share of build (<= 0.10)", big["scan_share"], 0.10, suite.gated),
         (
             f"{name}: warm / cold {suite.small[0]} build time",
             small["seconds"] / results[f"{suite.small[0]} cold pools"]["seconds"],
             None,
+            False,
         ),
     ]
     if suite.naive:
@@ -170,7 +179,7 @@ def run_suite(
             f"{naive.peak_rss / 1e6:>13,.0f}"
         )
         # Reported, not gated: see RESULTS.md (1000x of the same-run loop exceeds pyarrow's own write here).
-        targets.insert(0, (f"{name}: speed vs naive Faker loop (same run)", big["rows_s"] / rate, None))
+        targets.insert(0, (f"{name}: speed vs naive Faker loop (same run)", big["rows_s"] / rate, None, False))
     return lines, targets
 
 
@@ -188,13 +197,11 @@ def main() -> int:
         finally:
             shutil.rmtree(work, ignore_errors=True)
         print("\n".join(lines) + "\n")
-        for label, value, limit in targets:
+        for label, value, limit, gated in targets:
             ok = limit is None or value <= limit
-            failed |= not ok and SUITES[name].gated
-            verdict = (
-                "" if limit is None else ("ok" if ok else "MISSED") + ("" if SUITES[name].gated else " (reported)")
-            )
-            print(f"{label:<52}{value:>10.3f}  {verdict}")
+            failed |= not ok and gated
+            verdict = "" if limit is None else ("ok" if ok else "MISSED") + ("" if gated else " (reported)")
+            print(f"{label:<58}{value:>10.3f}  {verdict}")
 
         print()
     return 1 if failed and args.check else 0
