@@ -6,6 +6,8 @@ import csv
 import gzip
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -265,6 +267,22 @@ def test_workers_give_the_same_bytes(export: Path, tmp_path: Path, monkeypatch: 
         assert code == 0, err
     one, two = part_hashes(tmp_path / "one"), part_hashes(tmp_path / "two")
     assert one == two and len(one) > 2
+
+
+def test_the_console_script_anonymises_without_pandas(
+    export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console script refuses pandas for an anonymise run (sandbox.engines.lean); the bytes are those of a
+    run in this process, where pandas is loaded."""
+    from tests.conftest import part_hashes
+
+    (tmp_path / "policy.yaml").write_text(run("anonymise", str(export), "--suggest-policy")[1])
+    monkeypatch.setenv("SANDBOX_KEY", "a key for this test only, long enough")
+    argv = ["anonymise", str(export), "--policy", str(tmp_path / "policy.yaml"), "--out"]
+    assert run(*argv, str(tmp_path / "here"))[0] == 0
+    for workers in ("1", "2"):
+        subprocess.run([sys.executable, "-m", "sandbox", *argv, str(tmp_path / workers), "-w", workers], check=True)
+        assert part_hashes(tmp_path / workers) == part_hashes(tmp_path / "here")
 
 
 def test_windows_1252_csv_is_read_as_such(tmp_path: Path) -> None:

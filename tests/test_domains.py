@@ -92,9 +92,8 @@ def test_a_domain_of_your_own_may_use_pandas_in_the_workers(write_recipe: Callab
     finally:
         unregister_domain(PandasCounters.name)
     # the worker's pyarrow converted the categorical as pandas' (a dictionary), not as plain values
-    assert pq.read_schema(next((tmp_path / "p" / "tables" / "meters").glob("*.parquet"))).field("kind").type == (
-        pa.dictionary(pa.int8(), pa.string())
-    )
+    kind = pq.read_schema(next((tmp_path / "p" / "tables" / "meters").glob("*.parquet"))).field("kind").type
+    assert pa.types.is_dictionary(kind)
 
 
 def test_rows_sets_the_domain_size(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
