@@ -169,6 +169,8 @@ class Day:
         self.filled = 0
         self.kept: list[Kept] = []
         self.windows: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]]] = {}
+        #: Per kind: the spiked readings' sensors, device times, values before and after the spike.
+        self.spikes: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def kind(self, k: int) -> None:
         spec = self.vocab["kinds"][KINDS[k]]
@@ -373,7 +375,7 @@ class Day:
         spike_col: np.ndarray,
         clean: np.ndarray,
     ) -> None:
-        """The device clock and delivery into the kind's grid, which `table` gathers from; spikes logged."""
+        """The device clock and delivery into the kind's grid, which `table` gathers from; spikes noted."""
         rows, n = keep.shape
         rng, value = self.rng, grid["value"]
         jitter = standard_normal(rng, (rows, n), np.float32)
@@ -393,25 +395,32 @@ class Day:
         grid["quality"][spike_row[suspect], spike_col[suspect]] = SUSPECT
         self.kept.append(Kept.of(keep, ts, self.filled))
         self.filled += rows * n
-        if len(spike_row):
-            observed = value[spike_row, spike_col]
-            clean = np.round(clean, 4)
-            spiked = pa.table({"sensor_id": sensor[spike_row], "ts": pa.array(ts[spike_row, spike_col], TIMESTAMP)})
-            self.log.add(
-                "readings",
-                row_keys(spiked, ["sensor_id", "ts"], np.arange(len(spike_row))),
-                "spike",
-                "value",
-                truth=pa.array(clean),
-                observed=pa.array(observed),
-                start_ts=spiked["ts"],
-                end_ts=spiked["ts"],
-                params=pa.array([f'{{"magnitude": {m!r}}}' for m in np.round(observed - clean, 4).tolist()]),
+        if len(spike_row):  # logged with the other kinds' in `table`
+            self.spikes.append(
+                (sensor[spike_row], ts[spike_row, spike_col], np.round(clean, 4), value[spike_row, spike_col])
             )
+
+    def _log_spikes(self) -> None:
+        if not self.spikes:
+            return
+        sensors, ts, clean, observed = (np.concatenate(column) for column in zip(*self.spikes, strict=True))
+        spiked = pa.table({"sensor_id": sensors, "ts": pa.array(ts, TIMESTAMP)})
+        self.log.add(
+            "readings",
+            row_keys(spiked, ["sensor_id", "ts"], np.arange(len(sensors))),
+            "spike",
+            "value",
+            truth=pa.array(clean),
+            observed=pa.array(observed),
+            start_ts=spiked["ts"],
+            end_ts=spiked["ts"],
+            params=pa.array([f'{{"magnitude": {m!r}}}' for m in np.round(observed - clean, 4).tolist()]),
+        )
 
     def table(self) -> pa.Table:
         """The day's readings in (UTC day of ts, sensor, ts) order, so each day partition is one slice, each
-        duplicated delivery right after its original; window faults and duplicates logged."""
+        duplicated delivery right after its original; spikes, window faults and duplicates logged."""
+        self._log_spikes()
         self._log_windows()
         grid = self.grid
         first_day = min(kept.first_day for kept in self.kept)
