@@ -7,6 +7,7 @@ import functools
 import hashlib
 import hmac
 import ipaddress
+import unicodedata
 from collections.abc import Callable
 
 import numpy as np
@@ -136,6 +137,25 @@ def _first_names() -> pa.Array:
     return pa.array(sorted(first_names()), pa.string())
 
 
+#: Below this many words `redact_names` splits and looks them up in Python: RE2 compiles the Unicode classes
+#: of its two patterns (~2.5 ms) on every call, which is most of the time a chunk's few notes take.
+_FEW_WORDS = 10_000
+_AFFIXES = r"^(?P<lead>[^\p{L}]*)(?P<core>.*?)(?P<trail>[^\p{L}]*)$"
+
+
+def _affixes(word: str) -> tuple[str | None, str | None, str | None, bool]:
+    r"""`_AFFIXES` on one word (None where RE2 finds no match: `.` does not cross a newline), and whether its
+    core starts with an upper-case letter and another letter (`^\p{Lu}\p{L}`)."""
+    letters = [i for i, c in enumerate(word) if c.isalpha()]  # str.isalpha is \p{L}: Lu, Ll, Lt, Lm, Lo
+    if not letters:
+        return word, "", "", False
+    core = word[letters[0] : letters[-1] + 1]
+    if "\n" in core:
+        return None, None, None, False
+    capital = len(core) > 1 and unicodedata.category(core[0]) == "Lu" and core[1].isalpha()
+    return word[: letters[0]], core, word[letters[-1] + 1 :], capital
+
+
 def redact_names(text: pa.Array) -> pa.Array:
     """Known first names, and the capitalised word right after one (the surname), become [NAME].
 
@@ -146,16 +166,19 @@ def redact_names(text: pa.Array) -> pa.Array:
     flat = pc.list_flatten(words)
     if not len(flat):
         return text
-    parts = pc.extract_regex(flat, r"^(?P<lead>[^\p{L}]*)(?P<core>.*?)(?P<trail>[^\p{L}]*)$")
-    lead, core, trail = (parts.field(n) for n in ("lead", "core", "trail"))
-    parent = pc.list_parent_indices(words).to_numpy()
-    if len(core) < 10_000:  # a few notes: set lookups beat building is_in's hash table of ~7,000 names
+    if len(flat) < _FEW_WORDS:  # a few notes: Python beats compiling the patterns and building is_in's table
         names = first_names()
-        is_name = np.fromiter((w in names for w in core.to_pylist()), bool, len(core))
+        affixes = [_affixes(word) for word in flat.to_pylist()]
+        lead, core, trail = (pa.array([a[i] for a in affixes], pa.string()) for i in range(3))
+        is_name = np.fromiter((a[1] in names for a in affixes), bool, len(affixes))
+        capital = np.fromiter((a[3] for a in affixes), bool, len(affixes))
     else:
+        parts = pc.extract_regex(flat, _AFFIXES)
+        lead, core, trail = (parts.field(n) for n in ("lead", "core", "trail"))
         is_name = np.asarray(pc.fill_null(pc.is_in(core, value_set=_first_names()), False))
+        capital = np.asarray(pc.fill_null(pc.match_substring_regex(core, r"^\p{Lu}\p{L}"), False))
+    parent = pc.list_parent_indices(words).to_numpy()
     same_text = np.r_[False, parent[1:] == parent[:-1]]
-    capital = np.asarray(pc.fill_null(pc.match_substring_regex(core, r"^\p{Lu}\p{L}"), False))
     surname = np.r_[False, is_name[:-1]] & same_text & capital & ~is_name
     # a name takes the trailing punctuation of its surname, and the surname word goes
     trail_after = pa.concat_arrays([trail.slice(1), pa.array([""], pa.string())])
