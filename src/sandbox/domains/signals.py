@@ -342,14 +342,8 @@ class Day:
 
     def _window(self, sensor: int, plan: DevicePlan, kind: str, begin: int, end: int, params: dict) -> None:
         """A fault over a time window, in the device's clock (what `ts` shows); logged with the others."""
-        self._windows(sensor, plan, kind, np.array([begin]), np.array([end]), [json.dumps(params)])
-
-    def _windows(
-        self, sensor: int, plan: DevicePlan, kind: str, begin: np.ndarray, end: np.ndarray, params: list[str]
-    ) -> None:
-        self.windows.setdefault(kind, []).append(
-            (np.full(len(begin), sensor, np.int64), begin + plan.skew_us, end + plan.skew_us, params)
-        )
+        window = (np.array([sensor], np.int64), np.array([begin + plan.skew_us]), np.array([end + plan.skew_us]))
+        self.windows.setdefault(kind, []).append((*window, [json.dumps(params)]))
 
     def _log_windows(self) -> None:
         """Window faults, kind by kind in name order (not in the order the kinds first occurred)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from sandbox.columns.temporal import US_PER_DAY
 from sandbox.domains.registry import DomainContext, resolve
 from sandbox.generate import has_noise, table_chunk
 from sandbox.noise.defects import DefectLog
@@ -21,7 +22,6 @@ from sandbox.privacy.scan import scan_tables
 from sandbox.recipe.model import Recipe
 
 DEFECTS = "defects"
-US_PER_DAY = 86_400_000_000
 #: Up to this many midnights among a table's rows, `by_day` compares against each instead of dividing.
 _FEW_MIDNIGHTS = 4
 
