@@ -15,7 +15,7 @@ import pytest
 import sandbox
 from sandbox.errors import UsageError
 from sandbox.output.manifest import manifest_schema
-from tests.conftest import SMALL, part_hashes
+from tests.conftest import SMALL, part_hashes, run
 
 
 @pytest.fixture
@@ -198,3 +198,41 @@ def test_rows_split_by_utc_day_keep_their_order_and_skip_empty_days(
     expected = [[0], [1], [2, 3], [4], [5, 6]]
     got = [piece["n"].to_pylist() for _, piece in split]
     assert got == ([[n for n in order.tolist() if n in e] for e in expected] if shuffled else expected)
+
+
+def _web_app(folder: Path) -> Path:
+    """A folder that merely has a file named manifest.json (a web app's), and work beside it."""
+    (folder / "src").mkdir(parents=True)
+    (folder / "manifest.json").write_text('{"name": "pwa", "tables": {}}')
+    (folder / "src" / "main.js").write_text("x")
+    return folder
+
+
+def test_overwrite_refuses_a_folder_whose_manifest_json_sandbox_did_not_write(small: Path, tmp_path: Path) -> None:
+    """Data loss once: --overwrite deleted any folder with a file named manifest.json (build, unpack, anonymise)."""
+    shop = tmp_path / "shop"
+    sandbox.build(small, shop)
+    archive = tmp_path / "shop.zip"
+    assert run("pack", str(shop), "-o", str(archive))[0] == 0
+    export = tmp_path / "export.csv"
+    export.write_text("order_id,total\n1,9.99\n2,5.00\n")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\ncolumns:\n  order_id: {class: none, policy: keep}\n  total: {class: none, policy: keep}\n")
+    commands = {
+        "build": ["build", str(small), "--out"],
+        "unpack": ["unpack", str(archive), "--out"],
+        "anonymise": ["anonymise", str(export), "--policy", str(policy), "--out"],
+    }
+    for name, argv in commands.items():
+        app = _web_app(tmp_path / f"app-{name}")
+        code, _, err = run(*argv, str(app), "--overwrite")
+        assert code == 2, (name, err)
+        assert err == (
+            f"error: refusing to replace {app}: it is not a sandbox (it has no manifest.json written by sandbox)\n"
+        )
+        assert (app / "src" / "main.js").read_text() == "x" and sorted(p.name for p in app.iterdir()) == [
+            "manifest.json",
+            "src",
+        ]
+    # a sandbox is still replaced
+    assert run("build", str(small), "--out", str(shop), "--overwrite", "--seed", "9")[0] == 0

@@ -12,6 +12,9 @@ from typing import NoReturn
 
 
 def main() -> NoReturn:
+    from sandbox.engines import numeric_guard
+
+    numeric_guard.pin()  # before numpy loads
     from sandbox.engines import lean
     from sandbox.engines.forkserver import local_command, start_early
 

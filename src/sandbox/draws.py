@@ -8,9 +8,10 @@ matters and its last digits do not: sensor noise, clock jitter, delivery latency
 from __future__ import annotations
 
 import functools
-from statistics import NormalDist
 
 import numpy as np
+
+from sandbox import exact
 
 LEVELS = 2**12
 
@@ -21,8 +22,7 @@ def normal_quantiles(dtype: type[np.floating] = np.float64) -> np.ndarray:
 
 @functools.lru_cache(maxsize=2)
 def _quantiles(dtype: str) -> np.ndarray:
-    inverse = NormalDist().inv_cdf
-    return np.array([inverse((i + 0.5) / LEVELS) for i in range(LEVELS)], dtype)
+    return exact.normal_quantile((np.arange(LEVELS) + 0.5) / LEVELS).astype(dtype)
 
 
 def levels(rng: np.random.Generator, shape: int | tuple[int, ...]) -> np.ndarray:

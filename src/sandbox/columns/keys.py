@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sandbox import exact
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
 from sandbox.params import Param, number
 from sandbox.suggest import did_you_mean
@@ -22,10 +23,10 @@ def zipf_ranks(rng: np.random.Generator, n: int, size: int, s: float) -> np.ndar
     """Ranks in [0, size) with P(rank r) ~ (r+1)^-s, by inverting the continuous power-law CDF."""
     u = rng.random(n)
     if abs(s - 1.0) < 1e-9:
-        x = np.power(size + 1.0, u)
+        x = exact.power(size + 1.0, u)
     else:
-        top = math.pow(size + 1.0, 1.0 - s)
-        x = np.power((top - 1.0) * u + 1.0, 1.0 / (1.0 - s))
+        top = float(exact.power(size + 1.0, 1.0 - s))
+        x = exact.power((top - 1.0) * u + 1.0, 1.0 / (1.0 - s))
     return np.minimum(np.floor(x).astype(np.int64) - 1, size - 1)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sandbox import exact
 from sandbox.columns.arrays import finish_numeric
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
 from sandbox.params import Param, integer, number, numbers
@@ -99,7 +100,7 @@ _numeric(
     _mapping(
         "normal", "Mean and standard deviation.", number("mean", "Mean."), number("sd", "Standard deviation.", gt=0)
     ),
-    lambda h, rng, n: rng.normal(h["mean"], h["sd"], n),
+    lambda h, rng, n: exact.normal(rng, h["mean"], h["sd"], n),
     "{normal: {mean: 20, sd: 2}}",
 )
 _numeric(
@@ -111,14 +112,14 @@ _numeric(
         number("mean", "Mean of log."),
         number("sigma", "Sigma of log.", gt=0),
     ),
-    lambda h, rng, n: rng.lognormal(h["mean"], h["sigma"], n),
+    lambda h, rng, n: exact.lognormal(rng, h["mean"], h["sigma"], n),
     "{lognormal: {mean: 3.2, sigma: 0.7}, type: 'decimal(12,2)'}",
 )
 _numeric(
     "exponential",
     "Exponential with the given scale (mean).",
     number("exponential", "Scale (the mean).", gt=0),
-    lambda h, rng, n: rng.exponential(h, n),
+    lambda h, rng, n: exact.exponential(rng, h, n),
     "{exponential: 30}",
 )
 _numeric(
@@ -143,7 +144,7 @@ _numeric(
     _mapping(
         "pareto", "Shape and scale.", number("shape", "Tail index.", gt=0), number("scale", "Minimum value.", gt=0)
     ),
-    lambda h, rng, n: (rng.pareto(h["shape"], n) + 1.0) * h["scale"],
+    lambda h, rng, n: (exact.pareto(rng, h["shape"], n) + 1.0) * h["scale"],
     "{pareto: {shape: 1.5, scale: 10}}",
 )
 

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox import exact
 from sandbox.columns.registry import Finding
 from sandbox.columns.temporal import TIMESTAMP, parse_instant
 from sandbox.conformance import Faults, KnobCheck, TableReader, matches, share
@@ -190,8 +191,10 @@ class Clickstream(Domain):
         rng = ctx.rng("sessions")
         people, identified = payload["customers"], payload["identified"]
         country = customer_countries(ctx.seed, ctx.chunk, people)
-        activity = rng.gamma(1.5, 1.0, people)
-        per_person = rng.multinomial(identified, activity / activity.sum()) if people else np.zeros(0, np.int64)
+        activity = exact.gamma(rng, 1.5, people)
+        per_person = (
+            rng.multinomial(identified, activity / math.fsum(activity.tolist())) if people else np.zeros(0, np.int64)
+        )
         local = np.repeat(np.arange(people), per_person)
         kind = np.concatenate(
             [

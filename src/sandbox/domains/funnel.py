@@ -14,12 +14,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox import exact
 from sandbox.columns.arrays import decimal_from_unscaled
 from sandbox.columns.keys import zipf_ranks
 from sandbox.columns.safe import safe_pool
 from sandbox.columns.temporal import TIMESTAMP, profiled_instants
 from sandbox.domains.shop import Catalogue, labels, vocabulary, weighted
-from sandbox.draws import standard_normal
+from sandbox.draws import levels, normal_quantiles
 
 EVENT_TYPES = ["page_view", "search", "product_view", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase"]
 PV, SEARCH, PRODUCT, ADD, REMOVE, CHECKOUT, PURCHASE = range(7)
@@ -27,6 +28,8 @@ PV, SEARCH, PRODUCT, ADD, REMOVE, CHECKOUT, PURCHASE = range(7)
 _SEG_TYPE = np.array([PV, PV, SEARCH, PRODUCT, PRODUCT, REMOVE, CHECKOUT, PURCHASE])
 _SEG_BLOCK = np.array([0, 1, 1, 1, 2, 3, 4, 5])
 DWELL_MEDIAN = np.array([25.0, 12.0, 40.0, 6.0, 5.0, 70.0, 8.0])
+#: exp(0.7 z) at the normal quantile table's levels: a dwell time is its page type's median times one of these.
+DWELL_SPREAD = exact.exp(0.7 * normal_quantiles())
 REFERRALS = {
     "direct": 0.25,
     "organic_search": 0.30,
@@ -103,7 +106,7 @@ class Funnel:
 
     def purchase_probability(self) -> np.ndarray:
         """P(purchase) per [device, referral] for a logged-in session; the mix averages to the target."""
-        mean = float(self.device_p @ self.multiplier @ self.referral_p)
+        mean = exact.weighted_sum(np.outer(self.device_p, self.referral_p), self.multiplier)
         return self.conversion / (1 - self.anonymous) * self.multiplier / mean
 
     def max_cart_probability(self) -> float:
@@ -304,7 +307,7 @@ def generate(
 
     seq = np.arange(total) - np.repeat(starts_at, per_session) + 1
     product = _products(rng, ev_session, etype, pair_pos, interest, shop, float(knobs["popularity_skew"]))
-    dwell = np.exp(np.log(DWELL_MEDIAN)[etype] + 0.7 * standard_normal(rng, total))  # lognormal per page type
+    dwell = DWELL_MEDIAN[etype] * DWELL_SPREAD[levels(rng, total)]  # lognormal per page type
     bot_events = np.flatnonzero(s["bot"][ev_session])
     dwell[bot_events] = rng.uniform(0.2, 1.5, len(bot_events))
     dwell = np.round(dwell, 3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -13,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox import exact
 from sandbox.columns.arrays import decimal_from_unscaled
 from sandbox.columns.safe import safe_pool
 from sandbox.domains.shop import labels
@@ -36,9 +38,10 @@ def clerks(seed: int, count: int) -> pa.Table:
     era = np.arange(count) % len(vocab["eras"])
     styles = [vocab["eras"][e][2][int(rng.integers(len(vocab["eras"][e][2])))] for e in era]
     comma = rng.random(count) < 0.6
-    multiplier = rng.lognormal(0, 0.4, count)
+    multiplier = exact.lognormal(rng, 0, 0.4, count)
     for e in range(len(vocab["eras"])):
-        multiplier[era == e] /= multiplier[era == e].mean()
+        mine = multiplier[era == e]
+        multiplier[era == e] /= math.fsum(mine.tolist()) / len(mine)
     return pa.table(
         {
             "clerk_id": np.arange(1, count + 1, dtype=np.int64),

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pyarrow as pa
 
+from sandbox import exact
 from sandbox.columns.temporal import TIMESTAMP
 from sandbox.domains.shop import labels, weighted
 from sandbox.seeding import stream
@@ -181,7 +182,7 @@ def _runs(rng: np.random.Generator, samples: int, rate: float, mean_gap: float) 
 
 def _windows(rng: np.random.Generator, samples: int, count: int, median: float, values: np.ndarray) -> Runs:
     start = rng.integers(0, max(samples, 1), count)
-    length = np.maximum(1, np.rint(rng.lognormal(math.log(median), 0.6, count))).astype(np.int64)
+    length = np.maximum(1, np.rint(exact.lognormal(rng, float(exact.log(median)), 0.6, count))).astype(np.int64)
     return Runs(start, np.minimum(length, samples - start), values)
 
 
@@ -246,9 +247,9 @@ def device_plan(
     uploads = []
     for _ in range(rng.poisson(knobs["late_uploads_per_device_day"] * days)):
         begin = int(rng.integers(start_us, end_us))
-        length = int(rng.lognormal(math.log(1800), 0.7) * US)
-        uploads.append((begin, begin + length, length + int(rng.exponential(7200) * US)))
-    skew = rng.normal(0, 15) * US if rng.random() > 0.1 else rng.choice([-1, 1]) * rng.uniform(120, 600) * US
+        length = int(exact.lognormal(rng, float(exact.log(1800)), 0.7) * US)
+        uploads.append((begin, begin + length, length + int(exact.exponential(rng, 7200) * US)))
+    skew = exact.normal(rng, 0, 15) * US if rng.random() > 0.1 else rng.choice([-1, 1]) * rng.uniform(120, 600) * US
     return DevicePlan(
         int(skew),
         float(rng.uniform(20, 200) * 1000),

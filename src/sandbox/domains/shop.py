@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sandbox import exact
 from sandbox.columns.arrays import decimal_from_unscaled
 from sandbox.columns.safe import safe_pool
 from sandbox.columns.temporal import TIMESTAMP, parse_instant
@@ -56,7 +57,9 @@ def catalogue(seed: int, products: int, start: str) -> Catalogue:
     cats = vocab["categories"]
     names, category = weighted(rng, {k: v["weight"] for k, v in cats.items()}, products)
     log_mean = np.asarray([cats[k]["price_log_mean"] for k in names])[category]
-    price_cents = np.rint(np.clip(rng.lognormal(log_mean, 0.6), 1.0, 5000.0) * 100).astype(np.int64)
+    price_cents = np.rint(np.clip(exact.lognormal(rng, log_mean, 0.6, len(log_mean)), 1.0, 5000.0) * 100).astype(
+        np.int64
+    )
     price_cents = (price_cents // 100) * 100 + 99  # shop prices end in .99
     titles = []
     noun_pick, adj_pick = rng.integers(0, 1 << 30, products), rng.integers(0, 1 << 30, products)
@@ -111,7 +114,7 @@ def customers(seed: int, chunk: int, first_id: int, country: np.ndarray, first_s
     locales = [countries[c][0] for c in codes]
 
     segments, segment = weighted(rng, {"new": 0.55, "regular": 0.35, "vip": 0.1}, count)
-    signup = first_seen - (rng.exponential(90, count) * US_PER_DAY).astype(np.int64)
+    signup = first_seen - (exact.exponential(rng, 90, count) * US_PER_DAY).astype(np.int64)
     birth_days = (parse_instant("1945-01-01") // US_PER_DAY + rng.integers(0, 60 * 365, count)).astype(np.int32)
     email_pool = safe_pool("email", ("US", "GB"), 10_000)
     phone_pool = safe_pool("phone", ("US", "GB", "DE", "FR"), 5_000)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox import exact
 from sandbox.columns.temporal import TIMESTAMP
 from sandbox.domains.plant import KINDS, US, US_PER_DAY, DevicePlan, Layout, Runs, vocabulary
 from sandbox.draws import levels, normal_quantiles, standard_normal
@@ -36,32 +38,19 @@ PHI, LOAD_PHI, LOAD_STEP = 0.9, 0.97, 300
 GRID = {"sensor_id": np.int64, "ts": np.int64, "received_at": np.int64, "value": np.float64, "quality": np.int8}
 
 
-def ar1(rng: np.random.Generator, rows: int, n: int, phi: float, sd: np.ndarray, block: int = 64) -> np.ndarray:
-    """AR(1) series (float32) with stationary sd per row, started from the stationary distribution
-    (blocked, vectorised)."""
-    blocks = -(-n // block)
-    e = standard_normal(rng, (rows, blocks * block), np.float32)
-    e *= (np.asarray(sd, np.float32) * np.float32(np.sqrt(1 - phi**2)))[:, None]
-    lower, decay = _ar1_kernel(phi, block)
-    inner = e.reshape(rows, blocks, block) @ lower
-    carry = rng.standard_normal(rows, dtype=np.float32) * np.asarray(sd, np.float32)
-    for b in range(blocks):
-        inner[:, b] += decay * carry[:, None]
-        carry = inner[:, b, -1]
-    return inner.reshape(rows, -1)[:, :n]
+def ar1(rng: np.random.Generator, rows: int, n: int, phi: float, sd: np.ndarray) -> np.ndarray:
+    """AR(1) series with stationary sd per row, started from the stationary distribution (`exact.ar1`: the
+    same bits on any CPU and BLAS)."""
+    sd = np.asarray(sd, np.float64)
+    e = standard_normal(rng, (rows, n))
+    e *= (sd * math.sqrt(1 - phi * phi))[:, None]
+    return exact.ar1(e, phi, exact.standard_normal(rng, rows) * sd)
 
 
 @functools.lru_cache(maxsize=1)
 def latency_us() -> np.ndarray:
     """Delivery latency quantiles (lognormal, median 1.5 s), in microseconds."""
-    return np.rint(np.exp(np.log(1.5) + 0.5 * normal_quantiles()) * US).astype(np.int64)
-
-
-@functools.lru_cache(maxsize=8)
-def _ar1_kernel(phi: float, block: int) -> tuple[np.ndarray, np.ndarray]:
-    """(transposed lower-triangular powers of phi, decay of the carried state) for a block of `block` steps."""
-    lower = np.tril(phi ** np.subtract.outer(np.arange(block), np.arange(block)).clip(0)).astype(np.float32)
-    return np.ascontiguousarray(lower.T), (phi ** (np.arange(block) + 1)).astype(np.float32)
+    return np.rint(exact.exp(exact.log(1.5) + 0.5 * normal_quantiles()) * US).astype(np.int64)
 
 
 def _stacked(runs: list[Runs]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -189,7 +178,7 @@ class Day:
         offsets, site_cycle = np.unique(plant.utc_offset_hours[site], return_inverse=True)
         hours = (t // US % 86_400) / 3600
         weekend = ((t // US_PER_DAY + 3) % 7) >= 5
-        cycles = spec["daily_amplitude"] * np.sin(2 * np.pi * (hours[None, :] + offsets[:, None] - 9) / 24)
+        cycles = spec["daily_amplitude"] * exact.sin(2 * np.pi * (hours[None, :] + offsets[:, None] - 9) / 24)
         cycles += spec["weekly_amplitude"] * np.where(weekend, -1.0, 0.4)
         load = spec["load_coupling"] * 0.1 * self.load[:, (np.arange(n) * interval) // LOAD_STEP]
         noise = ar1(rng, rows, n, PHI, sd)
@@ -225,9 +214,11 @@ class Day:
                 keep[row, _span(t, failed, repaired)] = False
             if k == KINDS.index("humidity") and plan.death_us is not None:
                 keep[row, _span(t, plan.death_us, self.period_end)] = False
-        # stuck: the few runs that start today hold their first value; a spike inside any run does not show
+        # stuck: the few runs that start today hold their first value; a spike inside any run does not show. In
+        # order of start, so a run that starts inside another holds the value that one holds (both windows flat)
         stuck_row, stuck_start, stuck_length, _ = _stacked([plan.stuck[k] for plan in self.plans])
-        for i in np.flatnonzero((stuck_start >= first) & (stuck_start < first + n)):
+        today = np.flatnonzero((stuck_start >= first) & (stuck_start < first + n))
+        for i in today[np.argsort(stuck_start[today], kind="stable")]:
             row, lo = stuck_row[i], stuck_start[i] - first
             hi = min(lo + stuck_length[i], n)
             value[row, lo:hi] = value[row, lo]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sandbox.engines.forkserver import WORKER_ENV
+from sandbox.engines.forkserver import worker_env
 from sandbox.engines.task import Job, Outcome, execute
 from sandbox.errors import BuildFailed, MissingExtra
 
@@ -69,7 +69,7 @@ def run(
     if scheduler is None:
         # the local pool's worker environment replaces Dask's default, whose MALLOC_TRIM_THRESHOLD_=65536 pins glibc's
         # mmap threshold at 128 KiB: every large numpy temporary was mmapped afresh, ~30% slower per chunk
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENV}):
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_env()}):
             cluster = LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,

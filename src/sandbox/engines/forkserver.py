@@ -12,8 +12,8 @@ import os
 from collections.abc import Sequence
 from multiprocessing import forkserver
 
-#: BLAS libraries read these once, when numpy loads: the fork server imports numpy for every worker.
-ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+from sandbox.engines import numeric_guard
+
 #: The heap, read once at process start: glibc's malloc serves blocks up to 32 MB (the most it allows) from the
 #: heap and keeps the heap between chunks, and Arrow allocates from it too (the system pool, not mimalloc). By
 #: default a chunk's large numpy temporaries were mmapped, the heap's top handed back after each chunk, and
@@ -25,8 +25,13 @@ HEAP = {
     "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
     "ARROW_DEFAULT_MEMORY_POOL": "system",
 }
-#: The environment a worker process starts with.
-WORKER_ENV = {**ONE_THREAD, **HEAP}
+
+
+def worker_env() -> dict[str, str]:
+    """The environment a worker process starts with: the numeric guard's pins and the heap settings."""
+    return {**numeric_guard.pinned(), **HEAP}
+
+
 #: No pandas, then the chunk task and the caches every chunk fills, whatever the recipe.
 PRELOAD = ["sandbox.engines.preload"]
 #: The commands that run chunks on the local pool when given more than one worker.
@@ -34,12 +39,11 @@ POOLED_COMMANDS = ("build", "anonymise")
 
 
 def start() -> None:
-    """Start the fork server (once) with WORKER_ENV: single-threaded BLAS (two workers each using two BLAS
-    threads ran 70% slower per chunk on two cores) and a heap kept between chunks, leaving this process's own
-    environment as it was."""
+    """Start the fork server (once) with `worker_env()`, leaving this process's own environment as it was."""
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
-    saved = {name: os.environ.get(name) for name in WORKER_ENV}
-    os.environ.update(WORKER_ENV)
+    env = worker_env()
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     try:
         forkserver.ensure_running()
     finally:

@@ -21,6 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+import numpy as np
 import pyarrow as pa
 
 from sandbox.engines import forkserver, lean
@@ -32,6 +33,10 @@ Progress = Callable[[int, int], None]
 T = TypeVar("T")
 R = TypeVar("R")
 _POLL_SECONDS = 0.5
+#: Test-only hook: "reverse" or "shuffle:SEED" runs the chunks in that order instead of the plan's, so the
+#: determinism matrix can show that no chunk's bytes depend on what its process ran before. Never set outside
+#: tests and bench/determinism.py.
+ORDER_ENV = "SANDBOX_TEST_CHUNK_ORDER"
 
 
 def _init_worker(build_pid: int) -> None:
@@ -54,6 +59,7 @@ def _exit_with(pid: int) -> None:
 
 def run(jobs: list[Job], workers: int = 1, progress: Progress | None = None) -> list[Outcome]:
     """Run every build job; results in no particular order (the manifest sorts them)."""
+    jobs = _test_order(jobs)
     if workers <= 1 or len(jobs) <= 1:
         outcomes: list[Outcome] = []
         for done, job in enumerate(jobs, 1):
@@ -62,6 +68,18 @@ def run(jobs: list[Job], workers: int = 1, progress: Progress | None = None) -> 
                 progress(done, len(jobs))
         return outcomes
     return [outcome for _, outcome in pool_map(execute, jobs, workers, progress, len(jobs))]
+
+
+def _test_order(jobs: list[Job]) -> list[Job]:
+    order = os.environ.get(ORDER_ENV, "")
+    if order == "reverse":
+        return jobs[::-1]
+    if order.startswith("shuffle:"):
+        permutation = np.random.default_rng(int(order.partition(":")[2])).permutation(len(jobs))
+        return [jobs[i] for i in permutation.tolist()]
+    if order:
+        raise ValueError(f"{ORDER_ENV}: expected 'reverse' or 'shuffle:SEED', got {order!r}")
+    return jobs
 
 
 def pool_map(

@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox import exact
+
 Edit = Callable[[str, np.random.Generator], str | None]
 
 
@@ -119,7 +121,7 @@ def set_missing(values: pa.Array, rows: np.ndarray) -> pa.Array:
 
 def delay(values: pa.Array, rows: np.ndarray, rng: np.random.Generator, mean_seconds: float) -> pa.Array:
     """Timestamps pushed later by an exponential delay (late-arriving or mis-clocked records)."""
-    shift = np.rint(rng.exponential(mean_seconds * 1e6, len(rows))).astype(np.int64) + 1
+    shift = np.rint(exact.exponential(rng, mean_seconds * 1e6, len(rows))).astype(np.int64) + 1
     before = values.take(pa.array(rows)).cast(pa.int64()).to_numpy(zero_copy_only=False)
     return replace_rows(values, rows, pa.array(before + shift).cast(values.type))
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sandbox.output.location import Location
+from sandbox.privacy.classes import personal
 
 CARD = "README.md"
 _EXAMPLE_CHARS = 40
@@ -44,7 +45,7 @@ def table_dir(name: str, table: Mapping[str, Any]) -> str:
 def personal_columns(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
     """Per table, the columns with a PII class or any scan finding (even in reserved space)."""
     return {
-        table: {name for name, p in columns.items() if p.get("class") or p.get("scan")}
+        table: {name for name, p in columns.items() if personal(p.get("class")) or p.get("scan")}
         for table, columns in manifest.get("privacy", {}).get("tables", {}).items()
     }
 

@@ -8,6 +8,7 @@ filesystem's usual environment, never from a recipe.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,22 @@ from typing import IO, Any
 from sandbox.errors import MissingExtra, UsageError
 
 MANIFEST = "manifest.json"
+
+
+def made_by_sandbox(marker: bytes) -> bool:
+    """Whether the bytes of a folder's marker file (manifest.json, model.json) are one that sandbox wrote: a JSON
+    object naming this tool, with its tables or files. Any other file of that name (a web app's manifest.json)
+    means the folder is someone else's, and nothing replaces it."""
+    try:
+        data = json.loads(marker)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("tool"), dict)
+        and data["tool"].get("name") == "sandbox"
+        and (isinstance(data.get("tables"), dict) or isinstance(data.get("files"), dict))
+    )
 
 
 def is_url(target: str | Path) -> bool:
@@ -106,8 +123,11 @@ class RemoteStaging:
 
     def __enter__(self) -> RemoteStaging:
         if self.fs.exists(self.base) and self.fs.ls(self.base):
-            if not self.fs.exists(f"{self.base}/{MANIFEST}"):
-                raise UsageError(f"refusing to replace {self.path}: it is not a sandbox (it has no manifest.json)")
+            marker = f"{self.base}/{MANIFEST}"
+            if not self.fs.exists(marker) or not made_by_sandbox(self.fs.cat_file(marker)):
+                raise UsageError(
+                    f"refusing to replace {self.path}: it is not a sandbox (it has no manifest.json written by sandbox)"
+                )
             if not self.overwrite:
                 raise UsageError(f"{self.path} exists; pass --overwrite to replace it")
             self.fs.rm(f"{self.base}/{MANIFEST}")  # incomplete from here on, for every reader

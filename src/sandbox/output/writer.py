@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sandbox.errors import UsageError
-from sandbox.output.location import Location
+from sandbox.output.location import Location, made_by_sandbox
 from sandbox.processes import pid_alive
 
 #: Fixed writer settings: part of the output's identity (with the pyarrow version in the lock).
@@ -145,13 +145,19 @@ class Staging:
             raise UsageError(f"{out} exists and is not a folder")
         if out.exists() and not self.overwrite:
             raise UsageError(f"{out} exists; pass --overwrite to replace it")
-        if out.exists() and any(out.iterdir()) and not (out / self.marker).exists():
-            raise UsageError(f"refusing to replace {out}: it is not {self.what} (it has no {self.marker})")
+        if out.exists() and any(out.iterdir()) and not self._ours():
+            raise UsageError(
+                f"refusing to replace {out}: it is not {self.what} (it has no {self.marker} written by sandbox)"
+            )
 
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(out)
         self.path.mkdir()
         return self
+
+    def _ours(self) -> bool:
+        marker = self.out / self.marker
+        return marker.is_file() and made_by_sandbox(marker.read_bytes())
 
     def commit(self) -> None:
         """Swap the finished folder into place; an existing OUT is replaced only now."""

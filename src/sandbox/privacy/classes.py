@@ -14,7 +14,16 @@ ADVISORY_CLASSES = (
     "user_agent",
     "free_text",
 )
-PII_CLASSES = (*FATAL_CLASSES, *ADVISORY_CLASSES, "none")
+#: What a policy or a draft writes for a column that holds no personal data.
+NO_CLASS = "none"
+PII_CLASSES = (*FATAL_CLASSES, *ADVISORY_CLASSES, NO_CLASS)
+
+
+def personal(cls: str | None) -> bool:
+    """Whether a recorded class means personal data (`none`, the draft's word for clean columns, does not)."""
+    return bool(cls) and cls != NO_CLASS
+
+
 POLICIES = ("keep", "drop", "pseudonymise", "mask", "fake", "generalise", "redact")
 
 #: Name tokens (and token pairs) per class, in several languages. Order matters: first match wins.

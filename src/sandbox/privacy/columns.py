@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.privacy.classes import FATAL_CLASSES, classify_name
+from sandbox.privacy.classes import FATAL_CLASSES, classify_name, personal
 from sandbox.privacy.reserved import SPACES
 
 #: Faker providers by the class of what they return; the first set is born safe (reserved domains).
@@ -108,7 +108,7 @@ def resolve(
         cls, reason = by_generator, "generator"
     else:
         cls, reason = by_name, "name" if by_name else ""
-    if cls == "none":
+    if not personal(cls):
         cls = None
     policy = pii.get("policy") or (defaults.get(cls) if cls else None)
     if policy is None and (born_safe or (cls is not None and cls not in FATAL_CLASSES)):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.errors import Issue, RecipeError
-from sandbox.privacy.classes import PII_CLASSES, POLICIES
+from sandbox.privacy.classes import PII_CLASSES, POLICIES, personal
 from sandbox.privacy.columns import ColumnPrivacy
 from sandbox.recipe.loader import parse
 from sandbox.recipe.validate import structural_issues
@@ -85,7 +85,8 @@ class Policy:
         rule = self.rule(table, column)
         if rule is None:
             return None
-        return ColumnPrivacy(rule.get("class"), rule["policy"], False, "declared")
+        cls = rule.get("class")
+        return ColumnPrivacy(cls if personal(cls) else None, rule["policy"], False, "declared")
 
 
 def load_policy(path: str | Path) -> Policy:

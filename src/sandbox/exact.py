@@ -1,0 +1,201 @@
+"""Float functions whose every bit is the same on any machine: exp, log, sin, the normal quantile, AR(1) filters.
+
+numpy's own `exp`, `log`, `sin` and `power` pick SIMD kernels by CPU (AVX-512 and AVX2 ones differ from the
+baseline's in the last bit), glibc's libm picks FMA or plain variants the same way, and a BLAS matrix product
+sums in an order that depends on its kernel and thread count. A last-bit difference is enough to move a value
+rounded to 4 decimals or to a whole microsecond. So every float that reaches a sandbox is computed from the
+operations IEEE 754 rounds exactly, whichever instructions run them: +, -, *, /, sqrt, rint, frexp and ldexp,
+one numpy ufunc per operation (so nothing is fused into an FMA), in a fixed order.
+
+Accuracy is within a few units in the last place of the correctly rounded result, far past what any generator
+needs; the point is that it is the *same* result everywhere.
+
+Random draws go through `numpy.random.Generator` only for uniform doubles and integers, which are exact; the
+distributions that call libm inside numpy (normal, lognormal, exponential, gamma, pareto) are drawn here by
+inverting their CDFs. numpy's integer-valued draws (poisson, binomial, geometric, zipf) call libm only to
+compare or floor a value: a last-bit difference changes one only when it lands within an ulp of a boundary.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_LN2_HI = 6.93147180369123816490e-01  # the top 32 bits of ln 2, so k * _LN2_HI is exact for |k| < 2**20
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e00
+_PIO2_1 = 1.57079632673412561417e00  # pi/2 in three parts (fdlibm's), exact products for |k| < 2**20
+_PIO2_2 = 6.07710050650619224932e-11
+_PIO2_3 = 2.02226624879595063154e-21
+_INV_PIO2 = 6.36619772367581382433e-01
+#: How many draws: a count, a shape, or None for one (a 0-d array; `float()` it).
+Size = int | tuple[int, ...] | None
+_EXP_TERMS = [1.0 / math.factorial(i) for i in range(14)]  # Taylor series of exp on |r| <= ln(2)/2
+_SIN_TERMS = [(-1.0) ** i / math.factorial(2 * i + 1) for i in range(10)]  # on |r| <= pi/4
+_COS_TERMS = [(-1.0) ** i / math.factorial(2 * i) for i in range(10)]
+
+
+def _horner(x: np.ndarray, terms: list[float]) -> np.ndarray:
+    """sum(terms[i] * x**i), highest power first; one ufunc per operation."""
+    result = np.full_like(x, terms[-1])
+    for c in reversed(terms[:-1]):
+        result *= x
+        result += c
+    return result
+
+
+def exp(x: np.ndarray | float) -> np.ndarray:
+    """e**x for float64 values (overflow to inf above ~709.78, underflow to 0 below ~-745)."""
+    x = np.asarray(x, np.float64)
+    clipped = np.clip(np.where(np.isnan(x), 0.0, x), -746.0, 710.0)
+    k = np.rint(clipped * _INV_LN2)
+    r = clipped - k * _LN2_HI
+    r -= k * _LN2_LO
+    # ldexp in two steps keeps 2**k representable near the ends of the range
+    half = np.floor(k * 0.5)
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.ldexp(np.ldexp(_horner(r, _EXP_TERMS), half.astype(np.int32)), (k - half).astype(np.int32))
+    return np.where(np.isnan(x), np.nan, out)
+
+
+def log(x: np.ndarray | float) -> np.ndarray:
+    """Natural log for float64 values (-inf at 0, nan below)."""
+    x = np.asarray(x, np.float64)
+    positive = np.where((x > 0) & np.isfinite(x), x, 1.0)
+    m, e = np.frexp(positive)  # positive = m * 2**e, m in [0.5, 1)
+    small = m < 0.7071067811865476
+    m = np.where(small, m * 2.0, m)
+    e = (e - small).astype(np.float64)
+    s = (m - 1.0) / (m + 1.0)  # log(m) = 2 atanh(s), |s| <= 0.1716
+    s2 = s * s
+    series = _horner(s2, [2.0 / (2 * i + 1) for i in range(12)]) * s
+    out = e * _LN2_HI + (e * _LN2_LO + series)
+    out = np.where(x > 0, out, np.where(x == 0, -np.inf, np.nan))
+    return np.where(np.isinf(x) & (x > 0), np.inf, out)
+
+
+def sin(x: np.ndarray | float) -> np.ndarray:
+    """sin(x) for float64 values of moderate size (|x| < 1e6: the reduction by pi/2 is exact there)."""
+    x = np.asarray(x, np.float64)
+    k = np.rint(x * _INV_PIO2)
+    r = x - k * _PIO2_1
+    r -= k * _PIO2_2
+    r -= k * _PIO2_3
+    r2 = r * r
+    s = _horner(r2, _SIN_TERMS) * r
+    c = _horner(r2, _COS_TERMS)
+    quadrant = k.astype(np.int64) % 4
+    return np.select([quadrant == 0, quadrant == 1, quadrant == 2], [s, c, -s], -c)
+
+
+def power(base: np.ndarray | float, exponent: np.ndarray | float) -> np.ndarray:
+    """base**exponent for positive bases."""
+    return exp(np.asarray(exponent, np.float64) * log(base))
+
+
+# Wichura's AS241 (PPND16), the algorithm of statistics.NormalDist.inv_cdf, with this module's log; coefficients
+# lowest power first, as (numerator, denominator)
+_CENTRAL = (
+    [3.387132872796366608, 133.14166789178437745, 1971.5909503065514427, 13731.693765509461125,
+     45921.953931549871457, 67265.770927008700853, 33430.575583588128105, 2509.0809287301226727],
+    [1.0, 42.313330701600911252, 687.18700749205790830, 5394.1960214247511077, 21213.794301586595867,
+     39307.895800092710610, 28729.085735721942674, 5226.4952788528545610],
+)  # fmt: skip
+_NEAR = (
+    [1.42343711074968357734, 4.63033784615654529590, 5.76949722146069140550, 3.64784832476320460504,
+     1.27045825245236838258, 0.241780725177450611770, 0.0227238449892691845833, 7.74545014278341407640e-4],
+    [1.0, 2.05319162663775882187, 1.67638483018380384940, 0.689767334985100004550, 0.148103976427480074590,
+     0.0151986665636164571966, 5.47593808499534494600e-4, 1.05075007164441684324e-9],
+)  # fmt: skip
+_FAR = (
+    [6.65790464350110377720, 5.46378491116411436990, 1.78482653991729133580, 0.296560571828504891230,
+     0.0265321895265761230930, 0.00124266094738807843860, 2.71155556874348757815e-5, 2.01033439929228813265e-7],
+    [1.0, 0.599832206555887937690, 0.136929880922735805310, 0.0148753612908506148525, 7.86869131145613259100e-4,
+     1.84631831751005468180e-5, 1.42151175831644588870e-7, 2.04426310338993978564e-15],
+)  # fmt: skip
+
+
+def _rational(x: np.ndarray, coefficients: tuple[list[float], list[float]]) -> np.ndarray:
+    return _horner(x, coefficients[0]) / _horner(x, coefficients[1])
+
+
+def normal_quantile(p: np.ndarray | float) -> np.ndarray:
+    """The standard normal's inverse CDF at p in (0, 1)."""
+    p = np.asarray(p, np.float64)
+    q = p - 0.5
+    central = q * _rational(0.180625 - q * q, _CENTRAL)
+    outer = np.abs(q) > 0.425
+    t = np.sqrt(-log(np.where(outer, np.minimum(p, 1.0 - p), 0.5)))
+    tails = np.where(t <= 5.0, _rational(t - 1.6, _NEAR), _rational(t - 5.0, _FAR))
+    return np.where(outer, np.where(q < 0, -tails, tails), central)
+
+
+def _unit_open(rng: np.random.Generator, n: Size = None) -> np.ndarray:
+    """Uniform doubles in the open interval (0, 1): 53 random bits and a half."""
+    return (rng.integers(0, 2**53, n, dtype=np.int64) + 0.5) * 2.0**-53
+
+
+def standard_normal(rng: np.random.Generator, n: Size = None) -> np.ndarray:
+    return normal_quantile(_unit_open(rng, n))
+
+
+def normal(rng: np.random.Generator, mean: float | np.ndarray, sd: float, n: Size = None) -> np.ndarray:
+    return mean + sd * standard_normal(rng, n)
+
+
+def lognormal(rng: np.random.Generator, mean: float | np.ndarray, sigma: float, n: Size = None) -> np.ndarray:
+    return exp(mean + sigma * standard_normal(rng, n))
+
+
+def exponential(rng: np.random.Generator, scale: float, n: Size = None) -> np.ndarray:
+    return -scale * log(_unit_open(rng, n))
+
+
+def pareto(rng: np.random.Generator, shape: float, n: Size = None) -> np.ndarray:
+    """Lomax (Pareto II) draws, as numpy's `pareto`: (1 - U) ** (-1 / shape) - 1."""
+    return exp(log(_unit_open(rng, n)) * (-1.0 / shape)) - 1.0
+
+
+def gamma(rng: np.random.Generator, shape: float, n: int) -> np.ndarray:
+    """Gamma(shape, 1) draws by Marsaglia and Tsang's squeeze (shape >= 1), drawn in rounds until n are kept."""
+    if shape < 1:
+        raise ValueError(f"gamma: expected shape >= 1, got {shape}")
+    d = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    kept: list[np.ndarray] = []
+    left = n
+    while left > 0:
+        size = left + left // 4 + 16
+        x = standard_normal(rng, size)
+        v = 1.0 + c * x
+        v = v * v * v
+        u = _unit_open(rng, size)
+        ok = (v > 0) & (log(u) < 0.5 * x * x + d - d * v + d * log(np.where(v > 0, v, 1.0)))
+        accepted = (d * v)[ok][:left]
+        kept.append(accepted)
+        left -= len(accepted)
+    return np.concatenate(kept) if kept else np.zeros(0)
+
+
+def weighted_sum(weights: list[float] | np.ndarray, values: list[float] | np.ndarray) -> float:
+    """sum(w * v), correctly rounded (math.fsum), whatever BLAS a dot product would use."""
+    return math.fsum(float(w) * float(v) for w, v in zip(np.ravel(weights), np.ravel(values), strict=True))
+
+
+def ar1(noise: np.ndarray, phi: float, start: np.ndarray) -> np.ndarray:
+    """x[:, t] = phi * x[:, t - 1] + noise[:, t], with x[:, -1] = start: a recursive filter along each row.
+
+    A parallel prefix scan (step s adds phi**s times the series s samples back), float64, in a fixed order of
+    elementwise operations: no matrix product. It stops once phi**s is below 2**-60, where the terms left
+    cannot move a result by a unit in its last place.
+    """
+    x = np.array(noise, np.float64)
+    if x.shape[1] == 0:
+        return x
+    x[:, 0] += phi * np.asarray(start, np.float64)
+    step, weight = 1, float(phi)
+    while step < x.shape[1] and weight >= 2.0**-60:
+        x[:, step:] += weight * x[:, :-step]  # the right side is evaluated first: a copy of the old values
+        step, weight = step * 2, weight * weight
+    return x

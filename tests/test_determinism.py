@@ -1,0 +1,160 @@
+"""The same bytes whatever the machine's shape: BLAS threads, SIMD kernels, libm variants, chunk order, buffers.
+
+A second build on the same machine cannot show any of this, so each test changes one of those settings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+
+import sandbox
+from sandbox import exact
+from sandbox.engines import numeric_guard
+from tests.conftest import ROOT, part_hashes
+
+sys.path.insert(0, str(ROOT / "bench"))
+from determinism import GUARD_OFF, old_cpu_env  # noqa: E402
+
+#: The exact functions on fixed inputs, hashed: run here and under an older CPU's kernels.
+HASHES = """
+import hashlib, json
+import numpy as np
+from sandbox import exact
+x = np.linspace(-700, 700, 200_001)
+p = np.linspace(1e-9, 1 - 1e-9, 200_001)
+e = np.sin(np.arange(6 * 9000, dtype=np.float64)).reshape(6, 9000)  # inputs only: the same bits here and there
+out = {
+    "exp": exact.exp(x), "log": exact.log(np.abs(x) + 1e-3), "sin": exact.sin(x / 7),
+    "normal_quantile": exact.normal_quantile(p), "ar1": exact.ar1(np.round(e, 6), 0.9, np.ones(6)),
+    "numpy.exp": np.exp(x), "numpy.sin": np.sin(x / 7),
+}
+print(json.dumps({k: hashlib.sha256(v.tobytes()).hexdigest() for k, v in out.items()}))
+"""
+
+
+def _hashes(env: dict[str, str]) -> dict[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", HASHES], env={**os.environ, **env}, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
+def test_exact_functions_give_the_same_bits_under_an_older_cpus_kernels() -> None:
+    here, old = _hashes({}), _hashes(old_cpu_env())
+    for name in ("exp", "log", "sin", "normal_quantile", "ar1"):
+        assert here[name] == old[name], name
+    if "NPY_DISABLE_CPU_FEATURES" in old_cpu_env():  # this CPU has SIMD kernels beyond numpy's baseline
+        assert here["numpy.exp"] != old["numpy.exp"] or here["numpy.sin"] != old["numpy.sin"]
+
+
+def _ulps(got: np.ndarray, want: np.ndarray) -> float:
+    return float(np.max(np.abs(got - want) / np.spacing(np.abs(want))))
+
+
+def test_exact_functions_agree_with_libm_to_a_few_ulps() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-700, 700, 100_000)
+    assert _ulps(exact.exp(x), np.array([math.exp(v) for v in x.tolist()])) <= 2
+    y = np.exp(rng.uniform(-700, 700, 100_000))
+    assert _ulps(exact.log(y), np.array([math.log(v) for v in y.tolist()])) <= 4
+    z = rng.uniform(-500, 500, 100_000)
+    assert float(np.max(np.abs(exact.sin(z) - np.array([math.sin(v) for v in z.tolist()])))) < 5e-16
+    p = rng.uniform(1e-12, 1 - 1e-12, 20_000)
+    want = np.array([NormalDist().inv_cdf(v) for v in p.tolist()])
+    assert float(np.max(np.abs(exact.normal_quantile(p) - want))) < 1e-14
+    assert exact.exp(np.array([0.0, -800.0, 800.0])).tolist() == [1.0, 0.0, math.inf]
+    assert exact.log(np.array([1.0, 0.0])).tolist() == [0.0, -math.inf]
+
+
+def test_ar1_is_the_recursive_filter() -> None:
+    rng = np.random.default_rng(2)
+    e, start = rng.standard_normal((4, 3000)), rng.standard_normal(4)
+    want, previous = np.empty_like(e), start
+    for t in range(e.shape[1]):
+        previous = 0.9 * previous + e[:, t]
+        want[:, t] = previous
+    assert float(np.max(np.abs(exact.ar1(e, 0.9, start) - want))) < 1e-12
+
+
+def test_exact_draws_have_their_distributions_moments() -> None:
+    rng = np.random.default_rng(8)
+    n = 400_000
+    normal = exact.normal(rng, 3.0, 2.0, n)
+    assert abs(normal.mean() - 3.0) < 0.02 and abs(normal.std() - 2.0) < 0.02
+    assert abs(float(np.median(exact.lognormal(rng, 1.0, 0.5, n))) - math.e) < 0.02
+    assert abs(exact.exponential(rng, 30.0, n).mean() - 30.0) < 0.3
+    gamma = exact.gamma(rng, 1.5, n)
+    assert len(gamma) == n and abs(gamma.mean() - 1.5) < 0.02 and abs(gamma.var() - 1.5) < 0.05
+    # Lomax with shape 3: median 2**(1/3) - 1
+    assert abs(float(np.median(exact.pareto(rng, 3.0, n))) - (2 ** (1 / 3) - 1)) < 0.005
+
+
+def _console_build(recipe: str, out: Path, rows: int, env: dict[str, str], *extra: str) -> dict[str, str]:
+    argv = [sys.executable, "-m", "sandbox", "build", recipe, "--out", str(out), "--rows", str(rows), "--seed", "11"]
+    subprocess.run([*argv, "-q", *extra], env={**os.environ, **GUARD_OFF, **env}, check=True)
+    return part_hashes(out)
+
+
+@pytest.mark.parametrize(("recipe", "rows"), [("iot", 6), ("ecommerce", 3000), ("ledger", 400), ("starter", 2000)])
+def test_bytes_do_not_change_with_blas_threads_cpu_kernels_workers_or_chunk_order(
+    tmp_path: Path, recipe: str, rows: int
+) -> None:
+    """The guard is off in every build here: the bytes must not need it."""
+    reference = _console_build(recipe, tmp_path / "blas4", rows, {"OPENBLAS_NUM_THREADS": "4"}, "--workers", "1")
+    assert len(reference) >= 3
+    old_cpu = _console_build(recipe, tmp_path / "old", rows, old_cpu_env(), "--workers", "2")
+    assert old_cpu == reference
+    shuffled = {"SANDBOX_TEST_CHUNK_ORDER": "shuffle:3", "OPENBLAS_NUM_THREADS": "1"}
+    assert _console_build(recipe, tmp_path / "shuffled", rows, shuffled, "--workers", "1") == reference
+
+
+def test_a_chunk_does_not_read_what_an_earlier_chunk_left_in_the_reused_grids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox.domains import signals
+
+    sandbox.build("iot", tmp_path / "clean", rows=4, seed=5)
+    poisoned = signals._buffer
+
+    def poison(name: str, size: int, kind: type) -> np.ndarray:
+        buffer = poisoned(name, size, kind)
+        buffer[:] = np.nan if np.issubdtype(kind, np.floating) else -7  # what no chunk may ever see
+        return buffer
+
+    monkeypatch.setattr(signals, "_buffer", poison)
+    sandbox.build("iot", tmp_path / "poisoned", rows=4, seed=5)
+    assert part_hashes(tmp_path / "poisoned") == part_hashes(tmp_path / "clean")
+
+
+def test_the_numeric_guard_pins_one_thread_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(numeric_guard.GUARD_ENV, raising=False)
+    assert numeric_guard.pinned()["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv(numeric_guard.GUARD_ENV, "off")
+    assert numeric_guard.pinned() == {}
+    # the console script pins before numpy loads: OpenBLAS then runs one thread whatever the caller asked for
+    probe = (
+        "import os; from sandbox.engines import numeric_guard as g; g.pin(); print(os.environ['OPENBLAS_NUM_THREADS'])"
+    )
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "4"}
+    env.pop(numeric_guard.GUARD_ENV, None)
+    assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True).stdout == "1\n"
+
+
+@pytest.mark.slow
+def test_the_determinism_matrix_holds_for_every_builtin_recipe_at_its_default_size() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "determinism.py"), "--json"], capture_output=True, text=True
+    )
+    results = json.loads(done.stdout)
+    assert set(results) == {"ecommerce", "iot", "ledger", "starter"}
+    assert {name: r["differing"] for name, r in results.items()} == {name: {} for name in results}
+    assert done.returncode == 0
