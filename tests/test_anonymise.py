@@ -298,3 +298,22 @@ def test_windows_1252_csv_is_read_as_such(tmp_path: Path) -> None:
     )
     assert code == 0, err
     assert pq.read_table(tmp_path / "o/tables/legacy").to_pylist() == [{"name": "Jürgen Müller", "city": "Köln"}]
+
+
+def test_a_drafted_policys_clean_columns_are_not_personal_in_the_manifest_card_or_report(tmp_path: Path) -> None:
+    """`class: none` (what the draft writes for clean columns) was read as personal: the report plotted nothing."""
+    from sandbox.output.datacard import personal_columns
+
+    export = tmp_path / "orders.csv"
+    export.write_text("total,channel,email\n" + "".join(f"{i}.5,web,u{i}@example.com\n" for i in range(50)))
+    code, draft, err = run("anonymise", str(export), "--suggest-policy")
+    assert code == 0, err
+    assert "total: {class: none" in draft
+    (tmp_path / "p.yaml").write_text(draft)
+    assert run("anonymise", str(export), "--policy", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "clean"))[0] == 0
+    manifest = json.loads((tmp_path / "clean" / "manifest.json").read_text())
+    assert personal_columns(manifest) == {"orders": {"email"}}
+    assert manifest["privacy"]["tables"]["orders"]["total"]["class"] is None
+    code, _, err = run("report", str(tmp_path / "clean"))
+    assert code == 0, err
+    assert "orders: 2 columns" in (tmp_path / "clean" / "report.html").read_text()

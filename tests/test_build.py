@@ -217,7 +217,9 @@ def test_overwrite_refuses_a_folder_whose_manifest_json_sandbox_did_not_write(sm
     export = tmp_path / "export.csv"
     export.write_text("order_id,total\n1,9.99\n2,5.00\n")
     policy = tmp_path / "policy.yaml"
-    policy.write_text("version: 1\ncolumns:\n  order_id: {class: none, policy: keep}\n  total: {class: none, policy: keep}\n")
+    policy.write_text(
+        "version: 1\ncolumns:\n  order_id: {class: none, policy: keep}\n  total: {class: none, policy: keep}\n"
+    )
     commands = {
         "build": ["build", str(small), "--out"],
         "unpack": ["unpack", str(archive), "--out"],

@@ -158,3 +158,11 @@ def test_the_determinism_matrix_holds_for_every_builtin_recipe_at_its_default_si
     assert set(results) == {"ecommerce", "iot", "ledger", "starter"}
     assert {name: r["differing"] for name, r in results.items()} == {name: {} for name in results}
     assert done.returncode == 0
+
+
+def test_single_draws_in_the_tails_are_floats() -> None:
+    """A single draw (n=None) in a tail once failed: 'numpy.float64' object does not support item assignment."""
+    rng = np.random.default_rng(0)
+    draws = [float(exact.normal(rng, 0, 15)) for _ in range(400)]
+    assert max(abs(d) for d in draws) > 15 * 1.44  # some landed in the tails (|z| > 1.44 has p = 15%)
+    assert np.shape(exact.normal_quantile(np.full((2, 3), 0.001))) == (2, 3)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -158,3 +159,54 @@ domain:
     assert customers["customer_id"].nunique() == 12_000
     code, out, _ = run("check", str(tmp_path / "one"))
     assert code == 0 and out.splitlines()[-1].endswith(": 3 of 3 knobs within tolerance"), out
+
+
+def test_reports_say_so_when_nothing_is_comparable() -> None:
+    """Every column an id or dropped: the privacy merge once failed with IndexError (exit 3, 'internal error')."""
+    from sandbox.learn.evaluate import NOTHING_COMPARABLE, privacy, quality
+
+    empty = pd.DataFrame(index=range(5))
+    assert privacy(empty, empty, empty) == {"comparable": False, "note": NOTHING_COMPARABLE}
+    assert quality({"t": empty}, {"t": empty}, {"tables": {"t": {"columns": {}}}}) == {
+        "score": None,
+        "properties": {},
+        "note": NOTHING_COMPARABLE,
+    }
+    frame = pd.DataFrame({"total": [1.0, 2.0, 3.0, 4.0]})
+    report = privacy(frame, frame.iloc[:2], frame.iloc[2:])
+    assert report["comparable"] is True and report["exact_copies"] == 2
+
+
+@pytest.mark.slow
+def test_learn_with_a_drafted_policy_models_clean_columns_and_reports_what_it_can(tmp_path: Path) -> None:
+    """A drafted policy writes `class: none` for clean columns: that is not personal data (quality was nan,
+    every column an id). A table whose columns are all ids or dropped says there is nothing to compare."""
+    rng = np.random.default_rng(3)
+    rows = 600
+    frame = pd.DataFrame(
+        {
+            "order_id": np.arange(1, rows + 1),
+            "total": np.round(rng.lognormal(3, 0.5, rows), 2),
+            "channel": rng.choice(["web", "app", "store"], rows),
+            "email": [f"user{i}@example.com" for i in range(rows)],
+        }
+    )
+    frame.to_csv(tmp_path / "orders.csv", index=False)
+    code, draft, err = run("anonymise", str(tmp_path / "orders.csv"), "--suggest-policy")
+    assert code == 0, err
+    assert "total: {class: none" in draft
+    (tmp_path / "p.yaml").write_text(draft)
+    code, text, err = run(
+        "learn", str(tmp_path / "orders.csv"), "--policy", str(tmp_path / "p.yaml"), "-o", str(tmp_path / "m")
+    )
+    assert code == 0, err
+    quality = next(line for line in text.splitlines() if line.startswith("quality"))
+    assert "nan" not in quality and float(quality.split()[1]) > 0.5, quality
+    frame[["order_id", "email"]].to_csv(tmp_path / "ids.csv", index=False)
+    code, draft, err = run("anonymise", str(tmp_path / "ids.csv"), "--suggest-policy")
+    (tmp_path / "ids.yaml").write_text(draft)
+    code, text, err = run(
+        "learn", str(tmp_path / "ids.csv"), "--policy", str(tmp_path / "ids.yaml"), "-o", str(tmp_path / "n")
+    )
+    assert code == 0, err
+    assert "quality: nothing to compare" in text and "privacy: nothing to compare" in text

@@ -156,12 +156,16 @@ DEFAULTS = {
 }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", range(5))
-def test_realised_error_rates_land_on_their_knobs(tmp_path: Path, seed: int) -> None:
-    sandbox.build("ledger", tmp_path / "out", rows=100_000, seed=seed, workers=2)
+KNOBS = {
+    **{kind: DEFAULTS[knob] for kind, knob in RATES.items()},
+    "duplicate_record": DEFAULTS["duplicate_rate"],
+    "skipped_line": DEFAULTS["skipped_line_rate"],
+}
+
+
+def _realised(base: Path) -> dict[str, tuple[int, int]]:
+    """(defects, fields it could hit) per error kind, recomputed with DuckDB from the files alone."""
     con = duckdb.connect()
-    base = tmp_path / "out"
     invoices = con.execute(
         f"select count(*), count(*) filter (where source = 'ocr') from "
         f"'{base}/tables/invoices/*.parquet' where record_id % 10 = 0"
@@ -170,25 +174,49 @@ def test_realised_error_rates_land_on_their_knobs(tmp_path: Path, seed: int) -> 
         from '{base}/truth/invoice_lines/*.parquet' l join '{base}/tables/invoices/*.parquet' i
         on i.record_id = l.invoice_id * 10""").fetchall()[0]
     got = dict(con.execute(f"select kind, count(*) from '{base}/truth/defects/*.parquet' group by 1").fetchall())
-    unpaid = con.execute(f"select count(*) from '{base}/truth/invoices/*.parquet' where paid_on is null").fetchall()
+    unpaid, ocr_unpaid = con.execute(f"""select count(*), count(*) filter (where i.source = 'ocr')
+        from '{base}/truth/invoices/*.parquet' t join '{base}/tables/invoices/*.parquet' i
+        on i.record_id = t.invoice_id * 10 where t.paid_on is null""").fetchall()[0]
     short = con.execute(f"select count(*) from '{base}/truth/invoice_lines/*.parquet' where quantity < 10").fetchall()
-    fields = invoices[0] * len(INVOICE_FIELDS) + lines * len(LINE_FIELDS) - unpaid[0][0]
+    fields = invoices[0] * len(INVOICE_FIELDS) + lines * len(LINE_FIELDS) - unpaid
+    typed = fields - invoices[0]  # the supplier only ever gets another spelling of its legal form
     eligible = {
-        "typo": fields,
-        "transposition": fields - short[0][0],
+        "typo": typed,
+        "transposition": typed - short[0][0],
         "missing_field": fields,
-        "ocr": invoices[1] * len(INVOICE_FIELDS) + ocr_lines * len(LINE_FIELDS),
+        "ocr": invoices[1] * (len(INVOICE_FIELDS) - 1) + ocr_lines * len(LINE_FIELDS) - ocr_unpaid,
         "decimal_shift": invoices[0] * 3 + lines * 2,
         "name_variant": invoices[0],
         "duplicate_record": invoices[0],
         "skipped_line": lines,
     }
-    knobs = {
-        **{kind: DEFAULTS[knob] for kind, knob in RATES.items()},
-        "duplicate_record": DEFAULTS["duplicate_rate"],
-        "skipped_line": DEFAULTS["skipped_line_rate"],
-    }
-    for kind, knob in knobs.items():
-        n = eligible[kind]
-        rate = got.get(kind, 0) / n
+    return {kind: (got.get(kind, 0), n) for kind, n in eligible.items()}
+
+
+def test_error_rates_are_unbiased_pooled_over_seeds(tmp_path: Path) -> None:
+    """Pooled over seeds the realised rates sit within 3.5 standard errors of their knobs. A corruption that could
+    not change its field (nothing to confuse, a null) once went uncounted: ocr_rate realised 0.91-0.93%
+    against 1.0% on every seed, which each seed's 10% tolerance alone let through."""
+    from sandbox.conformance import conformance
+
+    knob_of = {**RATES, "duplicate_record": "duplicate_rate", "skipped_line": "skipped_line_rate"}
+    pooled: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for seed in (1, 2, 3):
+        sandbox.build("ledger", tmp_path / str(seed), seed=seed)
+        checks = {c.knob: c.realised for c in conformance(tmp_path / str(seed))}
+        for kind, (hits, n) in _realised(tmp_path / str(seed)).items():
+            assert checks[f"domain.knobs.{knob_of[kind]}"] == pytest.approx(hits / n, rel=1e-9), kind  # `check` agrees
+            pooled[kind][0] += hits
+            pooled[kind][1] += n
+    for kind, (hits, n) in pooled.items():
+        knob = KNOBS[kind]
+        assert abs(hits / n - knob) <= 3.5 * np.sqrt(knob * (1 - knob) / n), (kind, hits / n, knob, n)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(5))
+def test_realised_error_rates_land_on_their_knobs(tmp_path: Path, seed: int) -> None:
+    sandbox.build("ledger", tmp_path / "out", rows=100_000, seed=seed, workers=2)
+    for kind, (hits, n) in _realised(tmp_path / "out").items():
+        knob, rate = KNOBS[kind], hits / n
         assert abs(rate - knob) <= max(0.1 * knob, 4 * np.sqrt(knob * (1 - knob) / n)), (kind, rate, knob)

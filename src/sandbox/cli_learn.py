@@ -73,11 +73,15 @@ def learn(
     for name, table in result.model["training"].items():
         grid.append([name, f"{table['rows']:,}", str(len(table["columns"]))])
     click.echo(_table(grid, {1, 2}))
-    click.echo(
-        f"quality {quality['score']:.3f} (" + ", ".join(f"{k} {v:.3f}" for k, v in quality["properties"].items()) + ")"
-    )
-    if "privacy" in result.reports:
-        p = result.reports["privacy"]
+    if quality["score"] is None:
+        click.echo(f"quality: {quality['note']}")
+    else:
+        scores = ", ".join(f"{k} {v:.3f}" for k, v in quality["properties"].items())
+        click.echo(f"quality {quality['score']:.3f} ({scores})")
+    p = result.reports.get("privacy")
+    if p is not None and not p["comparable"]:
+        click.echo(f"privacy: {p['note']}")
+    elif p is not None:
         click.echo(
             f"privacy: median distance to closest record {p['dcr_synthetic_median']:.4f} synthetic vs "
             f"{p['dcr_holdout_median']:.4f} held-back real ({'ok' if p['dcr_passed'] else 'CLOSER than real rows'}); "

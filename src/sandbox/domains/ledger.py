@@ -8,6 +8,7 @@ defects of a field replayed on its formatted truth give what was typed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -52,6 +53,8 @@ INVOICE_FIELDS = (
     "page_ref",
 )
 LINE_FIELDS = ("description", "quantity", "unit_price", "line_total")
+#: Rounds of drawing again for chosen fields an edit could not change (each round redraws only those).
+_REDRAWS = 4
 AMOUNTS = ("net", "vat", "gross", "unit_price", "line_total")
 KNOBS = (
     integer("suppliers", "Suppliers.", 150, ge=1, le=100_000),
@@ -145,6 +148,33 @@ def _shift(value: str, decimal: str, right: bool) -> str | None:
     )
 
 
+def _edit_drawn(
+    rng: np.random.Generator, values: pa.Array, p: np.ndarray, edit: Callable[[str, int], str | None]
+) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    """Each row edited with probability p[row]. A chosen field the edit cannot change (null, or nothing in it to
+    confuse, swap or shift) is drawn again among the column's other fields, with the same weights, so a knob's
+    realised rate is its rate over every field it counts, not over the ones that happened to fit."""
+    rows = np.flatnonzero(rng.random(len(p)) < p)
+    values, changed, old = _edit_all(values, rows, edit)
+    tried = np.zeros(len(p), bool)
+    tried[rows] = True
+    changes, olds = [changed], [old]
+    short = len(rows) - len(changed)
+    for _ in range(_REDRAWS):
+        weights = np.where(tried | ~np.asarray(values.is_valid(), bool), 0.0, p)
+        left = int(np.count_nonzero(weights))
+        if not short or not left:
+            break
+        rows = np.sort(rng.choice(len(p), min(short, left), replace=False, p=weights / math.fsum(weights.tolist())))
+        tried[rows] = True
+        values, changed, old = _edit_all(values, rows, edit)
+        changes.append(changed)
+        olds.append(old)
+        short -= len(changed)
+    order = np.argsort(np.concatenate(changes), kind="stable")
+    return values, np.concatenate(changes)[order], pa.chunked_array(olds).combine_chunks().take(pa.array(order))
+
+
 def _edit_all(
     values: pa.Array, rows: np.ndarray, edit: Callable[[str, int], str | None]
 ) -> tuple[pa.Array, np.ndarray, pa.Array]:
@@ -196,9 +226,7 @@ def _errors(
                 continue
             if kind == "transposition":  # a one-character field (quantity 3) has nothing to swap
                 weight = weight * np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(values), 2), False))
-            rows = np.flatnonzero(rng.random(n) < float(knobs[knob]) * weight)
-
-            values, changed, old = _edit_all(values, rows, edit)
+            values, changed, old = _edit_drawn(rng, values, float(knobs[knob]) * weight, edit)
             if len(changed):
                 log.add(
                     table,
@@ -402,15 +430,20 @@ class Ledger(Domain):
         lines = reader.read("truth_invoice_lines", ["invoice_id", "quantity"])
         ocr_ids = ids[ocr] // 10
         ocr_lines = int(np.isin(lines["invoice_id"].to_numpy(), ocr_ids).sum())
-        unpaid = reader.read("truth_invoices", ["paid_on"])["paid_on"].null_count
+        truth = reader.read("truth_invoices", ["invoice_id", "paid_on"])
+        unpaid_ids = truth["invoice_id"].filter(truth["paid_on"].is_null()).to_numpy()
+        unpaid, ocr_unpaid = len(unpaid_ids), int(np.isin(unpaid_ids, ocr_ids).sum())
         short = int(pc.sum(pc.less(lines["quantity"], 10)).as_py() or 0)
         invoices, n_lines = int(original.sum()), len(lines)
+        # every field that holds a value; the supplier's name only ever gets another spelling of its legal form
         fields = invoices * len(INVOICE_FIELDS) + n_lines * len(LINE_FIELDS) - unpaid
+        typed = fields - invoices
+        ocr_fields = int(ocr.sum()) * (len(INVOICE_FIELDS) - 1) + ocr_lines * len(LINE_FIELDS) - ocr_unpaid
         eligible = {
-            "typo": ("typo_rate", fields, "fields"),
-            "transposition": ("transposition_rate", fields - short, "fields of two characters or more"),
+            "typo": ("typo_rate", typed, "fields but the supplier"),
+            "transposition": ("transposition_rate", typed - short, "fields of two characters or more"),
             "missing_field": ("missing_field_rate", fields, "fields"),
-            "ocr": ("ocr_rate", int(ocr.sum()) * len(INVOICE_FIELDS) + ocr_lines * len(LINE_FIELDS), "OCR-read fields"),
+            "ocr": ("ocr_rate", ocr_fields, "OCR-read fields"),
             "decimal_shift": ("decimal_shift_rate", invoices * 3 + n_lines * 2, "amounts"),
             "name_variant": ("name_variant_rate", invoices, "invoices"),
             "duplicate_record": ("duplicate_rate", invoices, "invoices"),

@@ -20,11 +20,15 @@ TRAIN_ROWS = 20_000
 #: A column with more distinct values than this share of the training rows is high-cardinality.
 HIGH_CARDINALITY = 0.5
 Frames = dict[str, pd.DataFrame]
+#: What the reports say when every column is an id, or was dropped by the policy.
+NOTHING_COMPARABLE = "nothing to compare: every column is an id or was dropped by the policy"
 
 
 def quality(real: Frames, synthetic: Frames, metadata: dict[str, Any]) -> dict[str, Any]:
     """SDMetrics' quality report: the overall score and each property (column shapes, column pair trends, and
     for several tables cardinality and intertable trends)."""
+    if not any(len(frame.columns) for frame in real.values()):
+        return {"score": None, "properties": {}, "note": NOTHING_COMPARABLE}
     from sdmetrics.reports import QualityReport
 
     report = QualityReport()
@@ -91,6 +95,10 @@ def closest(rows: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
 
 
 def privacy(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, Any]:
+    """DCR medians of synthetic and held-back rows, and exact copies of training rows (`comparable` False, with
+    a note, when no column is left to compare)."""
+    if not len(train.columns):
+        return {"comparable": False, "note": NOTHING_COMPARABLE}
     train_s = _spaced(train, TRAIN_ROWS)
     synth_dcr = closest(_spaced(synthetic, DCR_ROWS), train_s)
     hold_dcr = closest(_spaced(holdout, DCR_ROWS), train_s)
@@ -98,6 +106,7 @@ def privacy(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame)
     copies = synthetic.merge(train.drop_duplicates(), how="inner", on=list(train.columns))
     with_high = int(copies[high].notna().any(axis=1).sum()) if high and len(copies) else 0
     return {
+        "comparable": True,
         "dcr_synthetic_median": round(float(np.median(synth_dcr)), 6),
         "dcr_holdout_median": round(float(np.median(hold_dcr)), 6),
         "dcr_passed": bool(np.median(synth_dcr) >= np.median(hold_dcr)),
