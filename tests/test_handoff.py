@@ -292,6 +292,19 @@ def test_plugin_builds_once_per_session_and_reuses_the_cache_across_runs(pyteste
     default.stdout.fnmatch_lines(["sandbox fixtures: 1 built, 0 reused from *.pytest_cache/d/sandbox"])
 
 
+def test_the_plugin_works_without_pytests_cache_and_creates_nothing_unused(pytester: pytest.Pytester) -> None:
+    """With the package installed, `-p no:cacheprovider` once failed in every project of the environment
+    (INTERNALERROR 'Config' object has no attribute 'cache')."""
+    pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    plain = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    plain.assert_outcomes(passed=1)
+    assert not (pytester.path / ".sandbox-fixtures").exists()
+    pytester.makepyfile(test_fixtures=PLUGIN_TESTS)
+    used = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "test_one")
+    used.assert_outcomes(passed=1)
+    used.stdout.fnmatch_lines([f"sandbox fixtures: 1 built, 0 reused from {pytester.path / '.sandbox-fixtures'}"])
+
+
 def test_the_example_fixture_test_passes(pytester: pytest.Pytester) -> None:
     example = ROOT / "examples" / "test_orders_with_a_sandbox.py"
     pytester.makepyfile(test_example=example.read_text(encoding="utf-8"))

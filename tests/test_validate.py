@@ -15,7 +15,7 @@ from sandbox.errors import RecipeError
 from sandbox.output.manifest import manifest_schema
 from sandbox.recipe.schema import recipe_schema
 from sandbox.recipe.validate import load, load_file
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run
 
 INVALID = sorted((ROOT / "tests/recipes/invalid").glob("*.yaml"))
 VALID = (
@@ -121,3 +121,16 @@ def test_recipes_folder_holds_every_builtin() -> None:
     import sandbox
 
     assert sorted(p.stem for p in (ROOT / "recipes").glob("*.yaml")) == sorted(sandbox.builtin_recipes())
+
+
+def test_a_binary_recipe_is_a_located_usage_error_and_nothing_is_written(tmp_path: Path) -> None:
+    """Binary garbage (NUL bytes) once gave exit 3, 'internal error: ReaderError'."""
+    recipe = tmp_path / "garbage.yaml"
+    recipe.write_bytes(b"version: 1\nname: x\n\x00\x00\x01binary")
+    for argv in (["validate", str(recipe)], ["build", str(recipe), "--out", str(tmp_path / "out")]):
+        code, out, err = run(*argv)
+        assert code == 2
+        assert err.splitlines()[0] == (
+            f"{recipe}:3:1: yaml-syntax: <root>: expected YAML text, got the control character 0x0000 (a binary file?)"
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["garbage.yaml"]

@@ -14,6 +14,7 @@ with the same inputs opens it instead of building it again; any change builds a 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -32,10 +33,15 @@ CACHE_OPTION = "--sandbox-cache-dir"
 class SandboxCache:
     """Where fixtures live, and what this session built or reused (reported in the terminal summary)."""
 
-    folder: Path
+    #: Finds the folder on first use, so a session that uses no fixture creates nothing.
+    locate: Callable[[], Path]
     built: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     opened: dict[str, Sandbox] = field(default_factory=dict)
+
+    @functools.cached_property
+    def folder(self) -> Path:
+        return self.locate()
 
     def get(self, recipe: str | Path, rows: int | None, scale: float | None, seed: int | None) -> Sandbox:
         from sandbox.api import build, load_recipe
@@ -68,14 +74,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sandbox(rows=None, seed=None, scale=None): override a sandbox fixture's size")
+    config.stash[_CACHE] = SandboxCache(lambda: _folder(config))
+
+
+def _folder(config: pytest.Config) -> Path:
+    """--sandbox-cache-dir, else pytest's cache folder, else (`-p no:cacheprovider`: no `config.cache` at all)
+    `.sandbox-fixtures` in the root folder."""
     given = config.getoption(CACHE_OPTION)
     if given:
-        folder = Path(given)
-    elif config.cache is not None:
-        folder = config.cache.mkdir("sandbox")
-    else:  # -p no:cacheprovider
-        folder = Path(config.rootpath) / ".sandbox-fixtures"
-    config.stash[_CACHE] = SandboxCache(folder)
+        return Path(given)
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        return Path(cache.mkdir("sandbox"))
+    return Path(config.rootpath) / ".sandbox-fixtures"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

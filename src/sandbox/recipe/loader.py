@@ -69,9 +69,14 @@ class Source:
 def parse(text: str, file: str) -> Source:
     """Parse YAML text; a syntax error or a duplicate key raises a located RecipeError."""
     source = Source(file=file, text=text)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader rejects control characters (a binary file) right here
+    except yaml.reader.ReaderError as exc:
+        raise RecipeError([_unprintable(exc, text, file)]) from None
     try:
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        raise RecipeError([_unprintable(exc, text, file)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
@@ -91,6 +96,18 @@ def parse(text: str, file: str) -> Source:
     if issues:
         raise RecipeError(issues)
     return source
+
+
+def _unprintable(exc: yaml.reader.ReaderError, text: str, file: str) -> Issue:
+    """A control character where YAML allows none (a binary file, or a stray NUL), located by line and column."""
+    position = min(exc.position, len(text))
+    line = text.count("\n", 0, position) + 1
+    col = position - (text.rfind("\n", 0, position) + 1) + 1
+    character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return Issue(
+        "yaml-syntax", "", f"expected YAML text, got the control character {ord(character):#06x} (a binary file?)",
+        file, line, col,
+    )  # fmt: skip
 
 
 def _build(node: yaml.Node, path: Path, source: Source, loader: _Loader, issues: list[Issue]) -> Any:
