@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -259,3 +263,24 @@ def test_name_redaction_splits_words_the_same_in_python_and_in_re2(monkeypatch: 
     monkeypatch.setattr(policies, "_FEW_WORDS", 0)
     assert policies.redact_names(values).to_pylist() == in_python.to_pylist()
     assert "[NAME]" in "".join(t for t in in_python.to_pylist() if t)
+
+
+def test_the_scan_cache_key_changes_with_the_scans_own_matching_code(tmp_path: Path) -> None:
+    """The findings cache was keyed on detect.py and reserved.py only: a change to scan.py (or the 0.1.0 version
+    that never moved) left stale verdicts behind the fail-closed gate."""
+    import sandbox
+
+    package = Path(sandbox.__file__).resolve().parent
+    probe = "from sandbox.privacy.scan import detector_signature as d; print(d().hex())"
+
+    def signature(root: Path) -> str:
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
+
+    copy = tmp_path / "sandbox"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = signature(tmp_path)
+    assert before == signature(package.parent)
+    scan = copy / "privacy" / "scan.py"
+    scan.write_text(scan.read_text(encoding="utf-8").replace("_BIG_INT = 10**6", "_BIG_INT = 10**7"), encoding="utf-8")
+    assert signature(tmp_path) != before

@@ -193,15 +193,18 @@ def _find(distinct: pa.Array, hint: str | None, prefiltered: Prefiltered | None 
 
 @functools.lru_cache(maxsize=1)
 def detector_signature() -> bytes:
-    """What findings depend on besides the values: the detectors' code and the validators' versions."""
+    """What findings depend on besides the values: the code of the whole privacy package (this matching code,
+    the detectors, reserved space, classes), the data files it reads, and the validators' versions. The
+    package version alone is no key: it does not change with every code change."""
     from importlib.metadata import version
 
-    from sandbox._version import __version__
-    from sandbox.privacy import detect, reserved
-
-    code = [Path(module.__file__ or "").read_text("utf-8") for module in (detect, reserved)]
-    parts = [*code, __version__, version("phonenumbers"), version("python-stdnum"), version("faker")]
-    return chr(0).join(parts).encode()
+    package = Path(__file__).resolve().parent
+    files = sorted(p for p in [*package.glob("*.py"), *(package.parent / "data").glob("*")] if p.is_file())
+    digest = hashlib.blake2b(digest_size=32)
+    for path in files:
+        digest.update(f"{path.name}\0".encode() + path.read_bytes() + b"\0")
+    versions = [version("phonenumbers"), version("python-stdnum"), version("faker")]
+    return digest.digest() + chr(0).join(versions).encode()
 
 
 def _cache_file(key: bytes) -> Path:
