@@ -110,7 +110,12 @@ def test_ref_skew_concentrates_on_few_parents_and_stays_in_range() -> None:
         values = np.asarray(t.column(name))
         assert values.min() >= 1 and values.max() <= 1000
     top = lambda name: np.sort(np.bincount(np.asarray(t.column(name))))[-10:].sum() / N  # noqa: E731
-    assert top("z") > 0.3 > 0.05 > top("u")
+    # the ten most popular parents are ranks 0-9 of the power law (rank = floor(x) - 1, x in [1, 1001)):
+    # P(x < 11) = (11**(1 - s) - 1) / (1001**(1 - s) - 1); uniform keys give each parent ~1/1000
+    s = 1.2
+    expected = (11 ** (1 - s) - 1) / (1001 ** (1 - s) - 1)
+    assert abs(top("z") - expected) < 0.05 * expected, (top("z"), expected)
+    assert top("u") < 3 * 10 / 1000
 
 
 def test_unique_faker_values_never_repeat() -> None:

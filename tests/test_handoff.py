@@ -227,10 +227,16 @@ def test_score_perfect_and_half(shop: Path, tmp_path: Path) -> None:
 
 
 def test_score_wrong_predictions_and_bad_files(shop: Path, tmp_path: Path) -> None:
+    truth = _truth(shop)
+    hit = truth.iloc[0]
     wrong = tmp_path / "wrong.csv"
-    wrong.write_text('table,row_key,kind\norders,"{""order_id"":1}",spike\n', encoding="utf-8")
-    (spike,) = [k for k in score(shop, wrong) if k.kind == "spike"]
-    assert spike.predicted == 1 and spike.precision in (0.0, 1.0)
+    predictions = pd.DataFrame(  # one true defect, and a row that does not exist (order ids start at 1)
+        {"table": [hit["table"], "orders"], "row_key": [hit["row_key"], '{"order_id":-1}'], "kind": hit["kind"]}
+    )
+    predictions.to_csv(wrong, index=False)
+    (graded,) = [k for k in score(shop, wrong) if k.kind == hit["kind"]]
+    assert (graded.predicted, graded.matched_predictions, graded.found) == (2, 1, 1)
+    assert graded.precision == 0.5 and graded.truth == int((truth["kind"] == hit["kind"]).sum())
     bad = tmp_path / "bad.csv"
     bad.write_text("table,key\norders,1\n", encoding="utf-8")
     code, _, err = run("score", str(shop), "-p", str(bad))

@@ -186,19 +186,26 @@ def weighted_sum(weights: list[float] | np.ndarray, values: list[float] | np.nda
     return math.fsum(float(w) * float(v) for w, v in zip(np.ravel(weights), np.ravel(values), strict=True))
 
 
-def ar1(noise: np.ndarray, phi: float, start: np.ndarray) -> np.ndarray:
+def ar1(noise: np.ndarray, phi: float, start: np.ndarray, block: int = 64) -> np.ndarray:
     """x[:, t] = phi * x[:, t - 1] + noise[:, t], with x[:, -1] = start: a recursive filter along each row.
 
-    A parallel prefix scan (step s adds phi**s times the series s samples back), float64, in a fixed order of
-    elementwise operations: no matrix product. It stops once phi**s is below 2**-60, where the terms left
-    cannot move a result by a unit in its last place.
+    In blocks of `block` samples: first each block's own recursion from zero, all blocks at once (one step
+    along the block per operation), then block by block the carried state times phi**(1..block). Float64
+    elementwise operations in a fixed order: no matrix product, no reduction whose order a library picks.
     """
-    x = np.array(noise, np.float64)
-    if x.shape[1] == 0:
-        return x
-    x[:, 0] += phi * np.asarray(start, np.float64)
-    step, weight = 1, float(phi)
-    while step < x.shape[1] and weight >= 2.0**-60:
-        x[:, step:] += weight * x[:, :-step]  # the right side is evaluated first: a copy of the old values
-        step, weight = step * 2, weight * weight
-    return x
+    rows, n = noise.shape
+    blocks = -(-n // block)
+    x = np.zeros((rows, blocks * block))
+    x[:, :n] = noise
+    x = x.reshape(rows, blocks, block)
+    for j in range(1, block):
+        x[:, :, j] += phi * x[:, :, j - 1]
+    decay = [float(phi)]
+    for _ in range(block - 1):
+        decay.append(decay[-1] * phi)
+    powers = np.array(decay)
+    carry = np.asarray(start, np.float64)
+    for b in range(blocks):
+        x[:, b, :] += powers * carry[:, None]
+        carry = x[:, b, -1]
+    return x.reshape(rows, -1)[:, :n]

@@ -44,7 +44,7 @@ def ar1(rng: np.random.Generator, rows: int, n: int, phi: float, sd: np.ndarray)
     sd = np.asarray(sd, np.float64)
     e = standard_normal(rng, (rows, n))
     e *= (sd * math.sqrt(1 - phi * phi))[:, None]
-    return exact.ar1(e, phi, exact.standard_normal(rng, rows) * sd)
+    return exact.ar1(e, phi, standard_normal(rng, rows) * sd)
 
 
 @functools.lru_cache(maxsize=1)
