@@ -35,6 +35,8 @@ e = np.sin(np.arange(6 * 9000, dtype=np.float64)).reshape(6, 9000)  # inputs onl
 out = {
     "exp": exact.exp(x), "log": exact.log(np.abs(x) + 1e-3), "sin": exact.sin(x / 7),
     "normal_quantile": exact.normal_quantile(p), "ar1": exact.ar1(np.round(e, 6), 0.9, np.ones(6)),
+    "standard_normal": exact.standard_normal(np.random.default_rng(1), 300_000),
+    "gamma": exact.gamma(np.random.default_rng(2), 1.5, 100_000),
     "numpy.exp": np.exp(x), "numpy.sin": np.sin(x / 7),
 }
 print(json.dumps({k: hashlib.sha256(v.tobytes()).hexdigest() for k, v in out.items()}))
@@ -50,7 +52,7 @@ def _hashes(env: dict[str, str]) -> dict[str, str]:
 
 def test_exact_functions_give_the_same_bits_under_an_older_cpus_kernels() -> None:
     here, old = _hashes({}), _hashes(old_cpu_env())
-    for name in ("exp", "log", "sin", "normal_quantile", "ar1"):
+    for name in ("exp", "log", "sin", "normal_quantile", "ar1", "standard_normal", "gamma"):
         assert here[name] == old[name], name
     if "NPY_DISABLE_CPU_FEATURES" in old_cpu_env():  # this CPU has SIMD kernels beyond numpy's baseline
         assert here["numpy.exp"] != old["numpy.exp"] or here["numpy.sin"] != old["numpy.sin"]
@@ -90,6 +92,10 @@ def test_exact_draws_have_their_distributions_moments() -> None:
     n = 400_000
     normal = exact.normal(rng, 3.0, 2.0, n)
     assert abs(normal.mean() - 3.0) < 0.02 and abs(normal.std() - 2.0) < 0.02
+    z = exact.standard_normal(rng, 2_000_000)  # the ziggurat's base, wedges and tail each carry their share
+    for cut in (0.5, 1.0, 2.0, 3.0, 3.65, 4.0):
+        expected = 2 * (1 - NormalDist().cdf(cut)) * len(z)
+        assert abs(int((np.abs(z) > cut).sum()) - expected) < 4.5 * math.sqrt(expected), cut
     assert abs(float(np.median(exact.lognormal(rng, 1.0, 0.5, n))) - math.e) < 0.02
     assert abs(exact.exponential(rng, 30.0, n).mean() - 30.0) < 0.3
     gamma = exact.gamma(rng, 1.5, n)

@@ -18,6 +18,7 @@ compare or floor a value: a last-bit difference changes one only when it lands w
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -139,8 +140,70 @@ def _unit_open(rng: np.random.Generator, n: Size = None) -> np.ndarray:
     return (rng.integers(0, 2**53, n, dtype=np.int64) + 0.5) * 2.0**-53
 
 
+# Marsaglia and Tsang's ziggurat with Doornik's 256 layers: layer i is a box of width X[i] between the heights
+# f(X[i]) and f(X[i + 1]) of f(x) = exp(-x*x/2), every box of area _V; layer 0 is the base box plus the tail
+_R, _V, _LAYERS = 3.6541528853610088, 0.00492867323399, 256
+
+
+@functools.lru_cache(maxsize=1)
+def _ziggurat() -> tuple[np.ndarray, np.ndarray]:
+    """(X, f(X)) for the layers, X[0] = V / f(R) and X[256] = 0, built with this module's exp and log."""
+    x = [_V / float(exp(-0.5 * _R * _R)), _R]
+    for _ in range(_LAYERS - 2):
+        inside = _V / x[-1] + float(exp(-0.5 * x[-1] * x[-1]))
+        x.append(math.sqrt(max(0.0, -2.0 * float(log(inside)))))
+    x.append(0.0)
+    edges = np.array(x)
+    return edges, exp(-0.5 * edges * edges)
+
+
 def standard_normal(rng: np.random.Generator, n: Size = None) -> np.ndarray:
-    return normal_quantile(_unit_open(rng, n))
+    """Standard normal draws by the ziggurat: one 64-bit word each (8 bits pick the layer, 1 the sign, 53 the
+    place in the layer); the 1% that land outside a layer's inner box are decided with this module's exp and
+    log, and drawn again when rejected, so every draw is the same on any machine."""
+    shape = () if n is None else (n,) if isinstance(n, int) else tuple(n)
+    edges, heights = _ziggurat()
+    z, layer, negative = _boxes(rng, math.prod(shape), edges)
+    pending = np.flatnonzero(z >= edges[layer + 1])
+    while len(pending):
+        accepted = _edge_cases(rng, z, layer, pending, edges, heights)
+        again = pending[~accepted]  # rejected: a fresh word each, decided like the first
+        z[again], layer[again], negative[again] = _boxes(rng, len(again), edges)
+        pending = again[z[again] >= edges[layer[again] + 1]]
+    return np.where(negative, -z, z).reshape(shape)
+
+
+def _boxes(rng: np.random.Generator, size: int, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(|z|, layer, sign) of `size` draws, each a uniform place along its layer's box."""
+    bits = rng.bit_generator.random_raw(size).view(np.int64)
+    layer = bits & (_LAYERS - 1)
+    negative = (bits & _LAYERS) != 0
+    z = ((bits >> 11) & (2**53 - 1)).astype(np.float64) * 2.0**-53 * edges[layer]
+    return z, layer, negative
+
+
+def _edge_cases(
+    rng: np.random.Generator, z: np.ndarray, layer: np.ndarray, slow: np.ndarray, edges: np.ndarray,
+    heights: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """For draws outside their layer's inner box: the tail (layer 0: a value beyond R by Marsaglia's method,
+    tried until it is accepted, written into z) or the wedge under the curve (accepted when a uniform height
+    falls below f(z); a rejected wedge is drawn again from the start)."""
+    tail = layer[slow] == 0
+    accepted = tail.copy()
+    tails = slow[tail]
+    while len(tails):
+        u = _unit_open(rng, (2, len(tails)))
+        a = -log(u[0]) / _R
+        ok = -2.0 * log(u[1]) > a * a
+        z[tails[ok]] = _R + a[ok]
+        tails = tails[~ok]
+    wedge = np.flatnonzero(~tail)
+    if len(wedge):
+        i, v = layer[slow[wedge]], z[slow[wedge]]
+        height = heights[i] + _unit_open(rng, len(wedge)) * (heights[i + 1] - heights[i])
+        accepted[wedge] = height < exp(-0.5 * v * v)
+    return accepted
 
 
 def normal(rng: np.random.Generator, mean: float | np.ndarray, sd: float, n: Size = None) -> np.ndarray:
