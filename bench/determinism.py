@@ -5,7 +5,8 @@
 
 Each build runs as a user runs it (`sandbox build RECIPE --seed S`, a fresh process) in one of these shapes:
 
-- blas-1, blas-4: in-process build (`--workers 1`), OpenBLAS and OpenMP with 1 and with 4 threads;
+- blas-1, blas-4: in-process build (`--workers 1`), OpenBLAS and OpenMP with 1 and with 4 threads (and two
+  different string hash seeds: every shape is a fresh process, so no set order may reach the output);
 - workers-2, workers-3: the local process pool, chunks landing on workers in whatever order they finish;
 - dask: `--engine dask` on a LocalCluster of 2 single-threaded workers;
 - reverse, shuffled: in-process, the chunks run in reverse and in a shuffled order (each chunk runs after
@@ -47,8 +48,8 @@ def shapes() -> dict[str, tuple[dict[str, str], list[str]]]:
     """Shape name -> (environment, extra build arguments)."""
     one = ["--workers", "1"]
     return {
-        "blas-1": ({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}, one),
-        "blas-4": ({"OPENBLAS_NUM_THREADS": "4", "OMP_NUM_THREADS": "4"}, one),
+        "blas-1": ({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "1"}, one),
+        "blas-4": ({"OPENBLAS_NUM_THREADS": "4", "OMP_NUM_THREADS": "4", "PYTHONHASHSEED": "2"}, one),
         "workers-2": ({}, ["--workers", "2"]),
         "workers-3": ({}, ["--workers", "3"]),
         "dask": ({}, ["--engine", "dask", "--workers", "2"]),

@@ -35,6 +35,7 @@ e = np.sin(np.arange(6 * 9000, dtype=np.float64)).reshape(6, 9000)  # inputs onl
 out = {
     "exp": exact.exp(x), "log": exact.log(np.abs(x) + 1e-3), "sin": exact.sin(x / 7),
     "normal_quantile": exact.normal_quantile(p), "ar1": exact.ar1(np.round(e, 6), 0.9, np.ones(6)),
+    "ar1_float32": exact.ar1(np.round(e, 6).astype(np.float32), 0.9, np.ones(6, np.float32)),
     "standard_normal": exact.standard_normal(np.random.default_rng(1), 300_000),
     "gamma": exact.gamma(np.random.default_rng(2), 1.5, 100_000),
     "numpy.exp": np.exp(x), "numpy.sin": np.sin(x / 7),
@@ -52,7 +53,7 @@ def _hashes(env: dict[str, str]) -> dict[str, str]:
 
 def test_exact_functions_give_the_same_bits_under_an_older_cpus_kernels() -> None:
     here, old = _hashes({}), _hashes(old_cpu_env())
-    for name in ("exp", "log", "sin", "normal_quantile", "ar1", "standard_normal", "gamma"):
+    for name in ("exp", "log", "sin", "normal_quantile", "ar1", "ar1_float32", "standard_normal", "gamma"):
         assert here[name] == old[name], name
     if "NPY_DISABLE_CPU_FEATURES" in old_cpu_env():  # this CPU has SIMD kernels beyond numpy's baseline
         assert here["numpy.exp"] != old["numpy.exp"] or here["numpy.sin"] != old["numpy.sin"]
@@ -172,3 +173,13 @@ def test_single_draws_in_the_tails_are_floats() -> None:
     draws = [float(exact.normal(rng, 0, 15)) for _ in range(400)]
     assert max(abs(d) for d in draws) > 15 * 1.44  # some landed in the tails (|z| > 1.44 has p = 15%)
     assert np.shape(exact.normal_quantile(np.full((2, 3), 0.001))) == (2, 3)
+
+
+def test_a_few_values_take_the_python_float_path_and_get_the_same_bits() -> None:
+    rng = np.random.default_rng(9)
+    special = [0.0, -0.0, 709.78, 709.79, -745.1, -746.0, math.nan, math.inf, -math.inf, 5e-324, 1.0]
+    x = np.concatenate([rng.uniform(-750, 750, 50_000), rng.uniform(-3, 3, 50_000), special])
+    assert np.array_equal(exact.exp(x), exact._small(x, exact._exp_one), equal_nan=True)
+    y = np.concatenate([np.exp(rng.uniform(-740, 700, 50_000)), [0.0, -1.0, math.inf, math.nan, 5e-324, 2.0]])
+    assert np.array_equal(exact.log(y), exact._small(y, exact._log_one), equal_nan=True)
+    assert all(exact.exp(v).tolist() == exact.exp(np.full(40, v))[0] for v in x[:300].tolist())

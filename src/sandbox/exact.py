@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -35,6 +36,9 @@ Size = int | tuple[int, ...] | None
 _EXP_TERMS = [1.0 / math.factorial(i) for i in range(14)]  # Taylor series of exp on |r| <= ln(2)/2
 _SIN_TERMS = [(-1.0) ** i / math.factorial(2 * i + 1) for i in range(10)]  # on |r| <= pi/4
 _COS_TERMS = [(-1.0) ** i / math.factorial(2 * i) for i in range(10)]
+_LOG_TERMS = [2.0 / (2 * i + 1) for i in range(12)]  # log(m) = 2 atanh(s) = sum 2 s**(2i+1) / (2i+1)
+#: Up to this many values, exp and log run in Python floats (`_small`).
+_SMALL = 16
 
 
 def _horner(x: np.ndarray, terms: list[float]) -> np.ndarray:
@@ -46,9 +50,38 @@ def _horner(x: np.ndarray, terms: list[float]) -> np.ndarray:
     return result
 
 
+def _scalar_horner(x: float, terms: list[float]) -> float:
+    result = terms[-1]
+    for c in reversed(terms[:-1]):
+        result = result * x + c  # two roundings, as the array version: CPython never fuses these
+    return result
+
+
+def _small(x: np.ndarray, one: Callable[[float], float]) -> np.ndarray:
+    """A few values (a plan's handful of draws) in Python floats: the same operations in the same order, so
+    the same bits as the array path, without its fixed cost of ~40 numpy calls."""
+    return np.array([one(v) for v in x.ravel().tolist()], np.float64).reshape(x.shape)
+
+
+def _exp_one(v: float) -> float:
+    if v != v:
+        return math.nan
+    clipped = min(max(v, -746.0), 710.0)
+    k = float(round(clipped * _INV_LN2))  # round half to even, as np.rint
+    r = clipped - k * _LN2_HI
+    r -= k * _LN2_LO
+    half = math.floor(k * 0.5)
+    try:
+        return math.ldexp(math.ldexp(_scalar_horner(r, _EXP_TERMS), half), int(k) - half)
+    except OverflowError:
+        return math.inf
+
+
 def exp(x: np.ndarray | float) -> np.ndarray:
     """e**x for float64 values (overflow to inf above ~709.78, underflow to 0 below ~-745)."""
     x = np.asarray(x, np.float64)
+    if x.size <= _SMALL:
+        return _small(x, _exp_one)
     clipped = np.clip(np.where(np.isnan(x), 0.0, x), -746.0, 710.0)
     k = np.rint(clipped * _INV_LN2)
     r = clipped - k * _LN2_HI
@@ -60,9 +93,24 @@ def exp(x: np.ndarray | float) -> np.ndarray:
     return np.where(np.isnan(x), np.nan, out)
 
 
+def _log_one(v: float) -> float:
+    if not v > 0:
+        return -math.inf if v == 0 else math.nan
+    if v == math.inf:
+        return math.inf
+    m, e = math.frexp(v)
+    if m < 0.7071067811865476:
+        m, e = m * 2.0, e - 1
+    s = (m - 1.0) / (m + 1.0)
+    series = _scalar_horner(s * s, _LOG_TERMS) * s
+    return e * _LN2_HI + (e * _LN2_LO + series)
+
+
 def log(x: np.ndarray | float) -> np.ndarray:
     """Natural log for float64 values (-inf at 0, nan below)."""
     x = np.asarray(x, np.float64)
+    if x.size <= _SMALL:
+        return _small(x, _log_one)
     positive = np.where((x > 0) & np.isfinite(x), x, 1.0)
     m, e = np.frexp(positive)  # positive = m * 2**e, m in [0.5, 1)
     small = m < 0.7071067811865476
@@ -70,7 +118,7 @@ def log(x: np.ndarray | float) -> np.ndarray:
     e = (e - small).astype(np.float64)
     s = (m - 1.0) / (m + 1.0)  # log(m) = 2 atanh(s), |s| <= 0.1716
     s2 = s * s
-    series = _horner(s2, [2.0 / (2 * i + 1) for i in range(12)]) * s
+    series = _horner(s2, _LOG_TERMS) * s
     out = e * _LN2_HI + (e * _LN2_LO + series)
     out = np.where(x > 0, out, np.where(x == 0, -np.inf, np.nan))
     return np.where(np.isinf(x) & (x > 0), np.inf, out)
@@ -249,26 +297,35 @@ def weighted_sum(weights: list[float] | np.ndarray, values: list[float] | np.nda
     return math.fsum(float(w) * float(v) for w, v in zip(np.ravel(weights), np.ravel(values), strict=True))
 
 
-def ar1(noise: np.ndarray, phi: float, start: np.ndarray, block: int = 64) -> np.ndarray:
+def ar1(noise: np.ndarray, phi: float, start: np.ndarray, block: int = 32) -> np.ndarray:
     """x[:, t] = phi * x[:, t - 1] + noise[:, t], with x[:, -1] = start: a recursive filter along each row.
 
-    In blocks of `block` samples: first each block's own recursion from zero, all blocks at once (one step
-    along the block per operation), then block by block the carried state times phi**(1..block). Float64
-    elementwise operations in a fixed order: no matrix product, no reduction whose order a library picks.
+    In blocks of `block` samples: each block's own recursion from zero, all blocks at once (one step along
+    the block per operation); then the state entering each block, itself a recursion over blocks with factor
+    phi**block, summed over as many blocks back as can still move a result (until the factor's power falls
+    below 2**-60); then that state times phi**(1..block) added to every block at once. Elementwise operations
+    in the noise's precision (float32 stays float32: IEEE rounds those exactly too) and in a fixed order: no
+    matrix product, no reduction whose order a library picks.
     """
     rows, n = noise.shape
     blocks = -(-n // block)
-    x = np.zeros((rows, blocks * block))
+    kind = noise.dtype if noise.dtype == np.float32 else np.dtype(np.float64)
+    x = np.zeros((rows, blocks * block), kind)
     x[:, :n] = noise
     x = x.reshape(rows, blocks, block)
+    step = kind.type(phi)
     for j in range(1, block):
-        x[:, :, j] += phi * x[:, :, j - 1]
+        x[:, :, j] += step * x[:, :, j - 1]
     decay = [float(phi)]
     for _ in range(block - 1):
         decay.append(decay[-1] * phi)
-    powers = np.array(decay)
-    carry = np.asarray(start, np.float64)
-    for b in range(blocks):
-        x[:, b, :] += powers * carry[:, None]
-        carry = x[:, b, -1]
+    powers, factor = np.array(decay, kind), decay[-1]
+    # entering[:, b] = sum over k >= 0 of factor**k * last[:, b - 1 - k], with last[:, -1] = start
+    last = np.concatenate([np.asarray(start, kind)[:, None], x[:, :-1, -1]], axis=1)
+    entering = last.copy()
+    weight, back = factor, 1
+    while back < blocks and weight >= 2.0**-60:
+        entering[:, back:] += kind.type(weight) * last[:, :-back]
+        weight, back = weight * factor, back + 1
+    x += powers * entering[:, :, None]
     return x.reshape(rows, -1)[:, :n]

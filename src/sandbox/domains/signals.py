@@ -39,12 +39,12 @@ GRID = {"sensor_id": np.int64, "ts": np.int64, "received_at": np.int64, "value":
 
 
 def ar1(rng: np.random.Generator, rows: int, n: int, phi: float, sd: np.ndarray) -> np.ndarray:
-    """AR(1) series with stationary sd per row, started from the stationary distribution (`exact.ar1`: the
-    same bits on any CPU and BLAS)."""
-    sd = np.asarray(sd, np.float64)
-    e = standard_normal(rng, (rows, n))
-    e *= (sd * math.sqrt(1 - phi * phi))[:, None]
-    return exact.ar1(e, phi, standard_normal(rng, rows) * sd)
+    """AR(1) series (float32) with stationary sd per row, started from the stationary distribution
+    (`exact.ar1`: the same bits on any CPU and BLAS)."""
+    sd = np.asarray(sd, np.float32)
+    e = standard_normal(rng, (rows, n), np.float32)
+    e *= (sd * np.float32(math.sqrt(1 - phi * phi)))[:, None]
+    return exact.ar1(e, phi, standard_normal(rng, rows, np.float32) * sd)
 
 
 @functools.lru_cache(maxsize=1)
