@@ -76,7 +76,7 @@ def learn(
     if quality["score"] is None:
         click.echo(f"quality: {quality['note']}")
     else:
-        scores = ", ".join(f"{k} {v:.3f}" for k, v in quality["properties"].items())
+        scores = ", ".join(f"{k} {'n/a' if v is None else f'{v:.3f}'}" for k, v in quality["properties"].items())
         click.echo(f"quality {quality['score']:.3f} ({scores})")
     p = result.reports.get("privacy")
     if p is not None and not p["comparable"]:

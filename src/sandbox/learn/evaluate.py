@@ -36,9 +36,15 @@ def quality(real: Frames, synthetic: Frames, metadata: dict[str, Any]) -> dict[s
 
     properties = report.get_properties()
     return {
-        "score": round(float(report.get_score()), 4),
-        "properties": {str(r["Property"]): round(float(r["Score"]), 4) for _, r in properties.iterrows()},
+        "score": _rounded(report.get_score()),
+        # SDMetrics gives NaN for a property nothing can be measured by (no pair of columns it can compare)
+        "properties": {str(r["Property"]): _rounded(r["Score"]) for _, r in properties.iterrows()},
     }
+
+
+def _rounded(value: Any) -> float | None:
+    number = float(value)
+    return None if np.isnan(number) else round(number, 4)
 
 
 def without_ids(frames: Frames, metadata: dict[str, Any]) -> tuple[Frames, dict[str, Any]]:

@@ -40,7 +40,7 @@ from sandbox.learn.model_dir import (
 )
 from sandbox.output.manifest import lock
 from sandbox.output.writer import Staging
-from sandbox.privacy.classes import personal
+from sandbox.privacy import classes
 
 SYNTHESIZERS = ("gaussian_copula", "ctgan", "hma")
 HOLDOUT = 0.2
@@ -172,7 +172,7 @@ def _anonymised(
     box = open_sandbox(result.out)
     frames = {name: as_pandas(box.to_arrow(name)) for name in box.tables}
     personal = {
-        table: {c for c, p in columns.items() if personal(p.get("class"))}
+        table: {c for c, p in columns.items() if classes.personal(p.get("class"))}
         for table, columns in result.manifest["privacy"]["tables"].items()
     }
     return frames, personal, applied
