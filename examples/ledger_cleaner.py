@@ -10,6 +10,7 @@ numbers (O->0, l/I->1, S->5, B->8...), legal-form spellings (Gmbh, G.m.b.H. -> G
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import Counter
 from decimal import Decimal, InvalidOperation
@@ -87,5 +88,18 @@ def main(books: Path) -> None:
     )
 
 
+def cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description="Clean a ledger sandbox's transcribed invoices and score the result against its truth.",
+        epilog="Example: sandbox build ledger --out books/ && python examples/ledger_cleaner.py books/",
+    )
+    parser.add_argument("books", type=Path, help="a sandbox built from the ledger recipe")
+    args = parser.parse_args(argv)
+    if not (args.books / "truth" / "clerks").is_dir() or not (args.books / "tables" / "invoices").is_dir():
+        parser.error(f"{args.books}: expected a ledger sandbox (tables/invoices and truth/clerks), got none")
+    main(args.books)
+    return 0
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    sys.exit(cli(sys.argv[1:]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,12 +31,42 @@ def test_every_command_has_help_with_an_example_and_a_readme_entry(command: str)
     assert f"sandbox {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_recipes_lists_builtins_one_line_each() -> None:
+def test_recipes_lists_builtins_with_what_rows_counts() -> None:
     code, out, _ = run("recipes")
     assert code == 0
     lines = out.splitlines()
-    assert lines == sorted(lines) and len(lines) == len(sandbox.builtin_recipes())
-    assert any(line.startswith("starter      A small shop") for line in lines)
+    names = lines[::2]
+    assert names == sorted(names) and len(names) == len(sandbox.builtin_recipes())
+    assert any(line.startswith("starter      A small shop") for line in names)
+    assert lines[1::2] == [
+        "             --rows counts sessions (40,000 by default)",
+        "             --rows counts devices (40 by default)",
+        "             --rows counts invoices (40,000 by default)",
+        "             --rows counts orders (100,000 by default)",
+    ]
+    code, out, _ = run("recipes", "--json")
+    listed = json.loads(out)
+    assert [r["name"] for r in listed] == sorted(sandbox.builtin_recipes()) and code == 0
+    assert {r["name"]: (r["rows_counts"], r["rows"]) for r in listed}["iot"] == ("devices", 40)
+    assert "(sessions, devices, invoices:" in " ".join(run("build", "--help")[1].split())
+
+
+def test_recipe_names_complete_in_the_shell() -> None:
+    env = {**os.environ, "COMP_WORDS": "sandbox build e", "COMP_CWORD": "2", "_SANDBOX_COMPLETE": "bash_complete"}
+    done = subprocess.run([sys.executable, "-m", "sandbox"], env=env, capture_output=True, text=True)
+    assert done.stdout.splitlines() == ["plain,ecommerce", "file,e"]
+
+
+def test_an_internal_error_says_where_debug_goes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def broken(path: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(sandbox.api, "inspect", broken)
+    code, _, err = run("inspect", str(tmp_path))
+    assert (code, err) == (
+        3,
+        "error: internal error: ValueError: boom (rerun as `sandbox --debug inspect ...` for the traceback)\n",
+    )
 
 
 def test_generators_listing_comes_from_declarations() -> None:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 import sandbox
 from sandbox.cli import cli
 from sandbox.engines.dask import KILL_ENV
-from tests.conftest import SMALL, part_hashes
+from tests.conftest import ROOT, SMALL, part_hashes
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_dask_engine_without_the_extra_says_how_to_install(small: Path, tmp_path
         [sys.executable, "-c", script, str(small), str(tmp_path / "x")], capture_output=True, text=True
     )
     assert done.returncode == 2, done.stderr
-    assert "pip install 'sandbox-data[dask]'" in done.stderr and "Traceback" not in done.stderr
+    assert f"pip install -e '{ROOT}[dask]'" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "x").exists()
 
 

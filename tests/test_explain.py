@@ -19,7 +19,7 @@ import pytest
 import sandbox
 from sandbox.output.datacard import COLUMN_HEADER, personal_columns
 from sandbox.report import HEADLESS_CHROMIUM
-from tests.conftest import run
+from tests.conftest import ROOT, run
 
 RECIPES = sorted(sandbox.builtin_recipes())
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -175,7 +175,7 @@ def test_report_without_matplotlib_says_how_to_install(builtins: dict[str, Path]
     )
     done = subprocess.run([sys.executable, "-c", script, str(builtins["starter"])], capture_output=True, text=True)
     assert done.returncode == 2
-    assert "pip install 'sandbox-data[report]'" in done.stderr and "Traceback" not in done.stderr
+    assert f"pip install -e '{ROOT}[report]'" in done.stderr and "Traceback" not in done.stderr
 
 
 def chromium(*args: str) -> subprocess.CompletedProcess[str]:

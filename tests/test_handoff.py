@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import shutil
 import stat
 import subprocess
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -60,6 +62,17 @@ def test_verify_names_a_changed_byte_and_a_missing_manifest(shop: Path, tmp_path
     (copy / "manifest.json").unlink()
     code, out, _ = run("verify", str(copy))
     assert code == 1 and "MISMATCH manifest.json: missing: an incomplete sandbox" in out
+
+
+def test_verify_says_a_folder_that_is_not_a_sandbox_is_not_one(tmp_path: Path) -> None:
+    """It said "MISMATCH manifest.json: missing", exit 1, as if a build had not finished."""
+    (tmp_path / "notes.txt").write_text("x")
+    code, out, err = run("verify", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert (
+        err
+        == f"error: {tmp_path}: expected a sandbox folder (with manifest.json), got a folder that is not a sandbox\n"
+    )
 
 
 def test_verify_finds_an_added_file_and_a_changed_manifest_in_an_archive(shop: Path, tmp_path: Path) -> None:
@@ -317,3 +330,46 @@ def test_the_example_fixture_test_passes(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["sandbox fixtures: 2 built, 0 reused from *"])
+
+
+def test_score_normalises_row_keys_and_warns_when_nothing_matches(shop: Path, tmp_path: Path) -> None:
+    """`{"order_id": 42}` (spaces) or a bare `42` once scored 0 without a word."""
+    truth = _truth(shop)
+    hit = truth[truth["table"] == "orders"].iloc[0]
+    order_id = json.loads(hit["row_key"])["order_id"]
+    forms = [f'{{ "order_id": {order_id} }}', str(order_id)]
+    predictions = pd.DataFrame({"table": "orders", "row_key": forms, "kind": hit["kind"], "column": hit["column"]})
+    predictions.to_csv(tmp_path / "spaced.csv", index=False)
+    code, out, err = run("score", str(shop), "-p", str(tmp_path / "spaced.csv"), "--json")
+    (graded,) = [k for k in json.loads(out)["kinds"] if k["kind"] == hit["kind"]]
+    assert (code, err, graded["predicted"], graded["true_positives"]) == (0, "", 1, 1)  # one key, written twice
+    predictions.assign(row_key='{"order":1}').to_csv(tmp_path / "wrong.csv", index=False)
+    code, _, err = run("score", str(shop), "-p", str(tmp_path / "wrong.csv"))
+    assert code == 0
+    assert err == (
+        "warning: none of the 1 predictions matched a fault: row_key is the JSON of the table's key columns, "
+        'e.g. {"order_id":17} (see truth/defects), and table and kind must be named as there\n'
+    )
+
+
+def test_pack_and_unpack_print_json_for_scripts(shop: Path, tmp_path: Path) -> None:
+    code, out, _ = run("pack", str(shop), "-o", str(tmp_path / "s.zip"), "--json")
+    packed = json.loads(out)
+    assert code == 0 and packed["path"] == str(tmp_path / "s.zip")
+    assert packed["sha256"] == hashlib.sha256((tmp_path / "s.zip").read_bytes()).hexdigest()
+    assert packed["bytes"] == (tmp_path / "s.zip").stat().st_size
+    code, out, _ = run("unpack", str(tmp_path / "s.zip"), "-o", str(tmp_path / "s"), "--json")
+    unpacked = json.loads(out)
+    on_disk = sorted(str(p.relative_to(tmp_path / "s")) for p in (tmp_path / "s").rglob("*") if p.is_file())
+    assert code == 0 and unpacked == {"out": str(tmp_path / "s"), "files": on_disk} and packed["files"] == len(on_disk)
+
+
+def test_the_ledger_cleaner_example_has_help_and_refuses_other_folders(tmp_path: Path) -> None:
+    script = str(ROOT / "examples" / "ledger_cleaner.py")
+    done = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("usage: ledger_cleaner.py [-h] books")
+    done = subprocess.run([sys.executable, script, str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.endswith(
+        f"error: {tmp_path}: expected a ledger sandbox (tables/invoices and truth/clerks), got none\n"
+    )

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests import export_data
-from tests.conftest import part_hashes, run
+from tests.conftest import ROOT, part_hashes, run
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,8 @@ def test_learn_without_the_extra_prints_the_install_command(tmp_path: Path) -> N
     done = subprocess.run([sys.executable, "-c", script, *argv], capture_output=True, text=True)
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
-        "error: this needs the optional extra 'learn' (sdv is not installed): pip install 'sandbox-data[learn]'\n"
+        f"error: this needs the optional extra 'learn' (sdv is not installed): pip install -e '{ROOT}[learn]' "
+        "(the CPU build of torch first: see the README's Install)\n"
     )
     assert not (tmp_path / "m").exists()
 

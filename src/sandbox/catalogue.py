@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-import yaml
+from typing import Any
 
-from sandbox.api import builtin_recipes
+from sandbox.api import builtin_recipes, load_recipe
 from sandbox.columns import GENERATORS
 from sandbox.domains.registry import domain_names, get_domain
 from sandbox.noise.kinds import KINDS
 
 
-def describe_recipes() -> str:
-    lines = []
+def recipe_summaries() -> list[dict[str, Any]]:
+    """Each built-in recipe: name, description, what `--rows` counts and how many the recipe builds."""
+    out = []
     for name, path in sorted(builtin_recipes().items()):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        lines.append(f"{name:<12} {data.get('description', '')}")
-    return "\n".join(lines)
+        recipe = load_recipe(path)
+        primary = recipe.primary_name()
+        if primary == "domain" and recipe.domain:
+            counts, rows = get_domain(recipe.domain.generator).unit, recipe.domain.rows
+        else:
+            table = next((t for t in recipe.tables if t.name == primary), None)
+            counts, rows = str(primary), table.rows if table else 0
+        out.append(
+            {"name": name, "description": recipe.description, "rows_counts": counts, "rows": rows, "path": str(path)}
+        )
+    return out
+
+
+def describe_recipes() -> str:
+    return "\n".join(
+        f"{s['name']:<12} {s['description']}\n{'':<12} --rows counts {s['rows_counts']} ({s['rows']:,} by default)"
+        for s in recipe_summaries()
+    )
 
 
 def describe_generators() -> str:

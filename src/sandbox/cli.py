@@ -62,8 +62,11 @@ class SandboxGroup(click.Group):
         except Exception as exc:
             if debug:
                 raise
+            command = ctx.invoked_subcommand or "COMMAND"
             raise Failure(
-                f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", 3
+                f"internal error: {type(exc).__name__}: {exc} "
+                f"(rerun as `sandbox --debug {command} ...` for the traceback)",
+                3,
             ) from None
 
 
@@ -131,15 +134,33 @@ def key_file_option(fallback: str) -> Callable[[Callable[..., Any]], Callable[..
     )
 
 
+def json_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--json`: print `what` as JSON instead of text (for scripts)."""
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")
+
+
 overwrite_option = click.option(
     "--overwrite", is_flag=True, help="Replace OUT (only once the new sandbox is complete)."
 )
 
 
+def complete_recipe(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Tab completion: the built-in recipe names, then YAML files."""
+    from click.shell_completion import CompletionItem
+
+    names = [CompletionItem(n) for n in sorted(api.builtin_recipes()) if n.startswith(incomplete)]
+    return [*names, CompletionItem(incomplete, type="file")]
+
+
 @cli.command()
-@click.argument("recipe")
+@click.argument("recipe", shell_complete=complete_recipe)
 @click.option("--out", "-o", required=True, help="Folder or fsspec URL (s3://, gs://, memory://) to create.")
-@click.option("--rows", type=click.IntRange(min=0), help="Rows of the primary table; others scale with it.")
+@click.option(
+    "--rows",
+    type=click.IntRange(min=0),
+    help="Size of the primary table, in its unit (sessions, devices, invoices: `sandbox recipes` lists each "
+    "recipe's); the other tables scale with it.",
+)
 @click.option("--scale", type=click.FloatRange(min=0, min_open=True), help="Multiply every table's size.")
 @click.option("--seed", type=click.IntRange(min=0), help="Override the recipe's seed.")
 @workers_option("Processes; output bytes do not depend on it.")
@@ -152,7 +173,7 @@ overwrite_option = click.option(
     type=click.Choice(["local", "dask"]),
     default="local",
     show_default=True,
-    help="local: this machine (--workers processes); dask: a Dask cluster (pip install 'sandbox-data[dask]').",
+    help="local: this machine (--workers processes); dask: a Dask cluster (pip install -e '.[dask]').",
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 [a LocalCluster].")
 def build(
@@ -236,7 +257,7 @@ def build(
 
 
 @cli.command()
-@click.argument("recipe")
+@click.argument("recipe", shell_complete=complete_recipe)
 @click.option("--json", "as_json", is_flag=True, help="Print issues as JSON objects.")
 def validate(recipe: str, as_json: bool) -> None:
     """Check RECIPE without building: every issue, each with file:line:col, then exit 2.
@@ -288,15 +309,27 @@ def inspect(path: Path, as_json: bool) -> None:
 @click.option("--generators", is_flag=True, help="List the column generators with their options.")
 @click.option("--noise", is_flag=True, help="List the noise kinds a recipe can inject.")
 @click.option("--domains", is_flag=True, help="List the domain generators with their knobs.")
-def recipes(generators: bool, noise: bool, domains: bool) -> None:
-    """List the built-in recipes (name, then description), or the building blocks of a recipe.
+@click.option("--json", "as_json", is_flag=True, help="Print the built-in recipes as JSON.")
+def recipes(generators: bool, noise: bool, domains: bool, as_json: bool) -> None:
+    """List the built-in recipes (name, description, what --rows counts), or the building blocks of a recipe.
 
     \b
     Example:
       sandbox recipes
       sandbox recipes --generators
+      sandbox recipes --json | jq -r '.[].name'
     """
-    from sandbox.catalogue import describe_domains, describe_generators, describe_noise, describe_recipes
+    from sandbox.catalogue import (
+        describe_domains,
+        describe_generators,
+        describe_noise,
+        describe_recipes,
+        recipe_summaries,
+    )
+
+    if as_json:
+        click.echo(json.dumps(recipe_summaries(), indent=2))
+        return
 
     parts: list[Callable[[], str]] = []
     if generators:

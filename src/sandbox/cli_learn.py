@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sandbox.cli import _size, _table, cli, key_file_option, overwrite_option
+from sandbox.cli import _size, _table, cli, json_option, key_file_option, overwrite_option
 
 
 @cli.command()
@@ -45,7 +45,7 @@ def learn(
     held back to check that synthetic rows do not sit closer to the training rows than unseen real rows do.
     The folder holds the fitted synthesizer (a pickle), the metadata, the policy, a fingerprint of the
     training data (row counts and column hashes, never rows) and the quality and privacy reports. Needs
-    pip install 'sandbox-data[learn]' (SDV: Business Source License).
+    pip install -e '.[learn]' (SDV: Business Source License).
 
     \b
     Example:
@@ -99,7 +99,8 @@ def learn(
 @click.option("--rows", type=click.IntRange(min=1), required=True, help="Rows (of the first table, for hma).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Same seed, same bytes.")
 @overwrite_option
-def sample(model: Path, out: Path, rows: int, seed: int, overwrite: bool) -> None:
+@json_option("the sandbox written: its tables, rows, files and bytes")
+def sample(model: Path, out: Path, rows: int, seed: int, overwrite: bool, as_json: bool) -> None:
     """Sample a sandbox of ROWS rows from MODEL (a folder made by `sandbox learn`).
 
     The output is a regular sandbox: manifest, data card, privacy scan (fail closed). The same model and
@@ -114,6 +115,14 @@ def sample(model: Path, out: Path, rows: int, seed: int, overwrite: bool) -> Non
     from sandbox.learn import sample as run
 
     result = run(model, out, rows=rows, seed=seed, overwrite=overwrite)
+    if as_json:
+        tables = {
+            name: {"rows": t["rows"], "files": len(t["files"]), "bytes": sum(f["bytes"] for f in t["files"])}
+            for name, t in result.manifest["tables"].items()
+        }
+        summary = {"out": str(result.out), "seed": seed, "rows": result.rows, "seconds": round(result.seconds, 3)}
+        click.echo(json.dumps({**summary, "tables": tables}, indent=2))
+        return
     for name, table in result.manifest["tables"].items():
         size = _size(sum(f["bytes"] for f in table["files"]))
         click.echo(f"{name}: {table['rows']:,} rows in {len(table['files'])} files, {size}")

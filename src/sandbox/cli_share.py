@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sandbox.archive import MAX_BYTES
-from sandbox.cli import _size, _table, cli, key_file_option, overwrite_option
+from sandbox.cli import _size, _table, cli, json_option, key_file_option, overwrite_option
 
 max_size_option = click.option(
     "--max-size",
@@ -24,7 +24,8 @@ max_size_option = click.option(
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Archive: .zip, .tar.gz or .tar.")
 @click.option("--without-truth", is_flag=True, help="Leave truth/ (the answer keys) out, for exercises graded later.")
 @overwrite_option
-def pack(folder: Path, out: Path, without_truth: bool, overwrite: bool) -> None:
+@json_option("the archive's path, files, bytes and sha256")
+def pack(folder: Path, out: Path, without_truth: bool, overwrite: bool, as_json: bool) -> None:
     """Pack the sandbox FOLDER into one archive with the same bytes every time.
 
     Entries are sorted, with fixed timestamps and modes, and a SHA256SUMS file inside, so the unpacked
@@ -39,6 +40,10 @@ def pack(folder: Path, out: Path, without_truth: bool, overwrite: bool) -> None:
     from sandbox.archive import pack as run
 
     packed = run(folder, out, without_truth=without_truth, overwrite=overwrite)
+    if as_json:
+        summary = {"path": str(packed.path), "files": packed.files, "bytes": packed.bytes, "sha256": packed.sha256}
+        click.echo(json.dumps(summary, indent=2))
+        return
     click.echo(
         f"packed {folder} into {packed.path}: {packed.files} files, {_size(packed.bytes)}, sha256 {packed.sha256}"
     )
@@ -49,7 +54,8 @@ def pack(folder: Path, out: Path, without_truth: bool, overwrite: bool) -> None:
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Folder to create.")
 @overwrite_option
 @max_size_option
-def unpack(archive: Path, out: Path, overwrite: bool, max_size: int) -> None:
+@json_option("the folder and the files extracted")
+def unpack(archive: Path, out: Path, overwrite: bool, max_size: int, as_json: bool) -> None:
     """Extract ARCHIVE (made by `sandbox pack`) into the folder OUT, safely.
 
     Absolute paths, '..', links, special files and archives declaring more than --max-size bytes are
@@ -62,6 +68,9 @@ def unpack(archive: Path, out: Path, overwrite: bool, max_size: int) -> None:
     from sandbox.archive import unpack as run
 
     names = run(archive, out, overwrite=overwrite, max_bytes=max_size)
+    if as_json:
+        click.echo(json.dumps({"out": str(out), "files": sorted(names)}, indent=2))
+        return
     click.echo(f"unpacked {archive} into {out}: {len(names)} files")
 
 
@@ -178,6 +187,13 @@ def score(folder: Path, predictions: Path, as_json: bool) -> None:
     from sandbox.score import score as run
 
     scores = run(folder, predictions)
+    predicted = sum(s.predicted for s in scores)
+    if predicted and not any(s.matched_predictions for s in scores):
+        click.echo(
+            f"warning: none of the {predicted:,} predictions matched a fault: row_key is the JSON of the table's key "
+            'columns, e.g. {"order_id":17} (see truth/defects), and table and kind must be named as there',
+            err=True,
+        )
     if as_json:
         click.echo(json.dumps({"kinds": [s.to_dict() for s in scores]}, indent=2))
         return
@@ -244,7 +260,7 @@ def report(folder: Path, out: Path | None) -> None:
     Recipe conformance, null rates, the domain's own views (the purchase funnel and sessions by hour for
     ecommerce, a sensor week with its faults shaded for iot, error rates by clerk for ledger) and a
     distribution plot per numeric, time and categorical column; PII columns are not plotted. Needs
-    matplotlib: pip install 'sandbox-data[report]'.
+    matplotlib: pip install -e '.[report]'.
 
     \b
     Example:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
 
 #: The small, stable set of issue codes (see STYLE.md).
 CODES = (
@@ -64,9 +66,24 @@ class MissingExtra(UsageError):
     """An optional extra is needed for this command."""
 
     def __init__(self, extra: str, module: str) -> None:
+        note = " (the CPU build of torch first: see the README's Install)" if extra == "learn" else ""
         super().__init__(
-            f"this needs the optional extra '{extra}' ({module} is not installed): pip install 'sandbox-data[{extra}]'"
+            f"this needs the optional extra '{extra}' ({module} is not installed): {install_command(extra)}{note}"
         )
+
+
+def install_command(extra: str) -> str:
+    """The pip command that adds an extra to this installation: from the checkout it was installed from
+    (editable), else the extra's own requirements (the package is not on PyPI under its name)."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file():
+        return f"pip install -e '{root}[{extra}]'"
+    try:
+        requires = metadata.requires("sandbox-data") or []
+    except metadata.PackageNotFoundError:
+        requires = []
+    wanted = [r.split(";")[0].strip() for r in requires if f'extra == "{extra}"' in r]
+    return "pip install " + " ".join(f"'{r}'" for r in wanted) if wanted else f"pip install 'sandbox-data[{extra}]'"
 
 
 class RecipeError(UsageError):

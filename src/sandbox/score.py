@@ -7,6 +7,7 @@ match; recall counts truth rows that some prediction matches.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,11 +79,33 @@ def read_predictions(path: Path) -> pd.DataFrame:
     return _normalise(frame)
 
 
-def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+def _normalise(frame: pd.DataFrame, keys: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Text columns, no duplicates, and every row_key in one canonical JSON form (`canonical_key`)."""
     out = pd.DataFrame({c: frame[c] if c in frame.columns else None for c in KEYS})
     for col in KEYS:
         out[col] = out[col].astype("string")
-    return out.fillna({"column": ""}).drop_duplicates(ignore_index=True)
+    out = out.fillna({"column": ""})
+    out["row_key"] = pd.array(
+        [canonical_key(k, (keys or {}).get(str(t), [])) for t, k in zip(out["table"], out["row_key"], strict=True)],
+        dtype="string",
+    )
+    return out.drop_duplicates(ignore_index=True)
+
+
+def canonical_key(text: Any, key_columns: list[str]) -> Any:
+    """`{"order_id": 42}`, `{ "order_id":42 }` and, for a table keyed by one column, a bare `42` are one key:
+    compact JSON with sorted names. Text that is not JSON stays as it is (it matches nothing)."""
+    if text is None or text is pd.NA:
+        return text
+    try:
+        value = json.loads(str(text))
+    except ValueError:
+        return text
+    if not isinstance(value, dict):
+        if len(key_columns) != 1:
+            return text
+        value = {key_columns[0]: value}
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 def truth_defects(folder: Path) -> pd.DataFrame:
@@ -98,11 +121,16 @@ def truth_defects(folder: Path) -> pd.DataFrame:
     return _normalise(pd.concat(frames, ignore_index=True))
 
 
+def key_columns(folder: Path) -> dict[str, list[str]]:
+    """Each table's key columns, from the manifest."""
+    return {name: list(t.get("key") or []) for name, t in read_manifest(folder)["tables"].items()}
+
+
 def score(folder: str | Path, predictions: str | Path | pd.DataFrame) -> list[KindScore]:
     """Precision, recall and F1 per fault kind (kinds from the truth and the predictions, sorted)."""
     truth = truth_defects(Path(folder))
     pred = predictions if isinstance(predictions, pd.DataFrame) else read_predictions(Path(predictions))
-    pred = _normalise(pred)
+    pred = _normalise(pred, key_columns(Path(folder)))
     loose = pred["column"] == ""
     # a prediction without a column matches on (table, row_key, kind); one with a column on all four
     exact = pred[~loose].merge(truth, on=list(KEYS), how="left", indicator=True)

@@ -69,6 +69,8 @@ def verify(
         return result
     if not path.is_dir():
         raise UsageError(f"{path}: expected a sandbox folder or archive, got nothing")
+    if not (path / MANIFEST).exists() and not any((path / part).is_dir() for part in ("tables", "truth")):
+        raise UsageError(f"{path}: expected a sandbox folder (with {MANIFEST}), got a folder that is not a sandbox")
     result = Verification(str(path))
     manifest = _manifest(path, result)
     if manifest is None:
