@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -238,3 +239,13 @@ def test_overwrite_refuses_a_folder_whose_manifest_json_sandbox_did_not_write(sm
         ]
     # a sandbox is still replaced
     assert run("build", str(small), "--out", str(shop), "--overwrite", "--seed", "9")[0] == 0
+
+
+def test_progress_reports_rows_and_bytes_written_and_the_estimate(small: Path, tmp_path: Path) -> None:
+    seen: list[sandbox.BuildProgress] = []
+    result = sandbox.build(small, tmp_path / "out", progress=seen.append, workers=2)
+    assert [p.done for p in seen] == list(range(1, result.stats["chunks"] + 1))
+    assert seen[-1].bytes == result.bytes and seen[-1].estimated_bytes == result.bytes
+    data = sum(t["rows"] for t in result.manifest["tables"].values() if t["role"] == "data")
+    assert seen[-1].rows == seen[-1].estimated_rows == data
+    assert all(a.bytes < b.bytes for a, b in itertools.pairwise(seen))

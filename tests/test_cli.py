@@ -155,3 +155,21 @@ def test_console_exit_keeps_output_and_codes(tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert missing.stderr.startswith("error: ") and "nope.yaml" in missing.stderr
     assert not (tmp_path / "t").exists()
+
+
+def test_a_big_build_says_how_big_after_its_first_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`build iot --rows 1000000` wrote 1.9 GB with no word of how big it would get."""
+    import sandbox.cli as cli_module
+
+    monkeypatch.setattr(cli_module, "NOTE_BYTES", 10_000)  # a small build stands in for a big one
+    code, out, err = run("build", "iot", "--rows", "12", "--out", str(tmp_path / "p"), "--json")
+    assert code == 0
+    note = re.fullmatch(r"note: this build will write ~(\S+ \S+) \(~([\d,]+) rows\) in (\d+) chunks, estimated from "
+                        r"the first; Ctrl-C stops it and leaves nothing\n", err)  # fmt: skip
+    assert note, err
+    built = json.loads(out)
+    data_rows = sum(t["rows"] for n, t in built["tables"].items() if t["role"] == "data")
+    assert abs(int(note.group(2).replace(",", "")) - data_rows) < 0.3 * data_rows
+    assert int(note.group(3)) == built["stats"]["chunks"]
+    monkeypatch.setattr(cli_module, "NOTE_BYTES", 1 << 30)
+    assert run("build", "iot", "--rows", "12", "--out", str(tmp_path / "q"))[2] == ""

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 from sandbox._version import __version__
 
 if TYPE_CHECKING:
-    from sandbox.api import BuildResult, build, builtin_recipes, inspect, load_recipe
+    from sandbox.api import BuildProgress, BuildResult, build, builtin_recipes, inspect, load_recipe
     from sandbox.errors import RecipeError, SandboxError
     from sandbox.opened import Sandbox, open_sandbox
 
 #: Where each public name lives; imported on first use, so `sandbox` itself loads in milliseconds (the CLI
 #: starts its worker pool before pyarrow and numpy are imported).
 _EXPORTS = {
+    "BuildProgress": "sandbox.api",
     "BuildResult": "sandbox.api",
     "build": "sandbox.api",
     "builtin_recipes": "sandbox.api",
@@ -31,6 +32,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "BuildProgress",
     "BuildResult",
     "RecipeError",
     "Sandbox",

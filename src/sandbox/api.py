@@ -15,7 +15,7 @@ from sandbox.columns.text import locales_of
 from sandbox.conformance import describe, knob_help
 from sandbox.domains.registry import column_docs, resolve
 from sandbox.engines import local
-from sandbox.engines.task import DEFECTS, Job
+from sandbox.engines.task import DEFECTS, Job, Outcome
 from sandbox.errors import UsageError
 from sandbox.generate import has_noise
 from sandbox.noise.defects import DEFECTS_SCHEMA
@@ -66,6 +66,38 @@ def load_recipe_text(text: str, file: str = "<recipe>") -> Recipe:
 
 
 @dataclass(frozen=True)
+class BuildProgress:
+    """Where a build stands after a chunk: chunks done of all, and the rows and bytes written so far."""
+
+    done: int
+    total: int
+    rows: int
+    bytes: int
+
+    @property
+    def estimated_rows(self) -> int:
+        """Rows the whole build will write, from the chunks done so far (chunks are of one size)."""
+        return round(self.rows * self.total / self.done) if self.done else 0
+
+    @property
+    def estimated_bytes(self) -> int:
+        return round(self.bytes * self.total / self.done) if self.done else 0
+
+
+class _Tally:
+    """Sums the finished chunks' parts for the caller's progress callback."""
+
+    def __init__(self, report: Callable[[BuildProgress], None] | None) -> None:
+        self.report, self.rows, self.bytes = report, 0, 0
+
+    def __call__(self, done: int, total: int, outcome: Outcome) -> None:
+        self.rows += sum(p.rows for p in outcome.parts if p.role == "data")
+        self.bytes += sum(p.bytes for p in outcome.parts)
+        if self.report:
+            self.report(BuildProgress(done, total, self.rows, self.bytes))
+
+
+@dataclass(frozen=True)
 class BuildResult:
     #: The sandbox folder, or its URL (a str) when written to an fsspec URL.
     out: Path | str
@@ -92,7 +124,7 @@ def build(
     seed: int | None = None,
     workers: int = 1,
     overwrite: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[BuildProgress], None] | None = None,
     key_file: str | Path | None = None,
     engine: str = "local",
     scheduler: str | None = None,
@@ -102,7 +134,8 @@ def build(
 
     Pseudonymised tokens use the key in `key_file`, else `$SANDBOX_KEY`, else one derived from the seed.
     Every part is scanned for personal data; a fatal finding raises CheckFailed and writes nothing.
-    `engine` "local" runs chunks here or on a process pool of `workers`; "dask" submits them to the Dask
+    `progress` is called as each chunk finishes, with the rows and bytes so far and the estimate for the whole
+    build. `engine` "local" runs chunks here or on a process pool of `workers`; "dask" submits them to the Dask
     cluster at `scheduler` (else a LocalCluster of `workers` single-threaded processes). The bytes are the
     same either way.
     """
@@ -123,9 +156,9 @@ def build(
         if engine == "dask":
             from sandbox.engines import dask as dask_engine
 
-            outcomes = dask_engine.run(jobs, workers, scheduler, progress, stats)
+            outcomes = dask_engine.run(jobs, workers, scheduler, _Tally(progress), stats)
         else:
-            outcomes = local.run(jobs, workers, progress)
+            outcomes = local.run(jobs, workers, _Tally(progress))
         parts = [part for outcome in outcomes for part in outcome.parts]
         infos = table_infos(model)
         if DEFECTS in infos and not any(p.table == DEFECTS for p in parts):

@@ -19,6 +19,8 @@ from sandbox.errors import RecipeError, SandboxError
 from sandbox.output.datacard import human_size as _size
 
 EXIT_INTERRUPTED = 130
+#: A build expected to write more than this says so after its first chunk.
+NOTE_BYTES = 1 << 30
 
 
 class Failure(click.ClickException):
@@ -88,27 +90,39 @@ def cli(debug: bool) -> None:
 
 
 class ProgressLine:
-    """A one-line progress display on stderr, shown only for builds longer than a second."""
+    """Build progress on stderr: a one-line bar with the size written and expected (on a terminal, for builds
+    longer than a second), and, on any stderr, one note when the first chunk shows the build will write more
+    than NOTE_BYTES, so a build of the wrong size can be stopped before it fills a disk."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+    def __init__(self, enabled: bool, note: bool = True) -> None:
+        self.enabled, self.note = enabled, note
         self.started = time.monotonic()
         self.shown = False
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, at: api.BuildProgress) -> None:
+        if self.note and at.estimated_bytes > NOTE_BYTES:
+            self.note = False
+            click.echo(
+                f"note: this build will write ~{_size(at.estimated_bytes)} (~{at.estimated_rows:,} rows) in "
+                f"{at.total:,} chunks, estimated from the first; Ctrl-C stops it and leaves nothing",
+                err=True,
+            )
         elapsed = time.monotonic() - self.started
         if not self.enabled or elapsed < 1.0:
             return
         width = 30
-        filled = int(width * done / max(total, 1))
+        filled = int(width * at.done / max(at.total, 1))
         click.echo(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} chunks {elapsed:5.1f}s", err=True, nl=False
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {at.done}/{at.total} chunks {elapsed:5.1f}s "
+            f"{_size(at.bytes)} of ~{_size(at.estimated_bytes)}",
+            err=True,
+            nl=False,
         )
         self.shown = True
 
     def close(self) -> None:
         if self.shown:
-            click.echo("\r" + " " * 70 + "\r", err=True, nl=False)
+            click.echo("\r" + " " * 90 + "\r", err=True, nl=False)
 
 
 def _table(rows: list[list[str]], right: set[int]) -> str:
@@ -204,7 +218,7 @@ def build(
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
-    progress = ProgressLine(enabled=not quiet and not as_json and sys.stderr.isatty())
+    progress = ProgressLine(enabled=not quiet and not as_json and sys.stderr.isatty(), note=not quiet)
     try:
         result = api.build(
             recipe,

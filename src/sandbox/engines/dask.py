@@ -54,7 +54,7 @@ def run(
     jobs: list[Job],
     workers: int,
     scheduler: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, Outcome], None] | None = None,
     stats: dict[str, Any] | None = None,
 ) -> list[Outcome]:
     """Run every job on the cluster at `scheduler`, else on a LocalCluster of `workers` processes."""
@@ -105,7 +105,7 @@ def run(
                     retried.update(client.run_on_scheduler(_suspicious, [f.key for f in held]))
                     held.clear()  # released: the scheduler forgets them, so client memory stays flat
                 if progress:
-                    progress(len(outcomes), len(jobs))
+                    progress(len(outcomes), len(jobs), outcomes[-1])
                 following = submit()
                 if following is not None:
                     running.add(following)

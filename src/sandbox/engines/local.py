@@ -29,7 +29,8 @@ from sandbox.engines.task import Job, Outcome, execute
 from sandbox.errors import BuildFailed
 from sandbox.processes import pid_alive
 
-Progress = Callable[[int, int], None]
+#: Called as each chunk finishes: (chunks done, chunks in all, that chunk's outcome).
+Progress = Callable[[int, int, Outcome], None]
 T = TypeVar("T")
 R = TypeVar("R")
 _POLL_SECONDS = 0.5
@@ -65,7 +66,7 @@ def run(jobs: list[Job], workers: int = 1, progress: Progress | None = None) -> 
         for done, job in enumerate(jobs, 1):
             outcomes.append(execute(job))
             if progress:
-                progress(done, len(jobs))
+                progress(done, len(jobs), outcomes[-1])
         return outcomes
     return [outcome for _, outcome in pool_map(execute, jobs, workers, progress, len(jobs))]
 
@@ -83,7 +84,11 @@ def _test_order(jobs: list[Job]) -> list[Job]:
 
 
 def pool_map(
-    fn: Callable[[T], R], items: Iterable[T], workers: int, progress: Progress | None = None, total: int = 0
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    progress: Callable[[int, int, R], None] | None = None,
+    total: int = 0,
 ) -> list[tuple[int, R]]:
     """`fn` over `items` on the worker pool, at most 2 x workers in flight (items may be read lazily);
     returns (position, result) pairs in completion order."""
@@ -109,7 +114,7 @@ def pool_map(
                 except BrokenProcessPool:
                     raise BuildFailed("a worker process died (killed, or out of memory); nothing was written") from None
                 if progress:
-                    progress(len(results), total)
+                    progress(len(results), total, results[-1][1])
             _refill(pool, fn, queue, pending, limit=2 * workers)
     except BaseException:
         _terminate(pool)
