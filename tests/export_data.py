@@ -61,3 +61,9 @@ def write(folder: Path, rows: int = 20_000, with_orders: bool = False) -> list[P
         orders(people.drop(columns="email")).to_csv(paths[1], index=False)
     (folder / "policy.yaml").write_text(POLICY, encoding="utf-8")
     return paths
+
+
+if __name__ == "__main__":  # python -m tests.export_data FOLDER [ROWS]: the README's examples use it
+    import sys
+
+    write(Path(sys.argv[1]), rows=int(sys.argv[2]) if len(sys.argv) > 2 else 2_000, with_orders=True)
