@@ -317,3 +317,16 @@ def test_a_drafted_policys_clean_columns_are_not_personal_in_the_manifest_card_o
     code, _, err = run("report", str(tmp_path / "clean"))
     assert code == 0, err
     assert "orders: 2 columns" in (tmp_path / "clean" / "report.html").read_text()
+
+
+def test_every_column_a_policy_misses_is_named_in_one_run(tmp_path: Path) -> None:
+    """Columns named like PII were refused before the data was read, so a column found holding PII by its
+    content was reported only on the next run."""
+    export = tmp_path / "people.csv"
+    rows = "".join(f"{i},DE89370400440532013{i:03d},friend{i}@gmail.com,{i * 3}\n" for i in range(40))
+    export.write_text("id,iban,contact,visits\n" + rows)
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\ncolumns:\n  id: {class: none, policy: keep}\n")
+    code, _, err = run("anonymise", str(export), "--policy", str(policy), "--out", str(tmp_path / "clean"))
+    assert code == 2 and not (tmp_path / "clean").exists()
+    assert "people.iban (its name says iban)" in err and "people.contact (it holds email)" in err, err

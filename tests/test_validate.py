@@ -53,7 +53,25 @@ def test_all_issues_reported_at_once_sorted_by_line() -> None:
     with pytest.raises(RecipeError) as caught:
         load_file(ROOT / "tests/recipes/invalid/multiple-issues.yaml")
     lines = [i.line for i in caught.value.issues]
-    assert len(lines) == 2 and lines == sorted(lines)
+    # the semantic issue (weights) is reported beside the two structural ones, not after they are fixed
+    assert lines == [3, 9, 10] and caught.value.issues[1].message == "expected weights summing to 1, got 1.1"
+
+
+def test_a_typo_in_a_generator_is_one_issue_beside_the_semantic_ones(write_recipe) -> None:  # type: ignore[no-untyped-def]
+    """`lognormale` once hid the weights error and cascaded into unknown-key errors for `clip` and `type`."""
+    recipe = write_recipe(
+        "version: 1\nname: shop\ntables:\n  s:\n    rows: 10\n    columns:\n      id: {sequence: 1}\n"
+        "      device: {choice: [a, b, c], weights: [0.5, 0.3, 0.1]}\n"
+        "      price: {lognormale: {mean: 3.2, sigma: 0.7}, clip: [1, 10], type: 'decimal(12,2)'}\n"
+        "      buyer: {ref: s.id}\n"
+    )
+    with pytest.raises(RecipeError) as caught:
+        load_file(recipe)
+    assert [i.format() for i in caught.value.issues] == [
+        f"{recipe}:8:44: bad-range: tables.s.columns.device.weights: expected weights summing to 1, got 0.9",
+        f"{recipe}:9:15: unknown-key: tables.s.columns.price.lognormale: expected a generator key, got `lognormale` "
+        "(did you mean `lognormal`?)",
+    ]
 
 
 def test_validate_json_lists_issue_objects() -> None:

@@ -207,12 +207,8 @@ def anonymise(
     rules = policy if isinstance(policy, Policy) else load_policy(policy)
     key = resolve_key(key_file)
     found = read_inputs(list(inputs))
+    # columns named like PII and columns found holding it are refused together, after one pass over the data
     unnamed = _unhandled_names(found, rules)
-    if unnamed:
-        raise UsageError(
-            f"{rules.file}: pii-unhandled: expected a policy for every column that holds personal "
-            f"data, got none for {', '.join(unnamed)}; nothing was written"
-        )
     with Staging(Path(out), overwrite) as staging:
         parts: list[Part] = []
         leaks: dict[str, set[str]] = {}  # table.column -> fatal classes found in a column the policy does not name
@@ -238,11 +234,13 @@ def anonymise(
                 kanon[part.table]["suppressed_rows"] += dropped
             for column, classes in batch_leaks.items():
                 leaks.setdefault(f"{part.table}.{column}", set()).update(classes)
-        if leaks:
-            named = ", ".join(f"{column} (it holds {', '.join(sorted(classes))})" for column, classes in leaks.items())
+        by_name = {entry.split(" ")[0] for entry in unnamed}
+        held = [f"{column} (it holds {', '.join(sorted(classes))})" for column, classes in leaks.items()]
+        missing = unnamed + [entry for entry in held if entry.split(" ")[0] not in by_name]
+        if missing:
             raise UsageError(
                 f"{rules.file}: pii-unhandled: expected a policy for every column that holds personal "
-                f"data, got none for {named}; nothing was written"
+                f"data, got none for {', '.join(missing)}; nothing was written"
             )
         scans = report.merged_scans(parts)
         report.fail_closed(scans)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,67 @@ def load(text: str, file: str) -> Recipe:
     issues = structural_issues(source, schema)
     if not issues:
         issues = list(semantic_issues(source))
+    else:  # every error at once: the semantic checks still run on the parts whose structure is sound
+        seen = {issue.format() for issue in issues}
+        issues += [i for i in _semantics_of_sound_parts(source, issues) if i.format() not in seen]
+        issues.sort(key=lambda i: (i.line or 0, i.col or 0))
     if issues:
         raise RecipeError(issues)
     return build_model(source)
+
+
+#: What a column whose structure is broken stands in as for the semantic checks: a valid id column, so a
+#: reference to it or a template using it raises nothing more (its own issue is already reported).
+_PLACEHOLDER = {"sequence": 1}
+
+
+def _semantics_of_sound_parts(source: Source, structural: list[Issue]) -> list[Issue]:
+    """The semantic issues of a recipe with structural issues, checked on a copy where each broken column is a
+    placeholder, a broken table setting is dropped, and a broken domain is left out."""
+    data = source.data
+    if not isinstance(data, dict):
+        return []
+    broken = [tuple(_split_path(i.path)) for i in structural]
+    tables = data.get("tables")
+    sound: dict[str, Any] = {k: v for k, v in data.items() if k != "domain"}
+    if isinstance(tables, dict):
+        sound["tables"] = {
+            name: _sound_table(spec, [p[2:] for p in broken if p[:2] == ("tables", name)])
+            for name, spec in tables.items()
+            if isinstance(spec, dict)
+        }
+    elif "tables" in sound:
+        sound["tables"] = {}
+    domain_ok = "domain" in data and not any(p[:1] == ("domain",) for p in broken)
+    if domain_ok:
+        sound["domain"] = data["domain"]
+    try:
+        found = semantic_issues(Source(source.file, source.text, sound, source.values, source.keys))
+        return [i for i in found if i.path]  # the root's own keys are the structural checks' to report
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return []  # a shape the structural issues already describe; they stand on their own
+
+
+def _sound_table(spec: dict[str, Any], broken: list[tuple[str, ...]]) -> dict[str, Any]:
+    bad_settings = {p[0] for p in broken if p and p[0] != "columns"}
+    table = {k: v for k, v in spec.items() if k not in bad_settings or k in ("rows", "columns")}
+    if "rows" in bad_settings or not isinstance(table.get("rows"), int):
+        table["rows"] = 1
+    given = table.get("columns")
+    columns: dict[str, Any] = given if isinstance(given, dict) else {}
+    bad_columns = {p[1] for p in broken if len(p) > 1 and p[0] == "columns"}
+    if any(p == ("columns",) for p in broken):
+        bad_columns = set(columns)
+    table["columns"] = {
+        name: (_PLACEHOLDER if name in bad_columns or not isinstance(col, dict) else col)
+        for name, col in columns.items()
+    }
+    return table
+
+
+def _split_path(dotted_path: str) -> list[str]:
+    """`tables.orders.columns.price.clip[1]` -> ['tables', 'orders', 'columns', 'price', 'clip']."""
+    return [part for part in re.split(r"\.|\[\d+\]", dotted_path) if part]
 
 
 def load_file(path: Path) -> Recipe:
@@ -170,7 +229,9 @@ def _column_issues(
     if len(gens) > 1:
         yield source.issue("bad-type", path, f"expected exactly one generator key, got {len(gens)}: " + ", ".join(gens))
         return
-    unknown = [k for k in instance if k not in COMMON_COLUMN_PROPERTIES]
+    # an option of some generator (clip, round, type...) is not the typo: the generator key is
+    options = {p.name for gen in GENERATORS.values() for p in gen.params}
+    unknown = [k for k in instance if k not in COMMON_COLUMN_PROPERTIES and k not in options]
     for key in unknown:
         yield source.issue(
             "unknown-key",
