@@ -330,3 +330,33 @@ def test_every_column_a_policy_misses_is_named_in_one_run(tmp_path: Path) -> Non
     code, _, err = run("anonymise", str(export), "--policy", str(policy), "--out", str(tmp_path / "clean"))
     assert code == 2 and not (tmp_path / "clean").exists()
     assert "people.iban (its name says iban)" in err and "people.contact (it holds email)" in err, err
+
+
+def test_the_draft_proposes_types_decades_for_birth_dates_and_redaction_for_notes(tmp_path: Path) -> None:
+    """The draft proposed no `type:` (everything came out as text), a text birth date generalised to `19*` and
+    a notes column holding phone numbers was drafted `class: phone` instead of `redact`."""
+    import duckdb
+
+    export = tmp_path / "e.csv"
+    export.write_text(
+        "id,total,birth_date,signed_up,notes,zip\n"
+        "1,9.99,1984-03-02,2024-01-01 10:00:00,call me at 0201 234 5678 please,01234\n"
+        "2,5.00,1990-12-31,2024-01-02 11:00:00,left at the door,02345\n"
+    )
+    code, draft, err = run("anonymise", str(export), "--suggest-policy")
+    assert code == 0, err
+    lines = [line.strip() for line in draft.splitlines() if not line.strip().startswith("#")]
+    assert "id: {class: none, policy: keep, type: int}" in lines
+    assert "total: {class: none, policy: keep, type: float}" in lines
+    assert "birth_date: {class: birth_date, policy: generalise, type: date}" in lines
+    assert "signed_up: {class: none, policy: keep, type: timestamp}" in lines
+    assert "notes: {class: free_text, policy: redact}" in lines
+    assert "zip: {class: postcode, policy: generalise}" in lines  # leading zeros: a code, kept as text
+    (tmp_path / "p.yaml").write_text(draft)
+    assert run("anonymise", str(export), "--policy", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "c"))[0] == 0
+    rows = duckdb.sql(f"SELECT * FROM '{tmp_path}/c/tables/e/*.parquet' ORDER BY id")
+    assert [str(t) for t in rows.types[:4]] == ["BIGINT", "DOUBLE", "VARCHAR", "TIMESTAMP WITH TIME ZONE"]
+    assert [r[2] for r in rows.fetchall()] == ["1980-1989", "1990-1999"]
+    assert duckdb.sql(f"SELECT notes FROM '{tmp_path}/c/tables/e/*.parquet' ORDER BY id").fetchall()[0] == (
+        "call me at [PHONE] please",
+    )

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sandbox.api import BuildResult
 from sandbox.engines import local
@@ -29,19 +28,12 @@ from sandbox.output.writer import Part, Staging, write_part
 from sandbox.privacy import kanonymity, keys, report
 from sandbox.privacy.classes import FATAL_CLASSES, classify_name
 from sandbox.privacy.columns import ColumnPrivacy
-from sandbox.privacy.policy_file import Policy, load_policy
+from sandbox.privacy.policy_file import Policy, load_policy, typed_values
 from sandbox.privacy.protect import protect
 from sandbox.privacy.scan import scan_table
 from sandbox.privacy.sources import Source, sources
 
 _SUFFIXES = (".csv.gz", ".tsv.gz", ".csv", ".tsv", ".parquet")
-_TYPES = {
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "string": pa.string(),
-}
 
 
 def table_name(name: str) -> str:
@@ -75,7 +67,7 @@ def _typed(table: pa.Table, name: str, policy: Policy, file: str) -> pa.Table:
         rule = policy.rule(name, column)
         if rule and rule.get("type", "string") != "string":
             try:
-                values = pc.cast(table.column(i), _TYPES[rule["type"]])
+                values = typed_values(table.column(i), rule["type"])
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 raise UsageError(
                     f"{file}: column {column!r}: expected {rule['type']} values (the policy's type), "

@@ -7,6 +7,7 @@ import functools
 import hashlib
 import hmac
 import ipaddress
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -91,6 +92,9 @@ def _generalise_text(cls: str | None, value: str) -> str:
     if cls == "postcode":
         head = value.split()[0] if " " in value.strip() else value[:2]
         return head + "*"
+    if cls == "birth_date":  # a date written as text: its decade, as for a typed date
+        year = re.search(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)", value)
+        return f"{int(year[1]) // 10 * 10}-{int(year[1]) // 10 * 10 + 9}" if year else "*"
     return value[:2] + "*"
 
 

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from sandbox.errors import Issue, RecipeError
 from sandbox.privacy.classes import PII_CLASSES, POLICIES, personal
 from sandbox.privacy.columns import ColumnPrivacy
@@ -24,6 +27,22 @@ from sandbox.recipe.loader import parse
 from sandbox.recipe.validate import structural_issues
 
 TYPES = ("string", "int", "float", "date", "timestamp")
+_ARROW = {"int": pa.int64(), "float": pa.float64(), "date": pa.date32(), "timestamp": pa.timestamp("us", tz="UTC")}
+
+
+def typed_values(values: pa.ChunkedArray | pa.Array, kind: str) -> pa.ChunkedArray | pa.Array:
+    """A text column read as the policy's `type:` (raises pyarrow's ArrowInvalid when a value does not parse).
+    Timestamps without a zone are taken as UTC, as every sandbox's timestamps are."""
+    if kind == "string":
+        return values
+    try:
+        return pc.cast(values, _ARROW[kind])
+    except pa.ArrowInvalid:
+        if kind != "timestamp":
+            raise
+        return pc.cast(pc.cast(values, pa.timestamp("us")), _ARROW[kind])
+
+
 _COLUMN = {
     "type": "object",
     "additionalProperties": False,

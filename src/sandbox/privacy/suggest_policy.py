@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.privacy.classes import FATAL_CLASSES, classify_name
+from sandbox.privacy.policy_file import typed_values
 from sandbox.privacy.scan import ColumnScan, scan_values
 from sandbox.privacy.sources import Source
 
@@ -38,16 +39,47 @@ def _sample(batches: Iterable[pa.RecordBatch]) -> pa.Table | None:
     return pa.Table.from_batches(taken) if taken else None
 
 
-def _free_text(values: pa.ChunkedArray) -> bool:
-    """Most values have several words and some length: notes, comments, messages."""
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+#: Column names that say free text: notes are redacted whatever else their words happen to match.
+FREE_TEXT_NAMES = frozenset(
+    {"note", "notes", "comment", "comments", "remark", "remarks", "message", "memo", "description", "text", "body"}
+)
+
+
+def _free_text(name: str, values: pa.ChunkedArray) -> bool:
+    """Most values have several words and some length (notes, comments, messages), or the name says free text
+    and most values have a space."""
+    if not _textual(values):
         return False
     text = pc.drop_null(values.combine_chunks())
     if not len(text):
         return False
     wordy = pc.mean(pc.cast(pc.greater_equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), 25), pa.int8())).as_py()
     spaced = pc.mean(pc.cast(pc.match_substring(text, " "), pa.int8())).as_py()
-    return wordy > 0.5 and spaced > 0.8
+    named = bool(FREE_TEXT_NAMES & set(re.split(r"[^a-z]+", name.lower())))
+    return (wordy > 0.5 and spaced > 0.8) or (named and spaced > 0.5)
+
+
+def _textual(values: pa.ChunkedArray) -> bool:
+    return pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+
+
+def value_type(values: pa.ChunkedArray) -> str | None:
+    """The type a text column (a CSV's) reads as, for the policy's `type:`: int, float, date or timestamp when
+    every value parses as one; None for text (and for numbers with leading zeros: codes, not quantities)."""
+    if not _textual(values):
+        return None
+    text = pc.drop_null(values.combine_chunks())
+    if not len(text) or pc.any(pc.match_substring_regex(text, r"^[+-]?0\d")).as_py():
+        return None
+    for name in ("int", "float", "timestamp"):
+        try:
+            typed_values(text, name)  # as the anonymise run will read it
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        if name == "timestamp" and pc.all(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$")).as_py():
+            return "date"
+        return name
+    return None
 
 
 def classify(name: str, values: pa.ChunkedArray) -> tuple[str | None, list[str]]:
@@ -61,7 +93,7 @@ def classify(name: str, values: pa.ChunkedArray) -> tuple[str | None, list[str]]
             f"{cls} in {hits.distinct / distinct:.0%} of {distinct:,} distinct values (e.g. {hits.example})"
         )
     fatal = [c for c, h in sorted(scan.classes.items(), key=lambda item: -item[1].distinct) if c in FATAL_CLASSES]
-    if _free_text(values):
+    if _free_text(name, values):
         return "free_text", evidence + ["free text: most values are several words long"]
     if by_name in FATAL_CLASSES:
         return by_name, evidence
@@ -95,8 +127,11 @@ def suggest(found: list[tuple[str, Source]]) -> str:
         for column in sample.column_names:
             cls, evidence = classify(column, sample.column(column))
             policy = "pseudonymise" if cls in FATAL_CLASSES else PROPOSAL.get(cls, "keep")
+            # a type for clean columns and birth dates (decades need dates); other personal columns stay text
+            kind = value_type(sample.column(column)) if cls in (None, "birth_date") else None
+            typed = f", type: {kind}" if kind else ""
             lines.append(f"      # {'; '.join(evidence) if evidence else 'no personal data found'}")
-            lines.append(f"      {_key(column)}: {{class: {cls or 'none'}, policy: {policy}}}")
+            lines.append(f"      {_key(column)}: {{class: {cls or 'none'}, policy: {policy}{typed}}}")
     return "\n".join(lines) + "\n"
 
 
