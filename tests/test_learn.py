@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +90,10 @@ def test_same_model_and_seed_give_the_same_bytes(model: Path, tmp_path: Path) ->
     assert len(first) == 3  # batches of 50,000
     assert part_hashes(tmp_path / "b") == first
     assert part_hashes(tmp_path / "c") != first
+    code, out, _ = run("sample", str(model), "--rows", "1000", "--seed", "7", "--out", str(tmp_path / "d"), "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["rows"] == 1000 and summary["out"] == str(tmp_path / "d")
+    assert sum(t["rows"] for t in summary["tables"].values()) == 1000
 
 
 @pytest.mark.slow
