@@ -152,3 +152,16 @@ def test_a_binary_recipe_is_a_located_usage_error_and_nothing_is_written(tmp_pat
             f"{recipe}:3:1: yaml-syntax: <root>: expected YAML text, got the control character 0x0000 (a binary file?)"
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["garbage.yaml"]
+
+
+def test_sequence_ids_past_int64_are_a_located_error(write_recipe) -> None:  # type: ignore[no-untyped-def]
+    """Found by the fuzz test: `sequence: 9223372036854775808` crashed the build with OverflowError."""
+    recipe = write_recipe(
+        "version: 1\nname: x\ntables:\n  t:\n    rows: 10\n    columns:\n      id: {sequence: 9223372036854775800}\n"
+    )
+    with pytest.raises(RecipeError) as caught:
+        load_file(recipe)
+    assert [i.format() for i in caught.value.issues] == [
+        f"{recipe}:7:22: bad-range: tables.t.columns.id.sequence: expected ids within int64 "
+        "(-9223372036854775808..9223372036854775807), got up to 9223372036854775809"
+    ]

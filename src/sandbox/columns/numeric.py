@@ -64,6 +64,22 @@ def _sequence(spec: ColumnSpec, ctx: ChunkContext) -> pa.Array:
     return pa.array(int(spec.head) + int(spec.params["step"]) * ctx.index)
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _sequence_check(table: str, column: str, spec: Mapping[str, Any], view: RecipeView) -> Iterable[Finding]:
+    """The last id must fit in int64 (a fuzzed `sequence: 9223372036854775808` once crashed the build)."""
+    start, step = int(spec["sequence"]), int(spec.get("step", 1))
+    last = start + step * max(view.rows.get(table, 1) - 1, 0)
+    if not (_INT64[0] <= start and last <= _INT64[1]):
+        yield (
+            "bad-range",
+            ("sequence",),
+            f"expected ids within int64 ({_INT64[0]}..{_INT64[1]}), got up to {last}",
+            None,
+        )
+
+
 register(
     ColumnGenerator(
         "sequence",
@@ -71,6 +87,7 @@ register(
         integer("sequence", "The first id."),
         (integer("step", "Distance between consecutive ids.", 1, ge=1),),
         _sequence,
+        _sequence_check,
         unique="always",
         example="{sequence: 1}",
     )
