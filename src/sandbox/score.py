@@ -58,7 +58,7 @@ class KindScore:
 
 
 def read_predictions(path: Path) -> pd.DataFrame:
-    """A Parquet or CSV file with table, row_key, kind and optionally column; everything read as text."""
+    """A Parquet or CSV file with table, row_key, kind and optionally column, as read (`score` normalises it)."""
     if not path.is_file():
         raise UsageError(
             f"{path}: expected a predictions file (Parquet or CSV), got {'a folder' if path.exists() else 'nothing'}"
@@ -76,7 +76,7 @@ def read_predictions(path: Path) -> pd.DataFrame:
             f"{path}: expected columns table, row_key, kind (and optionally column), missing {', '.join(missing)}; "
             f"got {', '.join(map(str, frame.columns)) or 'none'}"
         )
-    return _normalise(frame)
+    return frame
 
 
 def _normalise(frame: pd.DataFrame, keys: dict[str, list[str]] | None = None) -> pd.DataFrame:
