@@ -52,7 +52,7 @@ def direct(frame, meta):  # type: ignore[no-untyped-def]
 
 
 def wrapped(frame, meta):  # type: ignore[no-untyped-def]
-    from sandbox.learn.draw import draw, to_arrow
+    from sandbox.domains.learned.draw import draw, to_arrow
     from sandbox.learn.fit import _fit
 
     started = time.perf_counter()

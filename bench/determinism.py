@@ -14,8 +14,9 @@ Each build runs as a user runs it (`sandbox build RECIPE --seed S`, a fresh proc
 - old-cpu: `--workers 2` with numpy's SIMD kernels limited to its baseline (x86-64-v2: no AVX2, FMA or
   AVX-512), OpenBLAS's kernels for a Nehalem, and glibc's libm without its FMA and AVX2 variants.
 
-The numeric guard that pins BLAS to one thread (`SANDBOX_NUMERIC_GUARD`) is switched off in every shape, so the
-matrix shows that the bytes do not depend on these settings, not that the guard hides them. The sha256 of every
+Every shape but workers-2 runs with the process settings of `sandbox.runtime` switched off (`SANDBOX_RUNTIME=off`:
+no BLAS thread pin, default heap, pandas importable, no preloaded workers), and workers-2 with them on, as users
+run it; so the matrix shows that the bytes do not depend on these settings, not that the settings hide anything. The sha256 of every
 Parquet part under `tables/` and `truth/` must be the same in every shape; exit 1 otherwise.
 """
 
@@ -30,7 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-GUARD_OFF = {"SANDBOX_NUMERIC_GUARD": "off"}
+RUNTIME_OFF = {"SANDBOX_RUNTIME": "off"}
 
 
 def old_cpu_env() -> dict[str, str]:
@@ -50,7 +51,7 @@ def shapes() -> dict[str, tuple[dict[str, str], list[str]]]:
     return {
         "blas-1": ({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "1"}, one),
         "blas-4": ({"OPENBLAS_NUM_THREADS": "4", "OMP_NUM_THREADS": "4", "PYTHONHASHSEED": "2"}, one),
-        "workers-2": ({}, ["--workers", "2"]),
+        "workers-2": ({"SANDBOX_RUNTIME": "on"}, ["--workers", "2"]),
         "workers-3": ({}, ["--workers", "3"]),
         "dask": ({}, ["--engine", "dask", "--workers", "2"]),
         "reverse": ({"SANDBOX_TEST_CHUNK_ORDER": "reverse"}, one),
@@ -71,7 +72,7 @@ def part_hashes(folder: Path) -> dict[str, str]:
 def build(recipe: str, seed: int, out: Path, env: dict[str, str], extra: list[str]) -> dict[str, str]:
     sandbox = str(Path(sys.executable).with_name("sandbox"))
     argv = [sandbox, "build", recipe, "--out", str(out), "--seed", str(seed), "--overwrite", *extra]
-    done = subprocess.run(argv, env={**os.environ, **GUARD_OFF, **env}, capture_output=True, text=True)
+    done = subprocess.run(argv, env={**os.environ, **RUNTIME_OFF, **env}, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)}: exit {done.returncode}\n{done.stderr}")
     return part_hashes(out)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from sandbox.domains.ledger_format import parse_amount, parse_date
+from sandbox.domains.ledger.formats import parse_amount, parse_date
 
 DIGITS = str.maketrans(
     {"O": "0", "o": "0", "l": "1", "I": "1", "S": "5", "B": "8", "Z": "2", "b": "6", "g": "9", "A": "4"}

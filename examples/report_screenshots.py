@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 import sandbox
-from sandbox.domains.registry import resolve
-from sandbox.report import HEADLESS_CHROMIUM, png, report
+from sandbox.domains.registry import find_domain
+from sandbox.explain.report import HEADLESS_CHROMIUM, png, report
 
 
 def main(docs: Path) -> None:
@@ -38,7 +38,7 @@ def main(docs: Path) -> None:
             )
             domain = sandbox.load_recipe(name).domain
             if domain:
-                for i, (_, fig) in enumerate(resolve(domain.reference).views(box), 1):
+                for i, (_, fig) in enumerate(find_domain(domain.reference).views(box), 1):
                     (docs / f"{name}-view-{i}.png").write_bytes(png(fig))
             print(f"{name}: {shot}")
 

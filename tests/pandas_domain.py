@@ -1,6 +1,6 @@
 """A domain of one's own that uses pandas: the toy's meters as a DataFrame with a categorical column.
 
-A build's processes refuse pandas (sandbox.engines.lean) until they load a domain that is not built in.
+A build's processes refuse pandas (sandbox.runtime) until they load a domain that is not built in.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ class PandasCounters(Counters):
     name = "pandas_counters"
     description = "Toy domain built with pandas."
 
-    def generate(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
-        tables = super().generate(knobs, payload, ctx)
+    def produce(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
+        tables = super().produce(knobs, payload, ctx)
         meters = pd.DataFrame(tables["meters"].to_pydict()).astype({"kind": "category"})
         tables["meters"] = pa.Table.from_pandas(meters, preserve_index=False)
         return tables

@@ -244,7 +244,7 @@ def test_k_anonymity_report_and_enforcement(tmp_path: Path) -> None:
 
 
 def test_workers_give_the_same_bytes(export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sandbox.privacy import sources
+    from sandbox.exports import sources
     from tests.conftest import part_hashes
 
     monkeypatch.setattr(sources, "BATCH_BYTES", 400)  # a few rows per batch: several batches per table
@@ -272,7 +272,7 @@ def test_workers_give_the_same_bytes(export: Path, tmp_path: Path, monkeypatch: 
 def test_the_console_script_anonymises_without_pandas(
     export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The console script refuses pandas for an anonymise run (sandbox.engines.lean); the bytes are those of a
+    """The console script refuses pandas for an anonymise run (sandbox.runtime); the bytes are those of a
     run in this process, where pandas is loaded."""
     from tests.conftest import part_hashes
 
@@ -302,7 +302,7 @@ def test_windows_1252_csv_is_read_as_such(tmp_path: Path) -> None:
 
 def test_a_drafted_policys_clean_columns_are_not_personal_in_the_manifest_card_or_report(tmp_path: Path) -> None:
     """`class: none` (what the draft writes for clean columns) was read as personal: the report plotted nothing."""
-    from sandbox.output.datacard import personal_columns
+    from sandbox.explain.card import personal_columns
 
     export = tmp_path / "orders.csv"
     export.write_text("total,channel,email\n" + "".join(f"{i}.5,web,u{i}@example.com\n" for i in range(50)))

@@ -181,7 +181,7 @@ def test_rows_split_by_utc_day_keep_their_order_and_skip_empty_days(
     import numpy as np
     import pyarrow as pa
 
-    from sandbox.engines import task
+    from sandbox.output import partition as task
 
     monkeypatch.setattr(task, "_FEW_MIDNIGHTS", few_midnights)
     day = 86_400_000_000

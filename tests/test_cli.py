@@ -159,7 +159,7 @@ def test_console_exit_keeps_output_and_codes(tmp_path: Path) -> None:
 
 def test_a_big_build_says_how_big_after_its_first_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`build iot --rows 1000000` wrote 1.9 GB with no word of how big it would get."""
-    import sandbox.cli as cli_module
+    import sandbox.cli.build as cli_module
 
     monkeypatch.setattr(cli_module, "NOTE_BYTES", 10_000)  # a small build stands in for a big one
     code, out, err = run("build", "iot", "--rows", "12", "--out", str(tmp_path / "p"), "--json")

@@ -10,7 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from sandbox.generate import table_chunk
+from sandbox.engine.contract import Chunk
+from sandbox.engine.tables import TableProducer
+from sandbox.noise.defects import DefectLog
 from sandbox.recipe.validate import load
 
 N = 20_000
@@ -19,8 +21,10 @@ N = 20_000
 def columns(body: str, rows: int = N, extra: str = "") -> pa.Table:
     text = f"version: 1\nname: t\nseed: 11\ntables:\n{extra}  t:\n    rows: {rows}\n    columns:\n{body}"
     recipe = load(text, "t.yaml")
-    table, _ = table_chunk(recipe, recipe.table("t"), 0, 0, rows)
-    return table
+    producer = TableProducer(recipe, "t")
+    chunk = Chunk("t", 0, 0, rows)  # one chunk, whatever the recipe's chunk size
+    log = DefectLog("t", 0)
+    return producer.corrupt(producer.produce(chunk, log), chunk, log)["t"]
 
 
 def within(value: float, target: float, n: int, p: float | None = None) -> bool:

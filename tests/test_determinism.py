@@ -15,20 +15,20 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
+from sandbox import runtime
 
 import sandbox
-from sandbox import exact
-from sandbox.engines import numeric_guard
+from sandbox.core import exact
 from tests.conftest import ROOT, part_hashes
 
 sys.path.insert(0, str(ROOT / "bench"))
-from determinism import GUARD_OFF, old_cpu_env  # noqa: E402
+from determinism import RUNTIME_OFF, old_cpu_env  # noqa: E402
 
 #: The exact functions on fixed inputs, hashed: run here and under an older CPU's kernels.
 HASHES = """
 import hashlib, json
 import numpy as np
-from sandbox import exact
+from sandbox.core import exact
 x = np.linspace(-700, 700, 200_001)
 p = np.linspace(1e-9, 1 - 1e-9, 200_001)
 e = np.sin(np.arange(6 * 9000, dtype=np.float64)).reshape(6, 9000)  # inputs only: the same bits here and there
@@ -107,7 +107,7 @@ def test_exact_draws_have_their_distributions_moments() -> None:
 
 def _console_build(recipe: str, out: Path, rows: int, env: dict[str, str], *extra: str) -> dict[str, str]:
     argv = [sys.executable, "-m", "sandbox", "build", recipe, "--out", str(out), "--rows", str(rows), "--seed", "11"]
-    subprocess.run([*argv, "-q", *extra], env={**os.environ, **GUARD_OFF, **env}, check=True)
+    subprocess.run([*argv, "-q", *extra], env={**os.environ, **RUNTIME_OFF, **env}, check=True)
     return part_hashes(out)
 
 
@@ -127,7 +127,7 @@ def test_bytes_do_not_change_with_blas_threads_cpu_kernels_workers_or_chunk_orde
 def test_a_chunk_does_not_read_what_an_earlier_chunk_left_in_the_reused_grids(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sandbox.domains import signals
+    from sandbox.domains.iot import signals
 
     sandbox.build("iot", tmp_path / "clean", rows=4, seed=5)
     poisoned = signals._buffer
@@ -142,17 +142,20 @@ def test_a_chunk_does_not_read_what_an_earlier_chunk_left_in_the_reused_grids(
     assert part_hashes(tmp_path / "poisoned") == part_hashes(tmp_path / "clean")
 
 
-def test_the_numeric_guard_pins_one_thread_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(numeric_guard.GUARD_ENV, raising=False)
-    assert numeric_guard.pinned()["OPENBLAS_NUM_THREADS"] == "1"
-    monkeypatch.setenv(numeric_guard.GUARD_ENV, "off")
-    assert numeric_guard.pinned() == {}
+def test_the_runtime_pins_one_blas_thread_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(runtime.SWITCH, raising=False)
+    assert runtime.worker_env()["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv(runtime.SWITCH, "off")
+    assert runtime.worker_env() == {}
+    monkeypatch.setenv(runtime.SWITCH, "off:heap")
+    assert runtime.worker_env() == runtime.ONE_THREAD
+    monkeypatch.setenv(runtime.SWITCH, "sometimes")
+    with pytest.raises(ValueError, match="SANDBOX_RUNTIME: expected 'on', 'off' or 'off:'"):
+        runtime.enabled("heap")
     # the console script pins before numpy loads: OpenBLAS then runs one thread whatever the caller asked for
-    probe = (
-        "import os; from sandbox.engines import numeric_guard as g; g.pin(); print(os.environ['OPENBLAS_NUM_THREADS'])"
-    )
+    probe = "import os; from sandbox import runtime; runtime.start(['inspect']); print(os.environ['OPENBLAS_NUM_THREADS'])"
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "4"}
-    env.pop(numeric_guard.GUARD_ENV, None)
+    env.pop(runtime.SWITCH, None)
     assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True).stdout == "1\n"
 
 

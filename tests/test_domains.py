@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 import sandbox
-from sandbox.catalogue import describe_domains
 from sandbox.cli import cli
 from sandbox.domains import register_domain, unregister_domain
 from sandbox.errors import RecipeError
+from sandbox.explain.catalogue import describe_domains
 from sandbox.recipe.schema import recipe_schema
 from sandbox.recipe.validate import load
 from tests.conftest import part_hashes

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import sandbox
 from sandbox.cli import cli
-from sandbox.engines.dask import KILL_ENV
+from sandbox.engine.dask import KILL_ENV
 from tests.conftest import ROOT, SMALL, part_hashes
 
 
@@ -106,7 +106,7 @@ def test_dask_engine_without_the_extra_says_how_to_install(small: Path, tmp_path
 
 @pytest.mark.parametrize(("recipe", "rows"), [("starter", 2_000), ("ecommerce", 3_000), ("iot", 3), ("ledger", 300)])
 def test_a_console_build_never_loads_pandas_and_writes_the_same_bytes(tmp_path: Path, recipe: str, rows: int) -> None:
-    """The console script refuses pandas in its own process and in its workers (sandbox.engines.lean); this
+    """The console script refuses pandas in its own process and in its workers (sandbox.runtime); this
     process has pandas loaded, so pyarrow's pandas integration is on here and off there."""
     sandbox.build(recipe, tmp_path / "here", rows=rows, seed=3)
     for workers in ("1", "2"):
@@ -123,15 +123,15 @@ def test_pandas_refused_then_allowed_converts_pandas_objects_as_pandas_does() ->
 import sys
 import numpy as np
 import pyarrow as pa
-from sandbox.engines import lean
-lean.refuse()
+from sandbox import runtime
+runtime.refuse_pandas()
 pa.array(np.arange(3)), pa.array(["a", None]), pa.scalar(1)
 try:
     import pandas
 except ModuleNotFoundError as refused:
     print(refused)
 print("pandas" in sys.modules)
-lean.allow()
+runtime.allow_pandas()
 import pandas as pd
 print(pa.Table.from_pandas(pd.DataFrame({"c": pd.Categorical(["a", "b"])})).schema.field("c").type)
 """
@@ -139,7 +139,7 @@ print(pa.Table.from_pandas(pd.DataFrame({"c": pd.Categorical(["a", "b"])})).sche
     here = pa.Table.from_pandas(pd.DataFrame({"c": pd.Categorical(["a", "b"])})).schema.field("c").type
     assert pa.types.is_dictionary(here)  # as this process, where pyarrow never met a refusal, converts it
     assert done.stdout.splitlines() == [
-        "pandas is refused in a build process (see sandbox.engines.lean)",
+        "pandas is refused in a build process (see sandbox.runtime)",
         "False",
         str(here),
     ]

@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import sandbox
-from sandbox.output.datacard import COLUMN_HEADER, personal_columns
-from sandbox.report import HEADLESS_CHROMIUM
+from sandbox.explain.card import COLUMN_HEADER, personal_columns
+from sandbox.explain.report import HEADLESS_CHROMIUM
 from tests.conftest import ROOT, run
 
 RECIPES = sorted(sandbox.builtin_recipes())

@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import sandbox
-from sandbox.domains.ledger import INVOICE_FIELDS, LINE_FIELDS
-from sandbox.domains.ledger_format import parse_amount, parse_date
+from sandbox.domains.ledger.domain import INVOICE_FIELDS, LINE_FIELDS
+from sandbox.domains.ledger.formats import parse_amount, parse_date
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +197,7 @@ def test_error_rates_are_unbiased_pooled_over_seeds(tmp_path: Path) -> None:
     """Pooled over seeds the realised rates sit within 3.5 standard errors of their knobs. A corruption that could
     not change its field (nothing to confuse, a null) once went uncounted: ocr_rate realised 0.91-0.93%
     against 1.0% on every seed, which each seed's 10% tolerance alone let through."""
-    from sandbox.conformance import conformance
+    from sandbox.explain.conformance import conformance
 
     knob_of = {**RATES, "duplicate_record": "duplicate_rate", "skipped_line": "skipped_line_rate"}
     pooled: dict[str, list[int]] = defaultdict(lambda: [0, 0])

@@ -12,9 +12,9 @@ import numpy as np
 import pyarrow as pa
 
 from sandbox.columns.registry import Finding
+from sandbox.core.params import integer, number
 from sandbox.domains import Domain, DomainContext, TableInfo
 from sandbox.noise.defects import row_keys
-from sandbox.params import integer, number
 
 
 class Counters(Domain):
@@ -37,7 +37,7 @@ class Counters(Domain):
         per_chunk = max(1, chunk_rows // int(knobs["readings_per_meter"]))
         return [{"first": i, "count": min(per_chunk, rows - i)} for i in range(0, rows, per_chunk)]
 
-    def generate(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
+    def produce(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
         first, count, k = payload["first"], payload["count"], int(knobs["readings_per_meter"])
         meter_ids = np.arange(first, first + count, dtype=np.int64) + 1
         meters = pa.table({"meter_id": meter_ids, "kind": pa.array(ctx.rng("kind").choice(["gas", "power"], count))})

@@ -14,7 +14,7 @@ from sandbox._version import __version__
 if TYPE_CHECKING:
     from sandbox.api import BuildProgress, BuildResult, build, builtin_recipes, inspect, load_recipe
     from sandbox.errors import RecipeError, SandboxError
-    from sandbox.opened import Sandbox, open_sandbox
+    from sandbox.output.opened import Sandbox, open_sandbox
 
 #: Where each public name lives; imported on first use, so `sandbox` itself loads in milliseconds (the CLI
 #: starts its worker pool before pyarrow and numpy are imported).
@@ -27,8 +27,8 @@ _EXPORTS = {
     "load_recipe": "sandbox.api",
     "RecipeError": "sandbox.errors",
     "SandboxError": "sandbox.errors",
-    "Sandbox": "sandbox.opened",
-    "open_sandbox": "sandbox.opened",
+    "Sandbox": "sandbox.output.opened",
+    "open_sandbox": "sandbox.output.opened",
 }
 
 __all__ = [

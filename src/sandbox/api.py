@@ -1,68 +1,43 @@
-"""The library API the CLI, notebooks and the pytest plugin share. It never prints or exits."""
+"""The library API the CLI, notebooks and the pytest plugin share. It never prints or exits.
+
+A build, stage by stage (`build` reads in this order):
+
+1. the recipe: found, validated and sized (`sandbox.recipe`);
+2. the plan: the recipe's producers (each table, its domain) and every chunk of each (`sandbox.engine.plan`);
+3. every chunk through the same stages, here, on a local pool or on Dask: produce, corrupt, protect, scan,
+   write (`sandbox.engine.pipeline`);
+4. fail closed: any fatal finding of the scan writes nothing (`sandbox.privacy.report`);
+5. the manifest, conformance and the data card, then the manifest last, which marks the sandbox complete
+   (`sandbox.output`, `sandbox.explain`).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib import resources
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from sandbox.columns.text import locales_of
-from sandbox.conformance import describe, knob_help
-from sandbox.domains.registry import column_docs, resolve
-from sandbox.engines import local
-from sandbox.engines.task import DEFECTS, Job, Outcome
+from sandbox.engine import local
+from sandbox.engine.pipeline import Outcome
+from sandbox.engine.plan import DEFECTS, Job, column_privacy, plan, producers, table_infos
 from sandbox.errors import UsageError
-from sandbox.generate import has_noise
+from sandbox.explain.card import write_card
+from sandbox.explain.conformance import describe, knob_help
 from sandbox.noise.defects import DEFECTS_SCHEMA
-from sandbox.output.datacard import write_card
 from sandbox.output.location import RemoteStaging, is_url, local_path
 from sandbox.output.manifest import build_manifest, read_manifest, write_manifest
-from sandbox.output.writer import Staging, write_part
-from sandbox.plan import plan
-from sandbox.pools import faker_pool
+from sandbox.output.result import BuildResult
+from sandbox.output.writer import Part, Staging, write_part
 from sandbox.privacy import keys, report
+from sandbox.recipe.builtin import builtin_recipes, load_recipe, load_recipe_text
 from sandbox.recipe.model import Recipe
-from sandbox.recipe.validate import load, load_file
-from sandbox.suggest import did_you_mean
 
 ENGINES = ("local", "dask")
-
-
-def builtin_recipes() -> dict[str, Path]:
-    """Built-in recipe name -> path of its YAML (shipped inside the package)."""
-    folder = resources.files("sandbox") / "recipes"
-    return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".yaml")}
-
-
-def recipe_path(recipe: str | Path) -> Path:
-    """A path as given, else a built-in recipe by name."""
-    path = Path(recipe)
-    if path.exists():
-        return path
-    builtins = builtin_recipes()
-    if str(recipe) in builtins:
-        return builtins[str(recipe)]
-    hint = did_you_mean(recipe, builtins)
-    raise UsageError(
-        f"{recipe}: expected a recipe file or a built-in recipe ({', '.join(sorted(builtins))}), got neither"
-        + (f" (did you mean {hint}?)" if hint else "")
-    )
-
-
-def load_recipe(recipe: str | Path | Recipe) -> Recipe:
-    """Load and validate a recipe from a path or built-in name (raises RecipeError with every issue)."""
-    if isinstance(recipe, Recipe):
-        return recipe
-    return load_file(recipe_path(recipe))
-
-
-def load_recipe_text(text: str, file: str = "<recipe>") -> Recipe:
-    return load(text, file)
+__all__ = ["BuildProgress", "BuildResult", "build", "builtin_recipes", "inspect", "load_recipe", "load_recipe_text"]
 
 
 @dataclass(frozen=True)
@@ -97,24 +72,6 @@ class _Tally:
             self.report(BuildProgress(done, total, self.rows, self.bytes))
 
 
-@dataclass(frozen=True)
-class BuildResult:
-    #: The sandbox folder, or its URL (a str) when written to an fsspec URL.
-    out: Path | str
-    manifest: dict[str, Any]
-    seconds: float
-    #: Where the time went, summed over chunk tasks (CPU-side seconds across workers); not in the manifest.
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def rows(self) -> int:
-        return sum(t["rows"] for t in self.manifest["tables"].values())
-
-    @property
-    def bytes(self) -> int:
-        return sum(f["bytes"] for t in self.manifest["tables"].values() for f in t["files"])
-
-
 def build(
     recipe: str | Path | Recipe,
     out: str | Path,
@@ -144,29 +101,21 @@ def build(
         raise UsageError("give --rows or --scale, not both")
     if engine not in ENGINES:
         raise UsageError(f"--engine: expected one of {', '.join(ENGINES)}, got '{engine}'")
-    model = load_recipe(recipe).sized(rows=rows, scale=scale, seed=seed)
-    key = keys.resolve(model.seed, Path(key_file) if key_file else None)
-    warm_pools(model)
-    staging: Staging | RemoteStaging = (
-        RemoteStaging(str(out), overwrite) if is_url(out) else Staging(local_path(out), overwrite)
-    )
-    with staging:
-        jobs = [Job(model, task, str(staging.path), key.secret) for task in plan(model)]
-        stats: dict[str, Any] = {}
-        if engine == "dask":
-            from sandbox.engines import dask as dask_engine
-
-            outcomes = dask_engine.run(jobs, workers, scheduler, _Tally(progress), stats)
-        else:
-            outcomes = local.run(jobs, workers, _Tally(progress))
-        parts = [part for outcome in outcomes for part in outcome.parts]
-        infos = table_infos(model)
-        if DEFECTS in infos and not any(p.table == DEFECTS for p in parts):
-            parts.append(write_part(staging.path, DEFECTS, "truth", "part-00000.parquet", DEFECTS_SCHEMA.empty_table()))
-        scans = report.merged_scans(parts)
+    model = load_recipe(recipe).sized(rows=rows, scale=scale, seed=seed)  # 1. the recipe
+    key = keys.key_for(model.seed, Path(key_file) if key_file else None)
+    found = producers(model)  # 2. the plan
+    for producer in found:
+        producer.prepare()
+    stats: dict[str, Any] = {}
+    with _staging(out, overwrite) as staging:
+        jobs = plan(found, str(staging.path), key.secret)
+        outcomes = _run(jobs, engine, workers, scheduler, _Tally(progress), stats)  # 3. every chunk
+        infos = table_infos(model, found)
+        parts = _with_defects(staging.path, [part for outcome in outcomes for part in outcome.parts], infos)
+        scans = report.merged_scans(parts)  # 4. fail closed
         report.fail_closed(scans)
-        manifest = build_manifest(model, parts, infos)
-        manifest["privacy"] = report.privacy_section(key, column_privacy(model), scans)
+        manifest = build_manifest(model, parts, infos)  # 5. manifest, conformance, card
+        manifest["privacy"] = report.privacy_section(key, column_privacy(found), scans)
         describe(staging.path, manifest, model)
         write_card(staging.path, manifest, knob_help(model))
         write_manifest(staging.path, manifest)  # last: it marks the sandbox complete
@@ -179,61 +128,25 @@ def build(
     return BuildResult(str(out) if is_url(out) else local_path(out), manifest, time.perf_counter() - started, stats)
 
 
-def table_infos(recipe: Recipe) -> dict[str, dict[str, Any]]:
-    """Role, description, key and primary flag of every table the recipe writes, in order."""
-    primary = recipe.primary_name()
-    out: dict[str, dict[str, Any]] = {}
-    for table in recipe.tables:
-        out[table.name] = {
-            "role": "data",
-            "description": table.description,
-            "key": table.key,
-            "primary": table.name == primary,
-        }
-    if recipe.domain:
-        domain = resolve(recipe.domain.reference)
-        docs = column_docs(recipe.domain.generator)
-        for i, info in enumerate(domain.tables(recipe.domain.knobs)):
-            out[info.name] = {
-                "role": info.role,
-                "description": info.description,
-                "key": info.key,
-                "primary": primary == "domain" and i == 0,
-                "columns": dict(info.columns) or docs.get(info.name, {}),
-            }
-    if recipe.domain or any(has_noise(t) for t in recipe.tables):
-        out[DEFECTS] = {
-            "role": "truth",
-            "description": "One row per injected fault (the answer key).",
-            "key": ("defect_id",),
-        }
-    return out
+def _staging(out: str | Path, overwrite: bool) -> Staging | RemoteStaging:
+    return RemoteStaging(str(out), overwrite) if is_url(out) else Staging(local_path(out), overwrite)
 
 
-def column_privacy(recipe: Recipe) -> dict[str, dict[str, Any]]:
-    """Every table's resolved column classes and policies."""
-    out: dict[str, dict[str, Any]] = {
-        t.name: {c.name: c.privacy for c in t.columns if c.privacy} for t in recipe.tables
-    }
-    if recipe.domain:
-        for info in resolve(recipe.domain.reference).tables(recipe.domain.knobs):
-            out[info.name] = dict(info.privacy)
-    return out
+def _run(
+    jobs: list[Job], engine: str, workers: int, scheduler: str | None, tally: _Tally, stats: dict[str, Any]
+) -> list[Outcome]:
+    if engine == "dask":
+        from sandbox.engine import dask as dask_engine
+
+        return dask_engine.run(jobs, workers, scheduler, tally, stats)
+    return local.run(jobs, workers, tally)
 
 
-def warm_pools(recipe: Recipe) -> None:
-    """Build or load every Faker pool once here, so workers only read the cache."""
-    for table in recipe.tables:
-        for spec in table.columns:
-            if spec.gen != "faker":
-                continue
-            pool = faker_pool(str(spec.head), locales_of(spec.params), int(spec.params["pool"]))
-            if spec.unique and len(pool) < table.rows:
-                raise UsageError(
-                    f"{recipe.file}: bad-range: tables.{table.name}.columns.{spec.name}.pool: expected at least "
-                    f"{table.rows} distinct values for a unique column, got {len(pool)} (Faker repeats "
-                    f"'{spec.head}'; raise pool or drop unique)"
-                )
+def _with_defects(root: Path | str, parts: list[Part], infos: dict[str, dict[str, Any]]) -> list[Part]:
+    """The parts, and an empty truth/defects part when faults were possible but none were drawn."""
+    if DEFECTS in infos and not any(p.table == DEFECTS for p in parts):
+        parts.append(write_part(root, DEFECTS, "truth", "part-00000.parquet", DEFECTS_SCHEMA.empty_table()))
+    return parts
 
 
 def inspect(path: str | Path) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.opened import Sandbox, open_sandbox
+from sandbox.output.opened import Sandbox, open_sandbox
 
 CACHE_OPTION = "--sandbox-cache-dir"
 

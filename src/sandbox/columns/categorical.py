@@ -11,7 +11,7 @@ import pyarrow as pa
 from sandbox.columns.arrays import finish_numeric
 from sandbox.columns.numeric import TYPE
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
-from sandbox.params import Param, number, numbers
+from sandbox.core.params import Param, number, numbers
 
 WEIGHT_TOLERANCE = 1e-6
 

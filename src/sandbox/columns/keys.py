@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sandbox import exact
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
-from sandbox.params import Param, number
-from sandbox.suggest import did_you_mean
+from sandbox.core import exact
+from sandbox.core.params import Param, number
+from sandbox.core.suggest import did_you_mean
 
 
 def zipf_ranks(rng: np.random.Generator, n: int, size: int, s: float) -> np.ndarray:

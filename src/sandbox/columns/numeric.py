@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sandbox import exact
 from sandbox.columns.arrays import finish_numeric
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
-from sandbox.params import Param, integer, number, numbers
+from sandbox.core import exact
+from sandbox.core.params import Param, integer, number, numbers
 
 TYPE = Param(
     "type",

@@ -9,8 +9,8 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 
-from sandbox.params import Param
-from sandbox.seeding import stream
+from sandbox.core.params import Param
+from sandbox.core.seeding import stream
 
 #: The chunk number reserved for streams that every chunk of a table shares.
 WHOLE_TABLE = 2**32

@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
-from sandbox.params import Param, choice, integer
-from sandbox.pools import faker_pool
+from sandbox.core.params import Param, choice, integer
+from sandbox.core.pools import faker_pool
+from sandbox.core.seeding import stable_hash
 from sandbox.privacy import reserved
-from sandbox.seeding import stable_hash
 
 KINDS = ("email", "phone", *reserved.SIMPLE_POOLS)
 #: The PII class each kind of safe value belongs to.

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
-from sandbox.params import Param, numbers
+from sandbox.core.params import Param, numbers
 
 US_PER_HOUR = 3_600_000_000
 US_PER_DAY = 24 * US_PER_HOUR

@@ -15,10 +15,10 @@ import pyarrow.compute as pc
 
 from sandbox.columns.arrays import as_strings
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
-from sandbox.params import Param, integer
-from sandbox.params import string as string_param
-from sandbox.pools import faker_for, faker_pool
-from sandbox.suggest import did_you_mean
+from sandbox.core.params import Param, integer
+from sandbox.core.params import string as string_param
+from sandbox.core.pools import faker_for, faker_pool
+from sandbox.core.suggest import did_you_mean
 
 DEFAULT_POOL = 10_000
 _SCALAR = (str, int, float, bool)

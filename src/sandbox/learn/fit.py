@@ -25,10 +25,8 @@ import pyarrow as pa
 import yaml
 
 from sandbox._version import __version__
-from sandbox.errors import UsageError
-from sandbox.learn.evaluate import privacy, quality, without_ids
-from sandbox.learn.guard import quiet, seeded
-from sandbox.learn.model_dir import (
+from sandbox.domains.learned.guard import quiet, seeded
+from sandbox.domains.learned.model import (
     FORMAT,
     METADATA,
     MODEL,
@@ -38,6 +36,8 @@ from sandbox.learn.model_dir import (
     fingerprint_files,
     require_sdv,
 )
+from sandbox.errors import UsageError
+from sandbox.learn.evaluate import privacy, quality, without_ids
 from sandbox.output.manifest import lock
 from sandbox.output.writer import Staging
 from sandbox.privacy import classes
@@ -159,8 +159,8 @@ def _anonymised(
     inputs: list[str | Path], tmp: Path, policy: str | Path | None, key_file: str | Path | None
 ) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]], Path | None]:
     """The inputs after the anonymise stage, the columns it classed as personal, and the policy file used."""
-    from sandbox.anonymise import anonymise
-    from sandbox.opened import open_sandbox
+    from sandbox.exports.anonymise import anonymise
+    from sandbox.output.opened import open_sandbox
 
     applied = Path(policy) if policy is not None else None
     rules = applied
@@ -241,7 +241,7 @@ def _fit(kind: str, meta: Any, train: dict[str, pd.DataFrame], seed: int, epochs
 def _reports(
     model: Any, kind: str, meta: Any, train: dict[str, pd.DataFrame], holdout: dict[str, pd.DataFrame], seed: int
 ) -> dict[str, Any]:
-    from sandbox.learn.draw import draw
+    from sandbox.domains.learned.draw import draw
 
     if kind == "hma":
         synthetic = draw(model, kind, None, 0, seed, "report")

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sandbox import exact
+from sandbox.core import exact
 
 Edit = Callable[[str, np.random.Generator], str | None]
 

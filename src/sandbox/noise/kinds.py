@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sandbox.core.seeding import stream
 from sandbox.noise import corruptions as c
 from sandbox.noise.defects import DefectLog, row_keys
-from sandbox.seeding import stream
 
 
 @dataclass(frozen=True)

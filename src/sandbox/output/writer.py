@@ -20,9 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sandbox.core.processes import pid_alive
 from sandbox.errors import UsageError
 from sandbox.output.location import Location, made_by_sandbox
-from sandbox.processes import pid_alive
 
 #: Fixed writer settings: part of the output's identity (with the pyarrow version in the lock).
 PARQUET_OPTIONS = {"compression": "zstd", "write_statistics": True}

@@ -94,7 +94,7 @@ def generator_class(gen: str, head: Any) -> str | None:
     return None
 
 
-def resolve(
+def policy_for(
     name: str, gen: str, head: Any, pii: Mapping[str, Any] | None, defaults: Mapping[str, str]
 ) -> ColumnPrivacy:
     """The column's class and policy; a fatal class without a policy is `unhandled` (a build stops)."""

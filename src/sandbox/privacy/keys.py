@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox.core.seeding import derived_key
 from sandbox.errors import UsageError
-from sandbox.seeding import derived_key
 
 ENV = "SANDBOX_KEY"
 
@@ -27,7 +27,7 @@ class Key:
         return f"Key(source={self.source!r}, fingerprint={self.fingerprint!r})"
 
 
-def resolve(seed: int, key_file: Path | None = None) -> Key:
+def key_for(seed: int, key_file: Path | None = None) -> Key:
     """--key-file, else $SANDBOX_KEY, else a key derived from the seed (right for synthetic data only)."""
     if key_file is not None:
         try:

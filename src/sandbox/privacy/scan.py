@@ -208,7 +208,7 @@ def detector_signature() -> bytes:
 
 
 def _cache_file(key: bytes) -> Path:
-    from sandbox.pools import cache_dir
+    from sandbox.core.pools import cache_dir
 
     digest = hashlib.blake2b(key + detector_signature(), digest_size=16).hexdigest()
     return cache_dir() / "scan" / f"{digest}.npz"
@@ -375,8 +375,8 @@ class ScanReport:
 
 def scan_path(path: str | Any) -> ScanReport:
     """Scan a sandbox, Parquet files or folders, or CSV; corrupted reserved values in a sandbox stay reserved."""
+    from sandbox.exports.sources import sources
     from sandbox.privacy.protect import exempt_values
-    from sandbox.privacy.sources import sources
 
     found = sources(Path(path))
     exempt: frozenset[str] = frozenset()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.columns import GENERATORS
-from sandbox.domains.registry import domain_names, get_domain
+from sandbox.domains.registry import domain_names, find_domain
 from sandbox.noise.kinds import NOISE_ITEM_SCHEMA
 from sandbox.privacy.classes import PII_CLASSES, POLICIES
 
@@ -61,7 +61,7 @@ def domain_schema() -> dict[str, Any]:
     names = domain_names()
     branches = []
     for name in names:
-        domain = get_domain(name)
+        domain = find_domain(name)
         branches.append(
             {
                 "if": {"properties": {"generator": {"const": name}}},

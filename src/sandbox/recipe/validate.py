@@ -12,16 +12,15 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from sandbox.columns import GENERATORS, ColumnSpec
 from sandbox.columns.registry import RecipeView
-from sandbox.domains.registry import get_domain, reference
+from sandbox.core.params import defaults
+from sandbox.core.suggest import did_you_mean
+from sandbox.domains.registry import find_domain, reference
 from sandbox.errors import Issue, RecipeError
 from sandbox.noise.kinds import KINDS, value_family
-from sandbox.params import defaults
-from sandbox.privacy.columns import SAFE_KIND
-from sandbox.privacy.columns import resolve as resolve_privacy
+from sandbox.privacy.columns import SAFE_KIND, policy_for
 from sandbox.recipe.loader import Source, parse
 from sandbox.recipe.model import DomainSpec, Recipe, TableSpec
 from sandbox.recipe.schema import COMMON_COLUMN_PROPERTIES, recipe_schema
-from sandbox.suggest import did_you_mean
 
 _RANGE_WORDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
 _JSON_TYPES = {
@@ -322,7 +321,7 @@ def _pii_issues(source: Source, table: str, spec: Mapping[str, Any], defaults: M
     """Fail closed: a column that is fatal-class PII with no policy and not born safe stops the build."""
     for name, col in spec["columns"].items():
         gen = next(k for k in col if k in GENERATORS)
-        privacy = resolve_privacy(name, gen, col[gen], col.get("pii"), defaults)
+        privacy = policy_for(name, gen, col[gen], col.get("pii"), defaults)
         if not privacy.unhandled:
             continue
         why = {
@@ -390,7 +389,7 @@ def _find_cycles(start: str, edges: Mapping[str, list[tuple[str, str]]]) -> Iter
 
 
 def _domain_issues(source: Source, spec: Mapping[str, Any], tables: Mapping[str, Any]) -> Iterator[Issue]:
-    domain = get_domain(spec["generator"])
+    domain = find_domain(spec["generator"])
     knobs = defaults(domain.knobs, spec.get("knobs", {}))
     for code, sub, message, hint in domain.check(knobs):
         yield source.issue(code, ("domain", "knobs", *sub), message, hint)
@@ -414,7 +413,7 @@ def build_model(source: Source) -> Recipe:
     domain = None
     if "domain" in data:
         spec = data["domain"]
-        knobs = defaults(get_domain(spec["generator"]).knobs, spec.get("knobs", {}))
+        knobs = defaults(find_domain(spec["generator"]).knobs, spec.get("knobs", {}))
         domain = DomainSpec(spec["generator"], reference(spec["generator"]), int(spec["rows"]), knobs)
     return Recipe(
         name=data["name"],
@@ -448,7 +447,7 @@ def _table_model(name: str, spec: Mapping[str, Any], privacy_defaults: Mapping[s
                 description=col.get("description"),
                 pii=col.get("pii"),
                 noise=tuple(col.get("noise", ())),
-                privacy=resolve_privacy(col_name, gen_name, col[gen_name], col.get("pii"), privacy_defaults),
+                privacy=policy_for(col_name, gen_name, col[gen_name], col.get("pii"), privacy_defaults),
             )
         )
     key = tuple(spec.get("key") or [c.name for c in columns if c.gen == "sequence"])

@@ -1,0 +1,156 @@
+"""What a domain's `conformance` works with: knob checks and their tolerance, and a reader of the built tables.
+
+The tolerance is max(10% of the knob, 4 standard errors of the realised value), the project's one rule for
+"landed on its knob" (`sandbox check`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from sandbox.output.location import Location
+
+#: Count of truth/defects rows per (table, column, kind).
+Faults = dict[tuple[str, str | None, str], int]
+
+
+@dataclass(frozen=True)
+class KnobCheck:
+    knob: str  # where the recipe sets it, e.g. domain.knobs.conversion_rate or tables.orders.columns.x.null_rate
+    target: float
+    realised: float
+    #: Standard error of the realised value (0 for exact counts).
+    se: float
+    #: What the realised value was measured over, e.g. "human sessions".
+    over: str = ""
+
+    @property
+    def tolerance(self) -> float:
+        return max(0.1 * abs(self.target), 4 * self.se)
+
+    @property
+    def ok(self) -> bool:
+        return abs(self.realised - self.target) <= self.tolerance + 1e-12
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "knob": self.knob,
+            "target": self.target,
+            "realised": round(self.realised, 6),
+            "tolerance": round(self.tolerance, 6) if math.isfinite(self.tolerance) else None,  # None: no data
+            "ok": self.ok,
+            "over": self.over,
+        }
+
+
+def ratio(hits: float, n: float) -> float:
+    """hits / n, and 0 where there is nothing to measure over (an empty build)."""
+    return hits / n if n else 0.0
+
+
+def share(knob: str, target: float, hits: float, n: float, over: str, se: float | None = None) -> KnobCheck:
+    """A rate knob realised as hits / n; a binomial standard error unless given."""
+    realised = ratio(hits, n)
+    if se is None:
+        se = math.sqrt(max(target * (1 - target), 0.0) / n) if n else math.inf
+    return KnobCheck(knob, float(target), realised, se, over)
+
+
+#: Keep the rows whose `column` holds one of the values.
+Where = tuple[str, Sequence[str]]
+
+
+def matches(column: pa.Array, values: Sequence[str]) -> pa.Array:
+    """Which rows of a (dictionary-encoded) text column hold one of `values`; a dictionary's entries are
+    looked up once, not decoded row by row."""
+    if isinstance(column, pa.DictionaryArray):
+        hit = np.flatnonzero(matches(column.dictionary, values).to_numpy(zero_copy_only=False))
+        codes = column.indices.to_numpy(zero_copy_only=False)
+        found = codes == hit[0] if len(hit) == 1 else np.isin(codes, hit)
+        return pa.array(found & column.is_valid().to_numpy(zero_copy_only=False))
+    return pc.fill_null(pc.is_in(column, value_set=pa.array(values, column.type)), False)
+
+
+class TableReader:
+    """Reads columns of a sandbox's tables straight from the files its manifest lists, file by file.
+
+    Plain Parquet readers, a part at a time: half the time of pyarrow.dataset's scanner on these parts, and
+    no import of pyarrow.dataset (which imports pandas) in a build process."""
+
+    def __init__(self, folder: Path | str, manifest: dict[str, Any]) -> None:
+        self.manifest = manifest
+        self.filesystem, self.root = Location(str(folder)).pyarrow_filesystem()
+
+    def rows(self, name: str) -> int:
+        """Rows of a table, from the manifest."""
+        table = self.manifest["tables"].get(name)
+        return int(table["rows"]) if table else 0
+
+    def read(self, name: str, columns: Sequence[str], where: Where | None = None) -> pa.Table:
+        """Columns of a (small) table, optionally filtered; hive partition keys are not columns here."""
+        parts = list(self.parts(name, columns, where))
+        if not parts:
+            return pa.table({c: pa.array([], pa.null()) for c in columns})
+        return pa.concat_tables(parts)
+
+    def batches(
+        self, name: str, columns: Sequence[str], where: Where | None = None, dictionary: Sequence[str] = ()
+    ) -> Iterator[pa.RecordBatch]:
+        """Columns of a table batch by batch, for tables that grow with the build (flat memory)."""
+        for part in self.parts(name, columns, where, dictionary):
+            yield from part.to_batches()
+
+    def parts(
+        self, name: str, columns: Sequence[str], where: Where | None = None, dictionary: Sequence[str] = ()
+    ) -> Iterator[pa.Table]:
+        """Columns of a table file by file (a part holds at most a chunk's rows); `dictionary` columns are
+        read dictionary-encoded."""
+        table = self.manifest["tables"].get(name)
+        wanted = list(columns) + ([where[0]] if where and where[0] not in columns else [])
+        for file in table["files"] if table else []:
+            path = f"{self.root}/{file['path']}"
+            source = pa.OSFile(path) if self.filesystem is None else self.filesystem.open(path, "rb")
+            with source, pq.ParquetFile(source, read_dictionary=dictionary) as parquet:
+                part = parquet.read(columns=wanted)
+            if where:
+                part = part.filter(matches(part.column(where[0]).combine_chunks(), where[1]))
+            yield part.select(list(columns))
+
+    def defects(self) -> Faults:
+        """Count of truth/defects rows per (table, column, kind), counted on dictionary codes."""
+        out: Faults = {}
+        names = ["table", "column", "kind"]
+        for batch in self.batches("defects", names, dictionary=names):
+            key, labels = np.zeros(batch.num_rows, np.int64), []
+            for column in batch.columns:  # code 0 for null, else 1 + the dictionary entry
+                values = [None, *column.dictionary.to_pylist()]
+                key = key * len(values) + pc.fill_null(column.indices, -1).to_numpy() + 1
+                labels.append(values)
+            found, counts = np.unique(key, return_counts=True)
+            for combined, count in zip(found.tolist(), counts.tolist(), strict=True):
+                codes = []
+                for values in reversed(labels):
+                    combined, code = divmod(combined, len(values))
+                    codes.append(values[code])
+                table, column_name, kind = reversed(codes)
+                out[(table, column_name, kind)] = out.get((table, column_name, kind), 0) + count
+        return out
+
+
+def run_lengths_se(target: float, runs: int) -> float:
+    """Faults that come in runs (dropouts): the standard error scales with the number of runs, not samples."""
+    return target / math.sqrt(runs) if runs else math.inf
+
+
+def poisson_se(rate: float, exposure: float) -> float:
+    """Standard error of an event rate (events per unit) observed over `exposure` units."""
+    return math.sqrt(rate / exposure) if exposure > 0 else math.inf

@@ -1,0 +1,280 @@
+"""The `clickstream` domain: an online shop's customers, products, sessions, events and orders.
+
+Knobs are the targets people think in (conversion rate, cart abandonment, bot share); the funnel derives
+per-session probabilities from them so the realised rates over the whole mix land on the targets. Tracking
+noise (bots, duplicated and late events, missing product ids) is logged in truth/defects.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sandbox.columns.registry import Finding
+from sandbox.columns.temporal import TIMESTAMP, parse_instant
+from sandbox.core import exact
+from sandbox.core.params import integer, number, string
+from sandbox.domains.checks import Faults, KnobCheck, TableReader, matches, share
+from sandbox.domains.ecommerce import funnel
+from sandbox.domains.ecommerce.shop import US_PER_DAY, catalogue, customer_countries, customers
+from sandbox.domains.interface import Domain, DomainContext, TableInfo
+from sandbox.noise.corruptions import pick, replace_rows, set_missing
+from sandbox.noise.defects import row_keys
+from sandbox.privacy.columns import advisory, born_safe
+
+KNOBS = (
+    number("conversion_rate", "Share of human sessions that end in a purchase.", 0.025, gt=0, le=0.5),
+    number("cart_abandonment", "Share of sessions with a cart that do not buy.", 0.70, ge=0, le=0.99),
+    number("bot_share", "Share of all sessions that are bots (many fast page views, never buy).", 0.02, ge=0, le=0.5),
+    number(
+        "anonymous_share", "Share of human sessions without a logged-in customer (they never buy).", 0.35, ge=0, le=0.95
+    ),
+    number("sessions_per_customer", "Mean sessions per customer over the date range.", 4.0, ge=1, le=1000),
+    integer("products", "Products in the catalogue.", 2000, ge=10, le=1_000_000),
+    number("popularity_skew", "Zipf exponent of product popularity.", 1.1, gt=0, le=3),
+    string("start", "First day of the sessions (UTC).", "2025-01-01", format="date"),
+    integer("days", "Days of traffic.", 90, ge=1, le=3650),
+    number("mobile_share", "Share of human sessions on mobile.", 0.58, ge=0, le=1),
+    number("tablet_share", "Share of human sessions on tablets (desktop gets the rest).", 0.07, ge=0, le=1),
+    number("mobile_conversion", "Conversion multiplier of mobile sessions.", 0.7, gt=0, le=10),
+    number("desktop_conversion", "Conversion multiplier of desktop sessions.", 1.4, gt=0, le=10),
+    number("tablet_conversion", "Conversion multiplier of tablet sessions.", 1.0, gt=0, le=10),
+    number("direct_conversion", "Conversion multiplier of direct visits.", 1.0, gt=0, le=10),
+    number("organic_search_conversion", "Conversion multiplier of organic search visits.", 1.0, gt=0, le=10),
+    number("paid_search_conversion", "Conversion multiplier of paid search visits.", 1.3, gt=0, le=10),
+    number("social_conversion", "Conversion multiplier of social visits (e.g. an instagram ad).", 0.6, gt=0, le=10),
+    number("email_conversion", "Conversion multiplier of email campaign visits.", 1.8, gt=0, le=10),
+    number("affiliate_conversion", "Conversion multiplier of affiliate visits.", 1.2, gt=0, le=10),
+    number("duplicate_event_rate", "Share of events the tracker sends twice (same event_id).", 0.004, ge=0, le=0.5),
+    number("late_event_rate", "Share of events stamped after their session ended.", 0.006, ge=0, le=0.5),
+    number("missing_product_rate", "Share of product views that lose their product_id.", 0.01, ge=0, le=0.5),
+)
+EVENTS_PER_HUMAN, EVENTS_PER_BOT = 9, 70
+
+
+class Clickstream(Domain):
+    name = "clickstream"
+    description = "An online shop: customers, products, sessions following a purchase funnel, events, orders."
+    unit = "sessions"
+    views_module = "sandbox.domains.ecommerce.views"
+    knobs = KNOBS
+
+    def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
+        return [
+            TableInfo(
+                "sessions",
+                "One row per visit (bots included: they are answer-key defects).",
+                key=("session_id",),
+                privacy={"ip_address": born_safe("ipv4", "ip_address"), "user_agent": advisory("user_agent")},
+            ),
+            TableInfo(
+                "customers",
+                "People with an account.",
+                key=("customer_id",),
+                privacy={
+                    "name": advisory("person_name"),
+                    "email": born_safe("email", "email"),
+                    "phone": born_safe("phone", "phone"),
+                    "street_address": advisory("street_address"),
+                    "postcode": advisory("postcode"),
+                    "birth_date": advisory("birth_date"),
+                },
+            ),
+            TableInfo("products", "The catalogue.", key=("product_id",)),
+            TableInfo("events", "Tracked events in session order.", key=("event_id",)),
+            TableInfo("orders", "One order per purchase.", key=("order_id",)),
+            TableInfo("order_items", "Order lines: the cart at purchase.", key=("order_id", "line_no")),
+        ]
+
+    def plan(self, knobs: Mapping[str, Any], rows: int, chunk_rows: int) -> list[dict[str, Any]]:
+        bots = round(rows * knobs["bot_share"])
+        human = rows - bots
+        anonymous = round(human * knobs["anonymous_share"])
+        identified = human - anonymous
+        people = max(1, round(identified / knobs["sessions_per_customer"])) if identified else 0
+        chunks = max(1, math.ceil((human * EVENTS_PER_HUMAN + bots * EVENTS_PER_BOT) / chunk_rows))
+        chunks = min(chunks, max(1, people))
+        split = [np.array_split(np.arange(n), chunks) for n in (people, identified, anonymous, bots)]
+        payloads, customer, session = [], 0, 0
+        for c in range(chunks):
+            sizes = [len(s[c]) for s in split]
+            payloads.append(
+                {
+                    "first_customer": customer + 1,
+                    "customers": sizes[0],
+                    "first_session": session + 1,
+                    "identified": sizes[1],
+                    "anonymous": sizes[2],
+                    "bots": sizes[3],
+                }
+            )
+            customer += sizes[0]
+            session += sizes[1] + sizes[2] + sizes[3]
+        return payloads
+
+    def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
+        sessions = reader.rows("sessions")
+        bots = faults.get(("sessions", None, "bot_session"), 0)
+        bot_keys = reader.read("defects", ["row_key"], ("kind", ["bot_session"]))["row_key"]
+        bot_ids = pc.cast(pc.replace_substring_regex(bot_keys, r"\D", ""), pa.int64())
+        carted, views = [], 0  # one pass over the events: sessions with a cart, and product views
+        for batch in reader.batches("events", ["session_id", "event_type"]):
+            cart = matches(batch.column(1), ["add_to_cart"])
+            carted.append(pc.unique(batch.column(0).filter(cart)))
+            views += pc.sum(matches(batch.column(1), ["product_view"])).as_py() or 0
+        ids = pa.chunked_array(carted, pa.int64())
+        carts = len(pc.unique(ids.filter(pc.invert(pc.is_in(ids, value_set=bot_ids.combine_chunks())))))
+        human, orders = sessions - bots, reader.rows("orders")
+        events = reader.rows("events") - faults.get(("events", None, "duplicate_event"), 0)
+        k = "domain.knobs."
+        return [
+            KnobCheck("domain.rows", rows, sessions, 0.0, "sessions"),
+            share(k + "bot_share", knobs["bot_share"], bots, sessions, "sessions"),
+            share(k + "conversion_rate", knobs["conversion_rate"], orders, human, "human sessions"),
+            share(k + "cart_abandonment", knobs["cart_abandonment"], carts - orders, carts, "sessions with a cart"),
+            share(
+                k + "duplicate_event_rate",
+                knobs["duplicate_event_rate"],
+                faults.get(("events", None, "duplicate_event"), 0),
+                events,
+                "events",
+            ),
+            share(
+                k + "late_event_rate",
+                knobs["late_event_rate"],
+                faults.get(("events", "ts", "late_event"), 0),
+                events,
+                "events",
+            ),
+            share(
+                k + "missing_product_rate",
+                knobs["missing_product_rate"],
+                faults.get(("events", "product_id", "missing_product_id"), 0),
+                views,
+                "product views",
+            ),
+        ]
+
+    def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
+        if knobs["mobile_share"] + knobs["tablet_share"] > 1:
+            yield (
+                "bad-range",
+                ("tablet_share",),
+                f"expected mobile_share + tablet_share <= 1, got {knobs['mobile_share'] + knobs['tablet_share']:g}",
+                None,
+            )
+            return
+        highest = funnel.Funnel.from_knobs(knobs).max_cart_probability()
+        if highest > 1:
+            yield (
+                "bad-range",
+                ("conversion_rate",),
+                "expected a conversion rate every segment can reach "
+                f"(its busiest segment would need a cart rate of {highest:.2f} > 1), got {knobs['conversion_rate']}",
+                None,
+            )
+        try:
+            parse_instant(knobs["start"])
+        except ValueError:
+            yield ("bad-type", ("start",), f"expected an ISO date like 2025-01-01, got {knobs['start']!r}", None)
+
+    def produce(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
+        start = parse_instant(knobs["start"])
+        knobs = {**knobs, "_start_us": start, "_end_us": start + int(knobs["days"]) * US_PER_DAY}
+        shop = catalogue(ctx.seed, int(knobs["products"]), str(knobs["start"]))
+        rng = ctx.rng("sessions")
+        people, identified = payload["customers"], payload["identified"]
+        country = customer_countries(ctx.seed, ctx.chunk, people)
+        activity = exact.gamma(rng, 1.5, people)
+        per_person = (
+            rng.multinomial(identified, activity / math.fsum(activity.tolist())) if people else np.zeros(0, np.int64)
+        )
+        local = np.repeat(np.arange(people), per_person)
+        kind = np.concatenate(
+            [
+                np.zeros(identified, np.int64),
+                np.ones(payload["anonymous"], np.int64),
+                np.full(payload["bots"], 2, np.int64),
+            ]
+        )
+        pad = len(kind) - identified
+        customer_id = np.concatenate([local + payload["first_customer"], np.full(pad, -1)])
+        session_country = np.concatenate([country[local], np.zeros(pad, np.int64)])
+        chunk = funnel.generate(rng, knobs, shop, kind, customer_id, session_country, payload["first_session"])
+        first_seen = rng.integers(knobs["_start_us"], knobs["_end_us"], people)
+        ids = chunk.sessions["customer_id"].combine_chunks()
+        known = ids.is_valid().to_numpy(zero_copy_only=False)
+        seen_ids = pc.fill_null(ids, 0).to_numpy()[known] - payload["first_customer"]
+        started = chunk.sessions["started_at"].combine_chunks().cast(pa.int64()).to_numpy()[known]
+        np.minimum.at(first_seen, seen_ids, started)
+
+        events = _track_noise(ctx, knobs, chunk)
+        products = shop.table if ctx.chunk == 0 else shop.table.slice(0, 0)
+        return {
+            "sessions": chunk.sessions,
+            "customers": customers(ctx.seed, ctx.chunk, payload["first_customer"], country, first_seen),
+            "products": products,
+            "events": events,
+            "orders": chunk.orders,
+            "order_items": chunk.order_items,
+        }
+
+
+def _track_noise(ctx: DomainContext, knobs: Mapping[str, Any], chunk: funnel.Chunk) -> pa.Table:
+    """Bots, late events, missing product ids and duplicated events, each with its truth/defects rows."""
+    log, sessions, events = ctx.log, chunk.sessions, chunk.events
+    first = int(sessions["session_id"][0].as_py()) if len(sessions) else 0
+    bot_rows = chunk.bots - first
+    if len(bot_rows):
+        starts, ends = chunk.windows
+        params = pc.binary_join_element_wise('{"events":', pc.cast(pa.array(chunk.bot_events), pa.string()), "}", "")
+        log.add(
+            "sessions",
+            row_keys(sessions, ["session_id"], bot_rows),
+            "bot_session",
+            start_ts=pa.array(starts[bot_rows], TIMESTAMP),
+            end_ts=pa.array(ends[bot_rows], TIMESTAMP),
+            params=params,
+        )
+    ts = events["ts"].combine_chunks()
+    late = pick(ctx.rng("late"), len(events), float(knobs["late_event_rate"]))
+    if len(late):
+        ends = chunk.windows[1][events["session_id"].to_numpy()[late] - first]
+        shifted = ends + np.rint(ctx.rng("late-by").exponential(600, len(late)) * 1e6).astype(np.int64) + 1
+        observed = pa.array(shifted, TIMESTAMP)
+        log.add(
+            "events",
+            row_keys(events, ["event_id"], late),
+            "late_event",
+            "ts",
+            truth=ts.take(pa.array(late)),
+            observed=observed,
+            params={"mean_delay_seconds": 600},
+        )
+        ts = replace_rows(ts, late, observed)
+        events = events.set_column(events.schema.get_field_index("ts"), "ts", ts)
+    views = np.flatnonzero(events["event_type"].combine_chunks().indices.to_numpy() == funnel.PRODUCT)
+    lost = views[pick(ctx.rng("lost-product"), len(views), float(knobs["missing_product_rate"]))]
+    if len(lost):
+        product = events["product_id"].combine_chunks()
+        log.add(
+            "events",
+            row_keys(events, ["event_id"], lost),
+            "missing_product_id",
+            "product_id",
+            truth=product.take(pa.array(lost)),
+        )
+        product = set_missing(product, lost)
+        events = events.set_column(events.schema.get_field_index("product_id"), "product_id", product)
+    twice = pick(ctx.rng("duplicate"), len(events), float(knobs["duplicate_event_rate"]))
+    if len(twice):
+        log.add("events", row_keys(events, ["event_id"], twice), "duplicate_event", params={"copies": 2})
+        # the tracker's retries arrive after the chunk's other events (a zero-copy append, not a re-sort)
+        events = pa.concat_tables([events, events.take(pa.array(twice))])
+
+    return events

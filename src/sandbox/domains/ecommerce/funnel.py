@@ -1,0 +1,484 @@
+"""Sessions, their events and their orders, for one chunk, without a per-row Python loop.
+
+Each session's events are laid out as segments (landing, browsing, cart, checkout, purchase) whose lengths
+come from the funnel; a lexsort shuffles only the browsing segment, so carts always precede purchases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sandbox.columns.arrays import decimal_from_unscaled
+from sandbox.columns.keys import zipf_ranks
+from sandbox.columns.safe import safe_pool
+from sandbox.columns.temporal import TIMESTAMP, profiled_instants
+from sandbox.core import exact
+from sandbox.core.draws import levels, normal_quantiles
+from sandbox.domains.common import labels, weighted
+from sandbox.domains.ecommerce.shop import Catalogue, vocabulary
+
+EVENT_TYPES = ["page_view", "search", "product_view", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase"]
+PV, SEARCH, PRODUCT, ADD, REMOVE, CHECKOUT, PURCHASE = range(7)
+#: Segments of a session in order: (segment code -> event type, sort block). Code 4 is a view+add pair.
+_SEG_TYPE = np.array([PV, PV, SEARCH, PRODUCT, PRODUCT, REMOVE, CHECKOUT, PURCHASE])
+_SEG_BLOCK = np.array([0, 1, 1, 1, 2, 3, 4, 5])
+DWELL_MEDIAN = np.array([25.0, 12.0, 40.0, 6.0, 5.0, 70.0, 8.0])
+#: exp(0.7 z) at the normal quantile table's levels: a dwell time is its page type's median times one of these.
+DWELL_SPREAD = exact.exp(0.7 * normal_quantiles())
+REFERRALS = {
+    "direct": 0.25,
+    "organic_search": 0.30,
+    "paid_search": 0.15,
+    "social": 0.12,
+    "email": 0.10,
+    "affiliate": 0.08,
+}
+HOURS = [
+    1,
+    0.6,
+    0.4,
+    0.3,
+    0.3,
+    0.5,
+    1.2,
+    2.5,
+    3.5,
+    4,
+    4.2,
+    4.4,
+    4.8,
+    4.6,
+    4.3,
+    4.2,
+    4.4,
+    4.9,
+    5.6,
+    6.4,
+    6.8,
+    6.0,
+    4.2,
+    2.2,
+]
+WEEKDAYS = [1.0, 0.97, 0.95, 0.96, 0.92, 0.98, 1.12]
+BROWSE_PAGES = {"mobile": 3.0, "desktop": 2.0, "tablet": 2.5}
+BROWSE_PRODUCTS = {"mobile": 2.6, "desktop": 2.0, "tablet": 2.3}
+US = 1_000_000
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Per-session probabilities derived from the knobs, so realised rates land on their targets."""
+
+    devices: list[str]
+    device_p: np.ndarray
+    referrals: list[str]
+    referral_p: np.ndarray
+    multiplier: np.ndarray  # [device, referral]
+    conversion: float
+    abandonment: float
+    anonymous: float
+
+    @classmethod
+    def from_knobs(cls, knobs: Mapping[str, Any]) -> Funnel:
+        devices = ["mobile", "desktop", "tablet"]
+        device_p = np.array(
+            [knobs["mobile_share"], 1 - knobs["mobile_share"] - knobs["tablet_share"], knobs["tablet_share"]]
+        )
+        referrals = list(REFERRALS)
+        referral_p = np.array([REFERRALS[r] for r in referrals])
+        dev_m = np.array([knobs[f"{d}_conversion"] for d in devices])
+        ref_m = np.array([knobs[f"{r}_conversion"] for r in referrals])
+        return cls(
+            devices,
+            device_p,
+            referrals,
+            referral_p,
+            np.outer(dev_m, ref_m),
+            knobs["conversion_rate"],
+            knobs["cart_abandonment"],
+            knobs["anonymous_share"],
+        )
+
+    def purchase_probability(self) -> np.ndarray:
+        """P(purchase) per [device, referral] for a logged-in session; the mix averages to the target."""
+        mean = exact.weighted_sum(np.outer(self.device_p, self.referral_p), self.multiplier)
+        return self.conversion / (1 - self.anonymous) * self.multiplier / mean
+
+    def max_cart_probability(self) -> float:
+        return float(self.purchase_probability().max() / (1 - self.abandonment))
+
+
+def _sessions(rng: np.random.Generator, funnel: Funnel, kind: np.ndarray, knobs: Mapping[str, Any]) -> dict:
+    """Start time, device, referral and funnel outcome per session (kind: 0 customer, 1 anonymous, 2 bot)."""
+    n = len(kind)
+    bot = kind == 2
+    start, end = knobs["_start_us"], knobs["_end_us"]
+    starts = profiled_instants(start, end, HOURS, WEEKDAYS, rng, n)
+    starts[bot] = rng.integers(start, end, int(bot.sum()))
+    device = rng.choice(3, n, p=funnel.device_p)
+    device[bot] = np.where(rng.random(int(bot.sum())) < 0.9, 1, 0)
+    referral = rng.choice(len(funnel.referrals), n, p=funnel.referral_p)
+    referral[bot] = 0
+    p_buy = np.where(kind == 0, funnel.purchase_probability()[device, referral], 0.0)
+    cart = rng.random(n) < p_buy / (1 - funnel.abandonment)
+    purchase = cart & (rng.random(n) < 1 - funnel.abandonment)
+    checkout = purchase | (cart & (rng.random(n) < 0.4))
+    return {
+        "start": starts,
+        "device": device,
+        "referral": referral,
+        "cart": cart,
+        "purchase": purchase,
+        "checkout": checkout,
+        "bot": bot,
+    }
+
+
+def _segment_lengths(rng: np.random.Generator, s: dict, funnel: Funnel) -> np.ndarray:
+    n = len(s["bot"])
+    bot = s["bot"]
+    pages = np.array([BROWSE_PAGES[d] for d in funnel.devices])[s["device"]]
+    views = np.array([BROWSE_PRODUCTS[d] for d in funnel.devices])[s["device"]]
+    searchy = np.isin(np.array(funnel.referrals)[s["referral"]], ["organic_search", "paid_search"])
+    carts = np.flatnonzero(s["cart"])
+    adds = np.zeros(n, np.int64)
+    adds[carts] = 1 + rng.poisson(0.4, len(carts))
+    lengths = np.zeros((n, 8), np.int64)
+    lengths[:, 0] = 1
+    bots, humans = np.flatnonzero(bot), np.flatnonzero(~bot)  # each drawn from its own distributions
+    lengths[bots, 1] = 15 + rng.poisson(40, len(bots))
+    lengths[bots, 3] = rng.poisson(15, len(bots))
+    lengths[humans, 1] = rng.poisson(pages[humans])
+    lengths[humans, 2] = rng.poisson(0.3 + 0.8 * searchy[humans])
+    lengths[humans, 3] = rng.poisson(views[humans])
+    lengths[:, 4] = 2 * adds
+    lengths[carts, 5] = (adds[carts] >= 2) & (rng.random(len(carts)) < 0.2)
+    lengths[:, 6] = s["checkout"]
+    lengths[:, 7] = s["purchase"]
+    return np.minimum(lengths, 400)
+
+
+def _layout(rng: np.random.Generator, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(session index, event type, position in its view+add pair run) for every event, in session order."""
+    n = len(lengths)
+    per_session = lengths.sum(axis=1)
+    code = np.repeat(np.tile(np.arange(8), n), lengths.ravel())
+    session = np.repeat(np.arange(n), per_session)
+    # Events are already in session and segment order; only each session's browsing block (contiguous)
+    # is shuffled: sorting its rows by (session, 16 random bits) permutes within sessions only (a stable
+    # sort of keys already in session order: 3x faster than sorting floats).
+    browse = np.flatnonzero(_SEG_BLOCK[code] == 1)
+    shuffle = (session[browse] << 16) | rng.integers(0, 2**16, len(browse))
+    code[browse] = code[browse[np.argsort(shuffle, kind="stable")]]
+
+    in_pairs = code == 4
+    pair_pos = np.zeros(len(code), dtype=np.int64)
+    if in_pairs.any():
+        idx = np.flatnonzero(in_pairs)
+        first = np.r_[True, (np.diff(idx) != 1) | (session[idx][1:] != session[idx][:-1])]
+        run_start = np.maximum.accumulate(np.where(first, np.arange(len(idx)), 0))
+        pair_pos[idx] = np.arange(len(idx)) - run_start
+    etype = _SEG_TYPE[code].copy()
+    etype[in_pairs & (pair_pos % 2 == 1)] = ADD
+    return session, etype, pair_pos
+
+
+def _products(
+    rng: np.random.Generator,
+    session: np.ndarray,
+    etype: np.ndarray,
+    pair_pos: np.ndarray,
+    interest: np.ndarray,
+    shop: Catalogue,
+    skew: float,
+) -> np.ndarray:
+    """Product index per event (-1 where none): Zipf-popular, mostly from the session's interest category.
+
+    A view+add pair shares one product; a removal takes back the session's last added product.
+    """
+    size = len(shop.category)
+    product = np.full(len(etype), -1, dtype=np.int64)
+    views = np.flatnonzero(etype == PRODUCT)
+    # 70% of views from the interest category (Zipf inside it), the rest from the whole catalogue
+    local = rng.random(len(views)) < 0.7
+    a = 7919 if size % 7919 else 7907
+    product[views[~local]] = (zipf_ranks(rng, int((~local).sum()), size, skew) * a) % size
+    for c, members in enumerate(shop.by_category):
+        mine = views[local & (interest[session[views]] == c)]
+        if len(members) and len(mine):
+            product[mine] = members[zipf_ranks(rng, len(mine), len(members), skew)]
+        elif len(mine):
+            product[mine] = rng.integers(0, size, len(mine))
+    adds = np.flatnonzero(etype == ADD)
+    product[adds] = product[adds - 1]  # the view right before it, same pair
+    removes = np.flatnonzero(etype == REMOVE)
+    if len(removes):
+        product[removes] = product[removes - 1]  # the removal follows the last add of its session
+    return product
+
+
+def _queries(rng: np.random.Generator, search: np.ndarray, category: np.ndarray, shop: Catalogue) -> pa.DictionaryArray:
+    """A query on each search event (related to the session's category of interest), null elsewhere."""
+    vocab = vocabulary()["categories"]
+    per_cat = [
+        [n for n in vocab[c]["nouns"]] + [f"{a} {n}" for a in vocab[c]["adjectives"] for n in vocab[c]["nouns"]]
+        for c in shop.categories
+    ]
+    offsets = np.cumsum([0] + [len(q) for q in per_cat])
+    sizes = np.array([len(q) for q in per_cat])
+    index = np.zeros(len(search), np.int32)
+    wanted = category[search]
+    index[search] = offsets[wanted] + (rng.random(len(wanted)) * sizes[wanted]).astype(np.int64)
+    return pa.DictionaryArray.from_arrays(
+        pa.array(index, mask=~search), pa.array([q for qs in per_cat for q in qs], pa.string())
+    )
+
+
+def _urls(
+    rng: np.random.Generator,
+    etype: np.ndarray,
+    product: np.ndarray,
+    queries: pa.DictionaryArray,
+    interest: np.ndarray,
+    shop: Catalogue,
+) -> pa.DictionaryArray:
+    """Page URLs as a dictionary: category pages (the session's category of interest 60% of the time),
+    checkout pages, one URL per product and per search query."""
+    base = "https://shop.example"
+    fixed = [f"{base}/c/{c}" for c in shop.categories] + [f"{base}/checkout", f"{base}/checkout/confirmation"]
+    products = len(shop.category)
+    dictionary = pa.concat_arrays(
+        [
+            pa.array(fixed, pa.string()),
+            pc.binary_join_element_wise(f"{base}/p/", pc.cast(pa.array(np.arange(1, products + 1)), pa.string()), ""),
+            pc.binary_join_element_wise(f"{base}/search?q=", pc.replace_substring(queries.dictionary, " ", "+"), ""),
+        ]
+    )
+    categories, other = len(shop.categories), product < 0
+    index = (len(fixed) + product).astype(np.int32)  # product pages; the rest are set below
+    search, checkout, purchase = other & (etype == SEARCH), other & (etype == CHECKOUT), other & (etype == PURCHASE)
+    index[search] = len(fixed) + products + pc.fill_null(queries.indices, 0).to_numpy()[search]
+    index[checkout], index[purchase] = categories, categories + 1
+    pages = np.flatnonzero(other & ~search & ~checkout & ~purchase)
+    own = rng.random(len(pages)) < 0.6
+    index[pages] = np.where(own, interest[pages], rng.integers(0, categories, len(pages)))
+    return pa.DictionaryArray.from_arrays(pa.array(index), dictionary)
+
+
+@dataclass
+class Chunk:
+    sessions: pa.Table
+    events: pa.Table
+    orders: pa.Table
+    order_items: pa.Table
+    bots: np.ndarray  # session ids of bot sessions
+    bot_events: np.ndarray
+    windows: tuple[np.ndarray, np.ndarray]
+
+
+def generate(
+    rng: np.random.Generator,
+    knobs: Mapping[str, Any],
+    shop: Catalogue,
+    kind: np.ndarray,
+    customer_id: np.ndarray,
+    customer_country: np.ndarray,
+    first_session: int,
+) -> Chunk:
+    """All sessions of one chunk with their events and orders; `customer_id` is -1 for anonymous sessions."""
+    funnel = Funnel.from_knobs(knobs)
+    s = _sessions(rng, funnel, kind, knobs)
+    order = np.lexsort((np.arange(len(kind)), s["start"]))  # session ids follow start time
+    s = {k: v[order] for k, v in s.items()}
+    kind, customer_id, customer_country = kind[order], customer_id[order], customer_country[order]
+    n = len(kind)
+    session_id = np.arange(first_session, first_session + n, dtype=np.int64)
+    interest = rng.choice(len(shop.categories), n, p=_category_weights(shop))
+    lengths = _segment_lengths(rng, s, funnel)
+    ev_session, etype, pair_pos = _layout(rng, lengths)
+    total = len(etype)
+    per_session = lengths.sum(axis=1)
+    starts_at = np.cumsum(per_session) - per_session  # where each session's events begin (empty for none)
+
+    seq = np.arange(total) - np.repeat(starts_at, per_session) + 1
+    product = _products(rng, ev_session, etype, pair_pos, interest, shop, float(knobs["popularity_skew"]))
+    dwell = DWELL_MEDIAN[etype] * DWELL_SPREAD[levels(rng, total)]  # lognormal per page type
+    bot_events = np.flatnonzero(s["bot"][ev_session])
+    dwell[bot_events] = rng.uniform(0.2, 1.5, len(bot_events))
+    dwell = np.round(dwell, 3)
+    dwell_us = np.rint(dwell * US).astype(np.int64)
+    done = np.cumsum(dwell_us)
+    before = done - dwell_us - np.repeat(done[starts_at] - dwell_us[starts_at], per_session)
+    ts = s["start"][ev_session] + before
+    ended = s["start"] + np.add.reduceat(dwell_us, starts_at) if total else s["start"]
+    event_interest = interest[ev_session]
+    queries = _queries(rng, etype == SEARCH, event_interest, shop)
+    urls = _urls(rng, etype, product, queries, event_interest, shop)
+    sessions = _session_table(rng, s, funnel, session_id, kind, customer_id, customer_country, ended, urls, starts_at)
+    cust = np.where(kind == 0, customer_id, -1)[ev_session]
+    events = pa.table(
+        {
+            "event_id": session_id[ev_session] * 1000 + seq,
+            "session_id": session_id[ev_session],
+            "customer_id": pa.array(cust, mask=cust < 0),
+            "ts": pa.array(ts, TIMESTAMP),
+            "event_type": labels(EVENT_TYPES, etype),
+            "page_url": urls,
+            "product_id": pa.array(product + 1, mask=product < 0),
+            "search_query": queries,
+            "dwell_seconds": dwell,
+            "seq": seq.astype(np.int64),
+        }
+    )
+    orders, items = _orders(rng, s, session_id, customer_id, customer_country, ev_session, etype, product, ts, shop)
+    bots = session_id[s["bot"]]
+    return Chunk(sessions, events, orders, items, bots, lengths.sum(axis=1)[s["bot"]], (s["start"], ended))
+
+
+def _category_weights(shop: Catalogue) -> np.ndarray:
+    cats = vocabulary()["categories"]
+    p = np.array([cats[c]["weight"] for c in shop.categories])
+    return p / p.sum()
+
+
+def _platforms(rng: np.random.Generator, device: np.ndarray, funnel: Funnel) -> tuple[list[str], np.ndarray]:
+    """An "OS/Browser" label per session, drawn per device from the vocabulary's shares."""
+    vocab = vocabulary()["devices"]
+    combos: list[str] = []
+    combo = np.zeros(len(device), dtype=np.int64)
+    for d, name in enumerate(funnel.devices):
+        rows = np.flatnonzero(device == d)
+        os_names, os_pick = weighted(rng, vocab[name]["os"], len(rows))
+        for o, os_name in enumerate(os_names):
+            mine = rows[os_pick == o]
+            browsers, pick = weighted(rng, vocab[name]["browsers"][os_name], len(mine))
+            for b, browser in enumerate(browsers):
+                label = f"{os_name}/{browser}"
+                if label not in combos:
+                    combos.append(label)
+                combo[mine[pick == b]] = combos.index(label)
+    return combos, combo
+
+
+def _part(combos: list[str], combo: np.ndarray, side: int) -> pa.DictionaryArray:
+    names = sorted({c.split("/")[side] for c in combos})
+    lookup = np.array([names.index(c.split("/")[side]) for c in combos])
+    return labels(names, lookup[combo])
+
+
+def _session_table(
+    rng: np.random.Generator,
+    s: dict,
+    funnel: Funnel,
+    session_id: np.ndarray,
+    kind: np.ndarray,
+    customer_id: np.ndarray,
+    customer_country: np.ndarray,
+    ended: np.ndarray,
+    urls: pa.Array,
+    starts_at: np.ndarray,
+) -> pa.Table:
+    vocab = vocabulary()
+    n = len(kind)
+    combos, combo = _platforms(rng, s["device"], funnel)
+    agents = [vocab["user_agents"][c] for c in combos] + [vocab["user_agents"]["bot"]]
+    agent = np.where(s["bot"] & (rng.random(n) < 0.5), len(combos), combo)
+    ips = safe_pool("ipv4", ("US", "GB"), 10_000)
+    codes = list(vocab["countries"])
+    _, other_country = weighted(rng, {k: v[1] for k, v in vocab["countries"].items()}, n)
+    country = np.where(kind == 0, customer_country, other_country)
+    return pa.table(
+        {
+            "session_id": session_id,
+            "customer_id": pa.array(customer_id, mask=kind != 0),
+            "started_at": pa.array(s["start"], TIMESTAMP),
+            "ended_at": pa.array(ended, TIMESTAMP),
+            "device": labels(funnel.devices, s["device"]),
+            "os": _part(combos, combo, 0),
+            "browser": _part(combos, combo, 1),
+            "user_agent": labels(agents, agent),
+            "ip_address": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, len(ips), n, dtype=np.int32)), ips),
+            "country": labels(codes, country),
+            "referral_source": labels(funnel.referrals, s["referral"]),
+            "landing_page": urls.take(pa.array(starts_at)),
+            "converted": pa.array(s["purchase"]),
+        }
+    )
+
+
+def _orders(
+    rng: np.random.Generator,
+    s: dict,
+    session_id: np.ndarray,
+    customer_id: np.ndarray,
+    customer_country: np.ndarray,
+    ev_session: np.ndarray,
+    etype: np.ndarray,
+    product: np.ndarray,
+    ts: np.ndarray,
+    shop: Catalogue,
+) -> tuple[pa.Table, pa.Table]:
+    """One order per purchase: its lines are the cart's adds (less a removed one); totals exact in cents."""
+    vocab = vocabulary()
+    buying = s["purchase"]
+    purchase_events = np.flatnonzero(etype == PURCHASE)
+    order_session = ev_session[purchase_events]
+    order_pos = np.full(len(buying), -1)
+    order_pos[order_session] = np.arange(len(order_session))
+    adds = (etype == ADD) & buying[ev_session]
+    removed = np.flatnonzero((etype == REMOVE) & buying[ev_session]) - 1
+    adds[removed] = False
+    lines = np.flatnonzero(adds)
+    line_order = order_pos[ev_session[lines]]
+    quantity = 1 + rng.poisson(0.3, len(lines))
+    unit = shop.price_cents[product[lines]]
+    line_total = quantity * unit
+    first = np.r_[True, line_order[1:] != line_order[:-1]] if len(lines) else np.zeros(0, bool)
+    line_no = np.arange(len(lines)) - np.maximum.accumulate(np.where(first, np.arange(len(lines)), 0)) + 1
+    subtotal = np.zeros(len(order_session), dtype=np.int64)
+    np.add.at(subtotal, line_order, line_total)
+    shipping = np.where(subtotal >= 5_000, 0, 490).astype(np.int64)
+    codes = list(vocab["countries"])
+    country = customer_country[order_session]
+    basis_points = np.array([round(vocab["vat"][c] * 10_000) for c in codes])[country]
+    tax = (subtotal * basis_points + 5_000) // 10_000
+    statuses, status = weighted(rng, vocab["order_status"], len(order_session))
+    methods, method = weighted(rng, vocab["payment_methods"], len(order_session))
+    ids = session_id[order_session]
+
+    def money(cents: np.ndarray) -> pa.Array:
+        return decimal_from_unscaled(cents.astype(np.int64), 12, 2)
+
+    orders = pa.table(
+        {
+            "order_id": ids,
+            "session_id": ids,
+            "customer_id": customer_id[order_session],
+            "ordered_at": pa.array(ts[purchase_events], TIMESTAMP),
+            "status": labels(statuses, status),
+            "payment_method": labels(methods, method),
+            "shipping_country": labels(codes, country),
+            "currency": labels(["EUR"], np.zeros(len(ids), dtype=np.int32)),
+            "subtotal": money(subtotal),
+            "shipping": money(shipping),
+            "tax": money(tax),
+            "total": money(subtotal + shipping + tax),
+        }
+    )
+    items = pa.table(
+        {
+            "order_id": ids[line_order] if len(lines) else np.zeros(0, np.int64),
+            "line_no": line_no.astype(np.int64),
+            "product_id": product[lines] + 1,
+            "quantity": quantity.astype(np.int64),
+            "unit_price": money(unit),
+            "line_total": money(line_total),
+        }
+    )
+    return orders, items

@@ -1,0 +1,237 @@
+"""The `sensors` domain: sites, devices, sensors and their readings, failing the way real sensors fail.
+
+Chunks are (group of devices, one UTC day); readings are written partitioned by day (hive `day=YYYY-MM-DD`).
+Every fault is a row of truth/defects with the sensor as row_key and its window in the device's clock;
+failures, with vibration rising before them, are in truth/failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sandbox.columns.registry import Finding
+from sandbox.columns.safe import safe_pool
+from sandbox.columns.temporal import TIMESTAMP, parse_instant
+from sandbox.core.params import integer, number, string
+from sandbox.core.pools import faker_pool
+from sandbox.domains.checks import Faults, KnobCheck, TableReader, poisson_se, ratio, run_lengths_se, share
+from sandbox.domains.common import labels
+from sandbox.domains.interface import Domain, DomainContext, TableInfo
+from sandbox.domains.iot.plant import KINDS, US_PER_DAY, device_plan, layout, vocabulary
+from sandbox.domains.iot.signals import Day
+from sandbox.privacy.columns import redacted_text
+
+KNOBS = (
+    string("start", "First day of readings (UTC).", "2025-01-01", format="date"),
+    integer("days", "Days of readings.", 7, ge=1, le=3650),
+    number("dropout_rate", "Share of scheduled readings lost (bursty: a two-state Markov chain).", 0.02, ge=0, lt=0.9),
+    number("mean_gap_samples", "Mean length of a dropout, in samples.", 6.0, ge=1, le=100_000),
+    number("spike_rate", "Share of readings with a spike.", 0.0005, ge=0, le=0.1),
+    number("stuck_per_sensor_day", "Stuck-at windows per sensor and day.", 0.03, ge=0, le=24),
+    number("drift_per_sensor_month", "Gradual drift windows per sensor and 30 days.", 0.3, ge=0, le=30),
+    number("failure_rate", "Failures per device and year (vibration rises before each).", 6.0, ge=0, le=365),
+    number("failure_lead_hours", "How long before a failure its precursors start.", 48.0, gt=0, le=24 * 60),
+    number(
+        "calibration_interval_days", "Days between calibrations (each shifts a sensor's level).", 10.0, gt=0.5, le=3650
+    ),
+    number("death_temperature", "A heat-sensitive sensor on a hot site dies above this (degC).", 55.0, ge=-50, le=200),
+    number(
+        "late_uploads_per_device_day", "Connectivity losses per device and day (readings held back).", 0.1, ge=0, le=100
+    ),
+    number("duplicate_rate", "Share of readings delivered twice.", 0.001, ge=0, le=0.5),
+)
+
+
+class Sensors(Domain):
+    name = "sensors"
+    description = "An industrial plant: sites, devices, sensors and readings with dropouts, drift and failures."
+    unit = "devices"
+    views_module = "sandbox.domains.iot.views"
+    knobs = KNOBS
+
+    def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
+        return [
+            TableInfo("devices", "One row per device (5 sensors each).", key=("device_id",)),
+            TableInfo("sites", "Plants, with their time zone and climate.", key=("site_id",)),
+            TableInfo("sensors", "One row per sensor.", key=("sensor_id",)),
+            TableInfo(
+                "readings",
+                "Readings as received; ts in the device's clock, UTC.",
+                key=("sensor_id", "ts"),
+                partition="ts",
+            ),
+            TableInfo(
+                "maintenance",
+                "Calibrations, repairs and replacements.",
+                key=("event_id",),
+                privacy={"technician_note": redacted_text()},
+            ),
+            TableInfo(
+                "failures",
+                "Device failures (answer key for predictive maintenance).",
+                role="truth",
+                key=("device_id", "failed_at"),
+            ),
+        ]
+
+    def plan(self, knobs: Mapping[str, Any], rows: int, chunk_rows: int) -> list[dict[str, Any]]:
+        per_device_day = sum(86_400 // k["interval_s"] for k in vocabulary()["kinds"].values())
+        group = max(1, chunk_rows // per_device_day)
+        return [
+            {"first_device": first, "devices": min(group, rows - first), "day": day, "total": rows}
+            for first in range(0, rows, group)
+            for day in range(int(knobs["days"]))
+        ]
+
+    def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
+        days = int(knobs["days"])
+        intervals = reader.read("sensors", ["sample_interval_s"])["sample_interval_s"].to_numpy()
+        scheduled = int(np.sum(days * 86400 // intervals))
+        sensor_days, device_years = len(intervals) * days, reader.rows("devices") * days / 365
+        lost = runs = 0
+        for batch in reader.batches("defects", ["params"], ("kind", ["dropout"])):
+            samples = pc.extract_regex(batch.column(0), r'"samples": (?P<n>\d+)').field("n")
+            lost += pc.sum(pc.cast(samples, pa.int64())).as_py() or 0
+            runs += batch.num_rows
+        delivered = reader.rows("readings") - faults.get(("readings", None, "duplicate_reading"), 0)
+        rate, k = float(knobs["dropout_rate"]), "domain.knobs."
+        stuck, drift = float(knobs["stuck_per_sensor_day"]), float(knobs["drift_per_sensor_month"])
+        failure = float(knobs["failure_rate"])
+        return [
+            KnobCheck("domain.rows", rows, reader.rows("devices"), 0.0, "devices"),
+            share(k + "dropout_rate", rate, lost, scheduled, "scheduled readings", run_lengths_se(rate, runs)),
+            KnobCheck(
+                k + "mean_gap_samples",
+                float(knobs["mean_gap_samples"]),
+                ratio(lost, runs),
+                run_lengths_se(float(knobs["mean_gap_samples"]), runs),
+                "dropouts",
+            ),
+            share(
+                k + "spike_rate",
+                knobs["spike_rate"],
+                faults.get(("readings", "value", "spike"), 0),
+                scheduled,
+                "scheduled readings",
+            ),
+            share(
+                k + "duplicate_rate",
+                knobs["duplicate_rate"],
+                faults.get(("readings", None, "duplicate_reading"), 0),
+                delivered,
+                "delivered readings",
+            ),
+            KnobCheck(
+                k + "stuck_per_sensor_day",
+                stuck,
+                ratio(faults.get(("readings", "value", "stuck"), 0), sensor_days),
+                poisson_se(stuck, sensor_days),
+                "sensor-days",
+            ),
+            KnobCheck(
+                k + "drift_per_sensor_month",
+                drift,
+                ratio(faults.get(("readings", "value", "drift"), 0), sensor_days / 30),
+                poisson_se(drift, sensor_days / 30),
+                "sensor-months",
+            ),
+            KnobCheck(
+                k + "failure_rate",
+                failure,
+                ratio(reader.rows("failures"), device_years),
+                poisson_se(failure, device_years),
+                "device-years",
+            ),
+        ]
+
+    def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
+        try:
+            parse_instant(knobs["start"])
+        except ValueError:
+            yield ("bad-type", ("start",), f"expected an ISO date like 2025-01-01, got {knobs['start']!r}", None)
+
+    def produce(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
+        start = parse_instant(knobs["start"])
+        plant = layout(ctx.seed, int(payload["total"]), start)
+        devices = np.arange(payload["first_device"], payload["first_device"] + payload["devices"])
+        key = tuple(sorted((k, v) for k, v in knobs.items()))
+        plans = [
+            device_plan(ctx.seed, int(d), plant.climates[plant.climate[plant.device_site[d]]], key, start)
+            for d in devices
+        ]
+        day = int(payload["day"])
+        readings_day = Day(ctx.seed, day, start, knobs, plant, devices, plans, ctx.rng("readings"), ctx.log)
+        for kind in range(len(KINDS)):
+            readings_day.kind(kind)
+        first_chunk_of_group = day == 0
+        sensor_rows = slice(int(devices[0]) * len(KINDS), (int(devices[-1]) + 1) * len(KINDS))
+        return {
+            "devices": plant.devices.slice(int(devices[0]), len(devices) if first_chunk_of_group else 0),
+            "sites": plant.sites if first_chunk_of_group and devices[0] == 0 else plant.sites.slice(0, 0),
+            "sensors": plant.sensors.slice(
+                sensor_rows.start, (sensor_rows.stop - sensor_rows.start) if first_chunk_of_group else 0
+            ),
+            "readings": readings_day.table(),
+            "maintenance": _maintenance(ctx, devices, plans, start + day * US_PER_DAY),
+            "failures": _failures(devices, plans, start + day * US_PER_DAY),
+        }
+
+
+def _today(when: int, day_start: int) -> bool:
+    return day_start <= when < day_start + US_PER_DAY
+
+
+def _failures(devices: np.ndarray, plans: list, day_start: int) -> pa.Table:
+    rows = [
+        (int(d) + 1, int(t), c)
+        for d, p in zip(devices, plans, strict=True)
+        for t, c in zip(p.failures, p.causes, strict=True)
+        if _today(int(t), day_start)
+    ]
+    return pa.table(
+        {
+            "device_id": pa.array([r[0] for r in rows], pa.int64()),
+            "failed_at": pa.array([r[1] for r in rows], TIMESTAMP),
+            "cause": pa.array([r[2] for r in rows], pa.string()),
+        }
+    )
+
+
+def _maintenance(ctx: DomainContext, devices: np.ndarray, plans: list, day_start: int) -> pa.Table:
+    """Today's maintenance events, with the technician's free-text note (names and phones: redacted later)."""
+    vocab = vocabulary()
+    rng = ctx.rng("maintenance")
+    names = faker_pool("name", ("de_DE",), 2000).to_pylist() + faker_pool("name", ("en_GB",), 2000).to_pylist()
+    phones = safe_pool("phone", ("GB", "US"), 2000).to_pylist()
+    rows = []
+    for device, plan in zip(devices, plans, strict=True):
+        for i, (when, kind, target, delta) in enumerate(plan.maintenance):
+            if not _today(when, day_start):
+                continue
+            templates = vocab["notes"][kind]
+            cause = next((c for t, c in zip(plan.repaired, plan.causes, strict=True) if t == when), "wear")
+            note = templates[int(rng.integers(len(templates)))].format(
+                kind=KINDS[target],
+                delta=f"{delta:+g}",
+                cause=cause,
+                technician=names[int(rng.integers(len(names)))],
+                phone=phones[int(rng.integers(len(phones)))],
+            )
+            rows.append(((int(device) + 1) * 1000 + i, int(device) + 1, when, kind, note))
+    return pa.table(
+        {
+            "event_id": pa.array([r[0] for r in rows], pa.int64()),
+            "device_id": pa.array([r[1] for r in rows], pa.int64()),
+            "ts": pa.array([r[2] for r in rows], TIMESTAMP),
+            "kind": labels(
+                ["calibration", "repair", "replacement"],
+                np.array([["calibration", "repair", "replacement"].index(r[3]) for r in rows], dtype=np.int64),
+            ),
+            "technician_note": pa.array([r[4] for r in rows], pa.string()),
+        }
+    )

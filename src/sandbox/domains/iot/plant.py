@@ -1,0 +1,265 @@
+"""The plant: sites, devices and sensors, and each device's planned events over the whole period.
+
+Plans are small deterministic tables, a pure function of (seed, device), so every chunk (a group of devices
+over one day) can apply the part that falls in its window: dropout runs of a two-state Markov chain, stuck
+and drift windows, heat waves and heat death, failures with their lead windows, maintenance and the
+calibration steps it causes, delayed uploads, and the device clock's skew.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+
+from sandbox.columns.temporal import TIMESTAMP
+from sandbox.core import exact
+from sandbox.core.seeding import stream
+from sandbox.domains.common import labels, weighted
+from sandbox.domains.interface import package_data
+
+US = 1_000_000
+US_PER_DAY = 86_400 * US
+KINDS = ("temperature", "pressure", "vibration", "humidity", "power")
+DEVICES_PER_SITE = 8
+HEAT_SENSITIVE = KINDS.index("humidity")
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary() -> dict[str, Any]:
+    return package_data(__name__, "data.json")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Sites, devices and sensors as tables, plus the arrays generation needs."""
+
+    sites: pa.Table
+    devices: pa.Table
+    sensors: pa.Table
+    climate: np.ndarray  # per site: index into climates
+    utc_offset_hours: np.ndarray  # per site, at the period's start
+    device_site: np.ndarray  # per device (0-based site)
+    device_vendor: np.ndarray  # per device: index into vendors
+    climates: tuple[str, ...]
+    vendors: tuple[str, ...]
+
+    def sensor_id(self, device: np.ndarray, kind: np.ndarray | int) -> np.ndarray:
+        return device * len(KINDS) + kind + 1
+
+    def noise_sd(self, device: np.ndarray, kind: int) -> np.ndarray:
+        vocab = vocabulary()
+        factor = np.array([vocab["vendors"][v]["noise"] for v in self.vendors])[self.device_vendor[device]]
+        return vocab["kinds"][KINDS[kind]]["noise_sd"] * factor
+
+
+@functools.lru_cache(maxsize=4)
+def layout(seed: int, devices: int, start_us: int) -> Layout:
+    vocab = vocabulary()
+    rng = stream(seed, "plant", 0, "layout")
+    n_sites = max(1, math.ceil(devices / DEVICES_PER_SITE))
+    places = vocab["sites"]
+    climates, climate = weighted(rng, vocab["climates"], n_sites)
+    names = [
+        places[i % len(places)][0] + ("" if i < len(places) else f" {i // len(places) + 1}") for i in range(n_sites)
+    ]
+    zones = [places[i % len(places)][2] for i in range(n_sites)]
+    start = datetime.fromtimestamp(start_us / US, ZoneInfo("UTC"))
+    offsets = np.array([start.astimezone(ZoneInfo(z)).utcoffset().total_seconds() / 3600 for z in zones])  # type: ignore[union-attr]
+    sites = pa.table(
+        {
+            "site_id": np.arange(1, n_sites + 1, dtype=np.int64),
+            "name": pa.array(names),
+            "country": pa.array([places[i % len(places)][1] for i in range(n_sites)]),
+            "timezone": pa.array(zones),
+            "climate": labels(climates, climate),
+        }
+    )
+    vendors = list(vocab["vendors"])
+    device_site = np.arange(devices) // DEVICES_PER_SITE
+    vendor = rng.integers(0, len(vendors), devices)
+    models = [m for v in vendors for m in vocab["vendors"][v]["models"]]
+    model = np.array(
+        [
+            models.index(vocab["vendors"][vendors[v]]["models"][i % len(vocab["vendors"][vendors[v]]["models"])])
+            for i, v in enumerate(vendor)
+        ]
+    )
+    firmware = [
+        f"{a}.{b}.{c}"
+        for a, b, c in zip(
+            rng.integers(1, 4, devices), rng.integers(0, 10, devices), rng.integers(0, 30, devices), strict=True
+        )
+    ]
+    device_ids = np.arange(1, devices + 1, dtype=np.int64)
+    installed = start_us - rng.integers(30, 5 * 365, devices) * US_PER_DAY - rng.integers(0, US_PER_DAY, devices)
+    devices_table = pa.table(
+        {
+            "device_id": device_ids,
+            "site_id": device_site.astype(np.int64) + 1,
+            "vendor": labels(vendors, vendor),
+            "model": labels(models, model),
+            "firmware": pa.array(firmware),
+            "installed_at": pa.array(installed, TIMESTAMP),
+            # base32 (A-Z, 2-7): a serial never reads as a phone number, which hex serials sometimes did
+            "serial_number": pa.array(
+                [
+                    f"{vendors[v][:3].upper()}-{base64.b32encode(int(s).to_bytes(5, 'big')).decode()}"
+                    for v, s in zip(vendor, rng.integers(0, 2**40, devices), strict=True)
+                ]
+            ),
+        }
+    )
+    dev = np.repeat(np.arange(devices), len(KINDS))
+    kind = np.tile(np.arange(len(KINDS)), devices)
+    kinds = vocab["kinds"]
+    noise = (
+        np.array([kinds[k]["noise_sd"] for k in KINDS])[kind]
+        * np.array([vocab["vendors"][v]["noise"] for v in vendors])[vendor[dev]]
+    )
+    sensors = pa.table(
+        {
+            "sensor_id": dev * len(KINDS) + kind + 1,
+            "device_id": dev + 1,
+            "kind": labels(list(KINDS), kind),
+            "unit": labels([kinds[k]["unit"] for k in KINDS], kind),
+            "sample_interval_s": np.array([kinds[k]["interval_s"] for k in KINDS], dtype=np.int64)[kind],
+            "vendor_noise_sd": np.round(noise, 4),
+        }
+    )
+    return Layout(sites, devices_table, sensors, climate, offsets, device_site, vendor, tuple(climates), tuple(vendors))
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Windows on one sensor's sample grid: first sample, number of samples, and one value each."""
+
+    start: np.ndarray
+    length: np.ndarray
+    value: np.ndarray
+
+
+@dataclass(frozen=True)
+class DevicePlan:
+    skew_us: int
+    jitter_us: float
+    failures: np.ndarray  # failed_at (us)
+    causes: list[str]
+    repaired: np.ndarray  # back up at (us)
+    maintenance: list[tuple[int, str, int, float]]  # (ts us, kind, sensor kind index, calibration delta)
+    heat_waves: list[tuple[int, int, float]]  # (start us, end us, degrees)
+    death_us: int | None  # the heat-sensitive sensor stops here
+    dropouts: list[Runs]  # per sensor kind; value: 1.0 when the device flags the gap itself
+    stuck: list[Runs]
+    drift: list[Runs]  # value: slope per day, in units of the sensor's noise sd
+    uploads: list[tuple[int, int, int]]  # (start us, end us, delay us): readings held back, then sent
+
+
+def _runs(rng: np.random.Generator, samples: int, rate: float, mean_gap: float) -> Runs:
+    """Off-runs of a two-state Markov chain with stationary off-share `rate` and mean off-run `mean_gap`."""
+    if rate <= 0 or samples <= 0:
+        return Runs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    q = 1.0 / max(mean_gap, 1.0)
+    p = rate * q / (1 - rate)
+    expected = int(samples * p * 1.3 + 20)
+    on = rng.geometric(p, expected)
+    off = rng.geometric(q, expected)
+    offset = -rng.integers(0, int(on[0]) + int(off[0]))  # start inside a cycle: the chain is already running
+    ends_on = offset + np.cumsum(on + off) - off
+    keep = (ends_on < samples) & (ends_on + off > 0)
+    start = np.maximum(ends_on[keep], 0)
+    length = np.minimum(ends_on[keep] + off[keep], samples) - start
+    return Runs(start.astype(np.int64), length.astype(np.int64), (rng.random(len(start)) < 0.2).astype(float))
+
+
+def _windows(rng: np.random.Generator, samples: int, count: int, median: float, values: np.ndarray) -> Runs:
+    start = rng.integers(0, max(samples, 1), count)
+    length = np.maximum(1, np.rint(exact.lognormal(rng, float(exact.log(median)), 0.6, count))).astype(np.int64)
+    return Runs(start, np.minimum(length, samples - start), values)
+
+
+@functools.lru_cache(maxsize=4096)
+def device_plan(
+    seed: int, device: int, climate: str, knobs_key: tuple[tuple[str, Any], ...], start_us: int
+) -> DevicePlan:
+    knobs = dict(knobs_key)
+    vocab = vocabulary()
+    rng = stream(seed, "device", device, "plan")
+    days = int(knobs["days"])
+    end_us = start_us + days * US_PER_DAY
+    lead = int(knobs["failure_lead_hours"] * 3600 * US)
+    n_fail = rng.poisson(knobs["failure_rate"] * days / 365)
+    earliest = start_us + lead + US_PER_DAY // 4  # a failure's precursors fit inside the period
+    if earliest >= end_us:
+        n_fail = 0
+    failed = np.sort(rng.integers(earliest, end_us, n_fail)) if n_fail else np.zeros(0, np.int64)
+
+    repaired = failed + (rng.uniform(4, 24, len(failed)) * 3600 * US).astype(np.int64)
+    causes = [list(vocab["causes"])[i] for i in weighted(rng, vocab["causes"], len(failed))[1]]
+    maintenance = [(int(t), "repair", KINDS.index("vibration"), 0.0) for t in repaired if t < end_us]
+    every = float(knobs["calibration_interval_days"]) * US_PER_DAY
+    t = start_us + rng.uniform(0.1, 1.0) * every
+    while t < end_us:
+        kind = int(rng.choice([0, 1, 3, 4]))
+        noise = vocab["kinds"][KINDS[kind]]["noise_sd"]
+        delta = float(np.round(rng.choice([-1, 1]) * rng.uniform(6, 12) * noise, 3))
+        maintenance.append((int(t), "calibration", kind, delta))
+        t += every * rng.uniform(0.8, 1.2)
+    if rng.random() < 0.05 * days / 30:
+        maintenance.append((int(rng.integers(start_us, end_us)), "replacement", int(rng.integers(0, 5)), 0.0))
+    maintenance.sort()
+    waves: list[tuple[int, int, float]] = []
+    death = None
+    if climate == "hot mill floor":
+        for _ in range(rng.poisson(days / 20)):
+            begin = int(rng.integers(start_us, end_us))
+            waves.append((begin, begin + int(rng.uniform(6, 48) * 3600 * US), float(rng.uniform(8, 22))))
+        hot = [w for w in waves if vocab["kinds"]["temperature"]["base"][climate] + w[2] > knobs["death_temperature"]]
+        if hot:
+            first = min(hot)
+            death = first[0] + int((first[1] - first[0]) * 0.3)
+    intervals = [vocab["kinds"][k]["interval_s"] for k in KINDS]
+    samples = [days * 86_400 // i for i in intervals]
+    dropouts = [_runs(rng, n, knobs["dropout_rate"], knobs["mean_gap_samples"]) for n in samples]
+    stuck = [
+        _windows(rng, n, rng.poisson(knobs["stuck_per_sensor_day"] * days), 3600 / i, np.zeros(0))
+        for n, i in zip(samples, intervals, strict=True)
+    ]
+    # a stuck window repeats the value at its start, which only the chunk of that day has: end it that day
+    stuck = [
+        Runs(r.start, np.minimum(r.length, n // days - r.start % (n // days)), np.zeros(len(r.start)))
+        for r, n in zip(stuck, samples, strict=True)
+    ]
+
+    drift = []
+    for n, i in zip(samples, intervals, strict=True):
+        count = rng.poisson(knobs["drift_per_sensor_month"] * days / 30)
+        slopes = rng.choice([-1, 1], count) * rng.uniform(2, 5, count)
+        drift.append(_windows(rng, n, count, 3 * 86_400 / i, slopes))
+    uploads = []
+    for _ in range(rng.poisson(knobs["late_uploads_per_device_day"] * days)):
+        begin = int(rng.integers(start_us, end_us))
+        length = int(exact.lognormal(rng, float(exact.log(1800)), 0.7) * US)
+        uploads.append((begin, begin + length, length + int(exact.exponential(rng, 7200) * US)))
+    skew = exact.normal(rng, 0, 15) * US if rng.random() > 0.1 else rng.choice([-1, 1]) * rng.uniform(120, 600) * US
+    return DevicePlan(
+        int(skew),
+        float(rng.uniform(20, 200) * 1000),
+        failed,
+        causes,
+        repaired,
+        maintenance,
+        waves,
+        death,
+        dropouts,
+        stuck,
+        drift,
+        uploads,
+    )

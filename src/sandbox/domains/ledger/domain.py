@@ -1,0 +1,496 @@
+"""The `ledger` domain: paper invoices and a plant logbook, as clerks and OCR transcribed them.
+
+The truth (invoices, lines, a double-entry journal that balances) is under truth/; under tables/ are the
+records as typed: every field a string in its clerk's format (date style, decimal comma, currency symbol:
+recorded per clerk in truth/clerks), plus errors, each a row of truth/defects in the order applied, so the
+defects of a field replayed on its formatted truth give what was typed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sandbox.columns.registry import Finding
+from sandbox.columns.safe import safe_pool
+from sandbox.core.params import integer, number
+from sandbox.core.pools import faker_pool
+from sandbox.core.seeding import stable_hash
+from sandbox.domains.checks import Faults, KnobCheck, TableReader, share
+from sandbox.domains.common import labels
+from sandbox.domains.interface import Domain, DomainContext, TableInfo
+from sandbox.domains.ledger.books import (
+    DAYS,
+    EPOCH_1985,
+    clerks,
+    era_of,
+    real_invoices,
+    suppliers,
+    truth_tables,
+    vocabulary,
+)
+from sandbox.domains.ledger.formats import by_group, format_amounts, format_dates
+from sandbox.noise import corruptions
+from sandbox.noise.defects import DefectLog, row_keys
+from sandbox.privacy.columns import advisory, born_safe, redacted_text
+
+INVOICE_FIELDS = (
+    "supplier",
+    "invoice_no",
+    "issued_on",
+    "due_on",
+    "currency",
+    "net",
+    "vat_rate",
+    "vat",
+    "gross",
+    "paid_on",
+    "page_ref",
+)
+LINE_FIELDS = ("description", "quantity", "unit_price", "line_total")
+#: Rounds of drawing again for chosen fields an edit could not change (each round redraws only those).
+_REDRAWS = 4
+AMOUNTS = ("net", "vat", "gross", "unit_price", "line_total")
+KNOBS = (
+    integer("suppliers", "Suppliers.", 150, ge=1, le=100_000),
+    integer("clerks", "Clerks (each with a format and an error profile, in one era).", 12, ge=3, le=1000),
+    number("ocr_share", "Share of invoices read by OCR rather than typed.", 0.4, ge=0, le=1),
+    number("ocr_rate", "Share of OCR-read fields with an OCR confusion.", 0.01, ge=0, le=0.5),
+    number("typo_rate", "Share of fields with a keyboard-adjacent typo.", 0.004, ge=0, le=0.5),
+    number("transposition_rate", "Share of fields with two characters swapped.", 0.002, ge=0, le=0.5),
+    number(
+        "decimal_shift_rate", "Share of amounts with the decimal separator in the wrong place.", 0.002, ge=0, le=0.5
+    ),
+    number("missing_field_rate", "Share of fields left empty.", 0.003, ge=0, le=0.5),
+    number(
+        "name_variant_rate", "Share of supplier names typed as a variant (GmbH / Gmbh / G.m.b.H.).", 0.02, ge=0, le=1
+    ),
+    number("duplicate_rate", "Share of invoices entered twice.", 0.005, ge=0, le=0.5),
+    number("correction_rate", "Share of invoices with an error that got a correcting second record.", 0.1, ge=0, le=1),
+    number("skipped_line_rate", "Share of invoice lines never transcribed.", 0.003, ge=0, le=0.5),
+    number("logbook_per_invoice", "Logbook entries per invoice.", 0.3, ge=0, le=100),
+)
+
+
+def _formatted(
+    t: dict[str, Any], truth: dict[str, pa.Table], seed: int, knobs: Mapping[str, Any]
+) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
+    """The records as their clerks present them, before any error: invoice fields and line fields, as text."""
+    staff = clerks(seed, int(knobs["clerks"])).to_pydict()
+    vocab = vocabulary()
+    codes = list(vocab["currencies"])
+    inv = truth["truth_invoices"]
+    currency = np.array([codes.index(c) for c in inv["currency"].to_pylist()])
+    clerk = t["clerk"]
+
+    def dates(days: np.ndarray) -> pa.Array:
+        return by_group(clerk, lambda c, rows: format_dates(days[rows], staff["date_style"][c]))
+
+    def amounts(cents: np.ndarray, who: np.ndarray, cur: np.ndarray) -> pa.Array:
+        def one(group: int, rows: np.ndarray) -> pa.Array:
+            c, k = divmod(group, len(codes))
+            symbol = vocab["currencies"][codes[k]] if staff["currency_symbol"][c] == "symbol" else ""
+            return format_amounts(
+                cents[rows], staff["decimal"][c], staff["thousands"][c], symbol, staff["symbol_first"][c]
+            )
+
+        return by_group(who * len(codes) + cur, one)
+
+    paid = dates(t["paid"])
+    invoice = {
+        "supplier": suppliers(seed, int(knobs["suppliers"]))[0]["name"].take(pa.array(t["supplier"])),
+        "invoice_no": inv["invoice_no"].combine_chunks(),
+        "issued_on": dates(t["issued"]),
+        "due_on": dates(t["due"]),
+        "currency": inv["currency"].combine_chunks().dictionary_decode(),
+        "net": amounts(t["net"], clerk, currency),
+        "vat_rate": pc.binary_join_element_wise(pc.cast(pa.array(np.round(t["rate"] * 100, 1)), pa.string()), "%", ""),
+        "vat": amounts(t["vat"], clerk, currency),
+        "gross": amounts(t["gross"], clerk, currency),
+        "paid_on": pc.if_else(pa.array(t["unpaid"]), pa.nulls(len(paid), pa.string()), paid),
+        "page_ref": inv["page_ref"].combine_chunks(),
+    }
+    who, cur = clerk[t["line_invoice"]], currency[t["line_invoice"]]
+    lines = truth["truth_invoice_lines"]
+    line = {
+        "description": lines["description"].combine_chunks().dictionary_decode(),
+        "quantity": pc.cast(lines["quantity"].combine_chunks(), pa.string()),
+        "unit_price": amounts(t["price"], who, cur),
+        "line_total": amounts(t["line_total"], who, cur),
+    }
+    return invoice, line
+
+
+def _variant(value: str) -> str | None:
+    """Another spelling of the legal form at the end of a company name (GmbH -> G.m.b.H.)."""
+    head, _, form = value.rpartition(" ")
+    for spellings in vocabulary()["legal_forms"].values():
+        if form in spellings:
+            others = [s for s in spellings if s != form]
+            return f"{head} {others[stable_hash(value) % len(others)]}" if others and head else None
+    return None
+
+
+def _shift(value: str, decimal: str, right: bool) -> str | None:
+    """The decimal separator one digit to the left or right (12.50 -> 1.250 or 125.0)."""
+    at = value.rfind(decimal)
+    target = at + 2 if right else at - 1
+    if at < 0 or target < 1 or target > len(value) or not value[target - 1].isdigit():
+        return None
+    digits = value[:at] + value[at + 1 :]
+    return (
+        digits[: target - 1] + decimal + digits[target - 1 :] if right else digits[:target] + decimal + digits[target:]
+    )
+
+
+def _edit_drawn(
+    rng: np.random.Generator, values: pa.Array, p: np.ndarray, edit: Callable[[str, int], str | None]
+) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    """Each row edited with probability p[row]. A chosen field the edit cannot change (null, or nothing in it to
+    confuse, swap or shift) is drawn again among the column's other fields, with the same weights, so a knob's
+    realised rate is its rate over every field it counts, not over the ones that happened to fit."""
+    rows = np.flatnonzero(rng.random(len(p)) < p)
+    values, changed, old = _edit_all(values, rows, edit)
+    tried = np.zeros(len(p), bool)
+    tried[rows] = True
+    changes, olds = [changed], [old]
+    short = len(rows) - len(changed)
+    for _ in range(_REDRAWS):
+        weights = np.where(tried | ~np.asarray(values.is_valid(), bool), 0.0, p)
+        left = int(np.count_nonzero(weights))
+        if not short or not left:
+            break
+        rows = np.sort(rng.choice(len(p), min(short, left), replace=False, p=weights / math.fsum(weights.tolist())))
+        tried[rows] = True
+        values, changed, old = _edit_all(values, rows, edit)
+        changes.append(changed)
+        olds.append(old)
+        short -= len(changed)
+    order = np.argsort(np.concatenate(changes), kind="stable")
+    return values, np.concatenate(changes)[order], pa.chunked_array(olds).combine_chunks().take(pa.array(order))
+
+
+def _edit_all(
+    values: pa.Array, rows: np.ndarray, edit: Callable[[str, int], str | None]
+) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    """Edit the chosen rows (a few per thousand, one string each); returns observed, changed rows, old values."""
+    before = values.take(pa.array(rows, pa.int64())).to_pylist() if len(rows) else []
+    changed, new = [], []
+    for row, value in zip(rows.tolist(), before, strict=True):
+        out = edit(value, row) if value is not None else None
+        if out is not None and out != value:
+            changed.append(row)
+            new.append(out)
+    rows_changed = np.asarray(changed, dtype=np.int64)
+    old = values.take(pa.array(rows_changed, pa.int64()))
+    return corruptions.replace_rows(values, rows_changed, pa.array(new, pa.string())), rows_changed, old
+
+
+def _errors(
+    rng: np.random.Generator,
+    log: DefectLog,
+    table: str,
+    fields: dict[str, pa.Array],
+    keys: pa.Table,
+    knobs: Mapping[str, Any],
+    multiplier: np.ndarray,
+    ocr: np.ndarray,
+    decimal: np.ndarray,
+) -> np.ndarray:
+    """Transcription errors, field by field in a fixed order of kinds; every change is one defect row."""
+    n = len(keys)
+    touched = np.zeros(n, dtype=bool)
+    edits: list[tuple[str, str, Callable[[str, int], str | None], np.ndarray]] = [
+        ("name_variant", "name_variant_rate", lambda v, r: _variant(v), np.ones(n)),
+        ("ocr", "ocr_rate", lambda v, r: corruptions.ocr(v, rng), np.where(ocr, 1.0, 0.0)),
+        ("typo", "typo_rate", lambda v, r: corruptions.typo(v, rng), multiplier),
+        ("transposition", "transposition_rate", lambda v, r: corruptions.transpose(v, rng), multiplier),
+        (
+            "decimal_shift",
+            "decimal_shift_rate",
+            lambda v, r: _shift(v, decimal[r], bool(rng.random() < 0.5)),
+            multiplier,
+        ),
+    ]
+    for column in list(fields):
+        values = fields[column]
+        for kind, knob, edit, weight in edits:
+            if (kind == "name_variant") != (column == "supplier") or (
+                kind == "decimal_shift" and column not in AMOUNTS
+            ):
+                continue
+            if kind == "transposition":  # a one-character field (quantity 3) has nothing to swap
+                weight = weight * np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(values), 2), False))
+            values, changed, old = _edit_drawn(rng, values, float(knobs[knob]) * weight, edit)
+            if len(changed):
+                log.add(
+                    table,
+                    row_keys(keys, list(keys.column_names), changed),
+                    kind,
+                    column,
+                    truth=old,
+                    observed=values.take(pa.array(changed)),
+                )
+                touched[changed] = True
+        gone = np.flatnonzero(
+            (rng.random(n) < float(knobs["missing_field_rate"]) * multiplier)
+            & np.asarray(values.is_valid(), dtype=bool)
+        )
+        if len(gone):
+            log.add(
+                table,
+                row_keys(keys, list(keys.column_names), gone),
+                "missing_field",
+                column,
+                truth=values.take(pa.array(gone)),
+            )
+            values = corruptions.set_missing(values, gone)
+            touched[gone] = True
+        fields[column] = values
+    return touched
+
+
+def _records(
+    t: dict[str, Any],
+    fields: dict[str, pa.Array],
+    clean: dict[str, pa.Array],
+    touched: np.ndarray,
+    staff: pa.Table,
+    rng: np.random.Generator,
+    log: DefectLog,
+    knobs: Mapping[str, Any],
+) -> pa.Table:
+    """Observed invoice records: originals, some entered twice, some errors corrected by a second record."""
+    n = len(t["ids"])
+    record = t["ids"] * 10
+    ocr = t["ocr"]
+    month = (t["issued"].astype("datetime64[D]").astype("datetime64[M]").astype(int) % 12) + 1
+    batch = pc.binary_join_element_wise(
+        pc.cast(pa.array(t["years"]), pa.string()),
+        "-",
+        pc.utf8_lpad(pc.cast(pa.array(month), pa.string()), 2, padding="0"),
+        "-C",
+        pc.cast(pa.array(t["clerk"] + 1), pa.string()),
+        "",
+    )
+    base = {
+        "record_id": record,
+        "clerk_id": t["clerk"] + 1,
+        "source": labels(["typed", "ocr"], ocr.astype(int)),
+        "batch_id": batch,
+    }
+    originals = pa.table({**base, **fields})
+    twice = np.flatnonzero(rng.random(n) < float(knobs["duplicate_rate"]))
+    fixed = np.flatnonzero(touched & (rng.random(n) < float(knobs["correction_rate"])))
+    copies = originals.take(pa.array(twice)).set_column(0, "record_id", pa.array(record[twice] + 1))
+    corrected = (
+        pa.table({**base, **clean}).take(pa.array(fixed)).set_column(0, "record_id", pa.array(record[fixed] + 2))
+    )
+    keys = pa.table({"record_id": np.concatenate([record[twice] + 1, record[fixed] + 2])})
+    if len(twice):
+        log.add(
+            "invoices",
+            row_keys(keys, ["record_id"], np.arange(len(twice))),
+            "duplicate_record",
+            params=pc.binary_join_element_wise('{"of_record":', pc.cast(pa.array(record[twice]), pa.string()), "}", ""),
+        )
+    if len(fixed):
+        log.add(
+            "invoices",
+            row_keys(keys, ["record_id"], np.arange(len(twice), len(keys))),
+            "correction_record",
+            params=pc.binary_join_element_wise('{"corrects":', pc.cast(pa.array(record[fixed]), pa.string()), "}", ""),
+        )
+    table = pa.concat_tables([originals, copies, corrected])
+    return table.take(pa.array(np.argsort(table["record_id"].to_numpy(), kind="stable")))
+
+
+def _logbook(
+    rng: np.random.Generator, seed: int, knobs: Mapping[str, Any], first: int, count: int, staff: pa.Table
+) -> pa.Table:
+    """Handwritten shift-log lines of a plant: date as written, shift, initials, free text with names."""
+    vocab = vocabulary()
+    names = faker_pool("name", ("de_DE",), 2000).to_pylist()
+    phones = safe_pool("phone", ("GB", "US"), 2000).to_pylist()
+    trades = list(vocab["trades"])
+    days = EPOCH_1985 + rng.integers(0, DAYS, count)
+    years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
+    era = era_of(years)
+    staff_era = era_of(staff["era_start"].to_numpy())
+    writer = np.array(
+        [
+            np.flatnonzero(staff_era == e)[i % max(1, int((staff_era == e).sum()))]
+            for e, i in zip(era, rng.integers(0, 1000, count), strict=True)
+        ],
+        dtype=np.int64,
+    )
+    styles = staff["date_style"].to_pylist()
+    written = by_group(writer, lambda c, rows: format_dates(days[rows], styles[c]))
+    entries, initials = [], []
+    for trade, name_i, phone_i, n_ in zip(
+        rng.integers(0, len(trades), count),
+        rng.integers(0, len(names), count),
+        rng.integers(0, len(phones), count),
+        rng.integers(1, 40, count),
+        strict=True,
+    ):
+        template = vocab["trades"][trades[trade]]["log"][int(n_) % len(vocab["trades"][trades[trade]]["log"])]
+        name = names[name_i]
+        entries.append(
+            template.format(
+                n=n_,
+                t=f"{6 + n_ % 12:02d}:{(n_ * 7) % 60:02d}",
+                deg=1400 + n_ * 3,
+                m=n_ * 5,
+                name=name,
+                phone=phones[phone_i],
+            )
+        )
+        initials.append("".join(part[0] for part in name.split()[:2]).upper())
+    return pa.table(
+        {
+            "entry_id": np.arange(first * 10, first * 10 + count, dtype=np.int64),
+            "date_written": written,
+            "shift": labels(["early", "late", "night"], rng.integers(0, 3, count)),
+            "author": pa.array(initials),
+            "entry": pa.array(entries, pa.string()),
+        }
+    )
+
+
+class Ledger(Domain):
+    name = "ledger"
+    description = "Paper invoices and a plant logbook as clerks and OCR transcribed them, with the truth behind."
+    unit = "invoices"
+    views_module = "sandbox.domains.ledger.views"
+    knobs = KNOBS
+
+    def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
+        safe = {
+            "iban": born_safe("iban", "iban"),
+            "contact_phone": born_safe("phone", "phone"),
+            "contact_name": advisory("person_name"),
+            "address": advisory("street_address"),
+        }
+        return [
+            TableInfo(
+                "invoices", "Invoices as typed or read by OCR: every field text as transcribed.", key=("record_id",)
+            ),
+            TableInfo("invoice_lines", "Invoice lines as transcribed.", key=("record_id", "line_no")),
+            TableInfo(
+                "suppliers",
+                "Suppliers (contact phones and IBANs from reserved space).",
+                key=("supplier_id",),
+                privacy=safe,
+            ),
+            TableInfo(
+                "logbook",
+                "A plant's handwritten shift log, as typed.",
+                key=("entry_id",),
+                privacy={"entry": redacted_text()},
+            ),
+            TableInfo(
+                "truth_invoices",
+                "The invoices as they were (money exact).",
+                role="truth",
+                key=("invoice_id",),
+                directory="invoices",
+            ),
+            TableInfo(
+                "truth_invoice_lines",
+                "The invoice lines as they were.",
+                role="truth",
+                key=("invoice_id", "line_no"),
+                directory="invoice_lines",
+            ),
+            TableInfo("journal", "Double-entry postings; every entry balances.", role="truth", key=("entry_id",)),
+            TableInfo(
+                "clerks",
+                "Each clerk's era and format (the legitimate presentation, not errors).",
+                role="truth",
+                key=("clerk_id",),
+            ),
+        ]
+
+    def plan(self, knobs: Mapping[str, Any], rows: int, chunk_rows: int) -> list[dict[str, Any]]:
+        per_chunk = max(1, chunk_rows // 4)
+        return [{"first": first + 1, "count": min(per_chunk, rows - first)} for first in range(0, rows, per_chunk)]
+
+    def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
+        records = reader.read("invoices", ["record_id", "source"])
+        ids = records["record_id"].to_numpy()
+        original = ids % 10 == 0  # corrections and duplicates get record ids ending in 1 and 2
+        ocr = original & (records["source"].to_numpy(zero_copy_only=False) == "ocr")
+        lines = reader.read("truth_invoice_lines", ["invoice_id", "quantity"])
+        ocr_ids = ids[ocr] // 10
+        ocr_lines = int(np.isin(lines["invoice_id"].to_numpy(), ocr_ids).sum())
+        truth = reader.read("truth_invoices", ["invoice_id", "paid_on"])
+        unpaid_ids = truth["invoice_id"].filter(truth["paid_on"].is_null()).to_numpy()
+        unpaid, ocr_unpaid = len(unpaid_ids), int(np.isin(unpaid_ids, ocr_ids).sum())
+        short = int(pc.sum(pc.less(lines["quantity"], 10)).as_py() or 0)
+        invoices, n_lines = int(original.sum()), len(lines)
+        # every field that holds a value; the supplier's name only ever gets another spelling of its legal form
+        fields = invoices * len(INVOICE_FIELDS) + n_lines * len(LINE_FIELDS) - unpaid
+        typed = fields - invoices
+        ocr_fields = int(ocr.sum()) * (len(INVOICE_FIELDS) - 1) + ocr_lines * len(LINE_FIELDS) - ocr_unpaid
+        eligible = {
+            "typo": ("typo_rate", typed, "fields but the supplier"),
+            "transposition": ("transposition_rate", typed - short, "fields of two characters or more"),
+            "missing_field": ("missing_field_rate", fields, "fields"),
+            "ocr": ("ocr_rate", ocr_fields, "OCR-read fields"),
+            "decimal_shift": ("decimal_shift_rate", invoices * 3 + n_lines * 2, "amounts"),
+            "name_variant": ("name_variant_rate", invoices, "invoices"),
+            "duplicate_record": ("duplicate_rate", invoices, "invoices"),
+            "skipped_line": ("skipped_line_rate", n_lines, "invoice lines"),
+        }
+        found: dict[str, int] = {}
+        for (_, _, kind), count in faults.items():
+            found[kind] = found.get(kind, 0) + count
+        checks = [KnobCheck("domain.rows", rows, reader.rows("truth_invoices"), 0.0, "invoices")]
+        return checks + [
+            share(f"domain.knobs.{knob}", knobs[knob], found.get(kind, 0), n, over)
+            for kind, (knob, n, over) in eligible.items()
+        ]
+
+    def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
+        if knobs["clerks"] < len(vocabulary()["eras"]):
+            yield ("bad-range", ("clerks",), f"expected at least one clerk per era ({len(vocabulary()['eras'])})", None)
+
+    def produce(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
+        rng = ctx.rng("ledger")
+        staff = clerks(ctx.seed, int(knobs["clerks"]))
+        t = real_invoices(rng, ctx.seed, knobs, int(payload["first"]), int(payload["count"]))
+        t["ocr"] = rng.random(len(t["ids"])) < float(knobs["ocr_share"]) * (t["years"] >= 1995)
+        truth = truth_tables(t, ctx.seed, knobs)
+        fields, line_fields = _formatted(t, truth, ctx.seed, knobs)
+        clean = dict(fields)
+        multiplier = staff["error_multiplier"].to_numpy()[t["clerk"]]
+        decimal = np.array(staff["decimal"].to_pylist())[t["clerk"]]
+        keys = pa.table({"record_id": t["ids"] * 10})
+        touched = _errors(rng, ctx.log, "invoices", fields, keys, knobs, multiplier, t["ocr"], decimal)
+        li = t["line_invoice"]
+        line_keys = pa.table({"record_id": t["ids"][li] * 10, "line_no": t["line_no"].astype(np.int64)})
+        _errors(rng, ctx.log, "invoice_lines", line_fields, line_keys, knobs, multiplier[li], t["ocr"][li], decimal[li])
+        invoices = _records(t, fields, clean, touched, staff, rng, ctx.log, knobs)
+        lines = pa.table({**{"record_id": line_keys["record_id"], "line_no": line_keys["line_no"]}, **line_fields})
+        skipped = np.flatnonzero(rng.random(len(lines)) < float(knobs["skipped_line_rate"]))
+        if len(skipped):
+            ctx.log.add("invoice_lines", row_keys(lines, ["record_id", "line_no"], skipped), "skipped_line")
+            keep = np.ones(len(lines), bool)
+            keep[skipped] = False
+            lines = lines.filter(pa.array(keep))
+        first_chunk = ctx.chunk == 0
+        count = round(len(t["ids"]) * float(knobs["logbook_per_invoice"]))
+        return {
+            "invoices": invoices,
+            "invoice_lines": lines,
+            "suppliers": suppliers(ctx.seed, int(knobs["suppliers"]))[0].slice(0, None if first_chunk else 0),
+            "logbook": _logbook(ctx.rng("logbook"), ctx.seed, knobs, int(payload["first"]), count, staff),
+            **truth,
+            "clerks": staff.slice(0, None if first_chunk else 0),
+        }

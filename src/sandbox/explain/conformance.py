@@ -1,0 +1,114 @@
+"""Recipe conformance: every knob a recipe set beside the value the sandbox realised, within a tolerance.
+
+The tolerance is max(10% of the knob, 4 standard errors of the realised value), the project's one rule for
+"landed on its knob". Realised values are recomputed from the files (rows from the manifest, faults from
+truth/defects, domain measures from their tables), so `sandbox check` catches a sandbox edited after its build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sandbox.domains.checks import Faults, KnobCheck, TableReader, share
+from sandbox.domains.registry import find_domain
+from sandbox.noise.kinds import KINDS
+from sandbox.output.manifest import read_manifest
+from sandbox.recipe.model import Recipe
+
+
+def recipe_of(manifest: dict[str, Any]) -> Recipe | None:
+    """The recipe a manifest records, sized as it was built; None for sandboxes made by `anonymise`."""
+    from sandbox.recipe.builtin import load_recipe_text
+
+    recipe = manifest.get("recipe")
+    if recipe is None:
+        return None
+    sizing = recipe.get("sizing") or {}
+    return load_recipe_text(recipe["text"], recipe.get("file") or "recipe.yaml").sized(
+        rows=sizing.get("rows"), scale=sizing.get("scale"), seed=int(manifest["seed"])
+    )
+
+
+def conformance(folder: str | Path, manifest: dict[str, Any] | None = None) -> list[KnobCheck]:
+    """Every knob the manifest's recipe set, realised from the files; empty for `anonymise` sandboxes."""
+    folder = Path(folder)
+    manifest = manifest if manifest is not None else read_manifest(folder)
+    model = recipe_of(manifest)
+    return measure(TableReader(folder, manifest), model) if model else []
+
+
+def measure(reader: TableReader, model: Recipe, faults: Faults | None = None) -> list[KnobCheck]:
+    faults = reader.defects() if faults is None else faults
+    out: list[KnobCheck] = []
+    for table in model.tables:
+        out += _table_checks(table, reader, faults)
+    if model.domain:
+        domain = find_domain(model.domain.reference)
+        out += domain.conformance(model.domain.knobs, model.domain.rows, reader, faults)
+    return out
+
+
+def describe(folder: Path | str, manifest: dict[str, Any], model: Recipe) -> None:
+    """Add the fault counts and the conformance of a freshly built sandbox to its manifest."""
+    reader = TableReader(folder, manifest)
+    faults = reader.defects()
+    manifest["faults"] = [
+        {"table": t, "column": c, "kind": k, "rows": n}
+        for (t, c, k), n in sorted(faults.items(), key=lambda item: (item[0][0], item[0][1] or "", item[0][2]))
+    ]
+    manifest["conformance"] = [c.to_dict() for c in measure(reader, model, faults)]
+
+
+def knob_help(model: Recipe) -> dict[str, str]:
+    """What each conformance knob sets, for the data card and the report."""
+    out: dict[str, str] = {}
+    for table in model.tables:
+        path = f"tables.{table.name}"
+        out[f"{path}.rows"] = f"Rows of {table.name}."
+        for item in table.noise:
+            out[f"{path}.noise.{item['kind']}"] = f"Share of rows: {KINDS[item['kind']].description}"
+        for spec in table.columns:
+            out[f"{path}.columns.{spec.name}.null_rate"] = f"Share of {spec.name} left null."
+            for item in spec.noise:
+                out[f"{path}.columns.{spec.name}.noise.{item['kind']}"] = KINDS[item["kind"]].description
+    if model.domain:
+        domain = find_domain(model.domain.reference)
+        out["domain.rows"] = f"Number of {domain.unit} (`domain.rows`, or --rows)."
+        out.update({f"domain.knobs.{p.name}": p.description for p in domain.knobs})
+    return out
+
+
+def _table_checks(table: Any, reader: TableReader, faults: Faults) -> list[KnobCheck]:
+    path = f"tables.{table.name}"
+    stored = reader.manifest["tables"].get(table.name, {"rows": 0, "columns": []})
+    added = faults.get((table.name, None, "duplicate"), 0) - faults.get((table.name, None, "dropped_row"), 0)
+    out = [KnobCheck(f"{path}.rows", table.rows, stored["rows"] - added, 0.0, "rows before whole-row faults")]
+    for item in table.noise:
+        kind = "duplicate" if item["kind"] == "duplicate" else "dropped_row"
+        out.append(
+            share(
+                f"{path}.noise.{item['kind']}",
+                item["rate"],
+                faults.get((table.name, None, kind), 0),
+                table.rows,
+                "rows",
+            )
+        )
+    nulls = {c["name"]: c["nulls"] for c in stored["columns"]}
+    total = max(stored["rows"], 1)
+    for spec in table.columns:
+        column = f"{path}.columns.{spec.name}"
+        legit = nulls.get(spec.name, 0) - faults.get((table.name, spec.name, "missing"), 0)
+        if spec.null_rate:
+            out.append(share(f"{column}.null_rate", spec.null_rate, legit, total, "rows"))
+        filled = table.rows * (1 - legit / total)
+        for item in spec.noise:
+            hits = faults.get((table.name, spec.name, item["kind"]), 0)
+            out.append(share(f"{column}.noise.{item['kind']}", item["rate"], hits, filled, "non-null values"))
+    return out
+
+
+def summary(checks: Sequence[KnobCheck]) -> dict[str, Any]:
+    return {"knobs": len(checks), "outside": [c.knob for c in checks if not c.ok]}

@@ -1,0 +1,169 @@
+"""Every process-level setting of a sandbox process, in one place, behind one switch.
+
+None of these changes a byte of output (`bench/determinism.py` runs every shape with the switch off); each is
+here because `bench/bench_runtime.py` shows it earns its keep on a big build (see bench/RESULTS.md, "Runtime
+settings"). They are applied the same way wherever chunks run: by the console script before it imports
+numpy (`start`), and at the start of every worker of the local pool and of the Dask engine (`settle`).
+
+- `threads`: BLAS and OpenMP on one thread. A guard, not a speed-up: no generated value depends on BLAS
+  (`sandbox.core.exact`), and this keeps a generator added later that reaches for a matrix product to one
+  answer per CPU kind instead of one per thread count. BLAS reads it once, when numpy loads.
+- `heap`: glibc's malloc keeps up to 32 MB blocks on its heap and the heap between chunks, and Arrow allocates
+  from the system heap, so a chunk's large temporaries are not mapped and faulted in afresh every chunk.
+- `no-pandas`: pyarrow imports pandas (~0.3 s) the first time it converts a value, only to ask whether it
+  is a pandas object; chunk processes refuse the import (`allow_pandas` takes it back: SDV and domains of
+  your own use pandas).
+- `preload`: the local pool's fork server imports the chunk pipeline and fills its caches once
+  (`sandbox.engine.preload`); workers fork from it ready. The console script starts it before its own
+  imports when its command line asks for a pooled local build.
+
+`SANDBOX_RUNTIME=off` applies none of them; `SANDBOX_RUNTIME=off:heap,preload` leaves out the ones named (how
+the bench measures each).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import sys
+from collections.abc import Sequence
+from importlib.abc import MetaPathFinder
+from importlib.machinery import ModuleSpec
+from multiprocessing import forkserver
+from types import ModuleType
+
+SWITCH = "SANDBOX_RUNTIME"
+SETTINGS = ("threads", "heap", "no-pandas", "preload")
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: glibc's mallopt parameters, and the values the heap setting gives them.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD, _TRIM_THRESHOLD = 32 << 20, 1 << 30
+#: The same, for processes that read them from the environment at start (Dask's nanny-spawned workers).
+HEAP_ENV = {
+    "MALLOC_MMAP_THRESHOLD_": str(_MMAP_THRESHOLD),
+    "MALLOC_TRIM_THRESHOLD_": str(_TRIM_THRESHOLD),
+    "ARROW_DEFAULT_MEMORY_POOL": "system",
+}
+#: The module the local pool's fork server imports before it forks workers.
+PRELOAD = "sandbox.engine.preload"
+#: The commands that run chunks on this machine's pool.
+POOLED_COMMANDS = ("build", "anonymise")
+
+
+def enabled(setting: str) -> bool:
+    """Whether `setting` (one of SETTINGS) applies in this process, per `SANDBOX_RUNTIME`."""
+    value = os.environ.get(SWITCH, "").strip().lower()
+    if value in ("", "on"):
+        return True
+    if value == "off":
+        return False
+    if value.startswith("off:"):
+        return setting not in {s.strip() for s in value[4:].split(",")}
+    raise ValueError(f"{SWITCH}: expected 'on', 'off' or 'off:' and some of {', '.join(SETTINGS)}, got {value!r}")
+
+
+def worker_env() -> dict[str, str]:
+    """The environment a worker starts with (what `settle` sets, for settings read at process start)."""
+    env = dict(ONE_THREAD) if enabled("threads") else {}
+    if enabled("heap"):
+        env.update(HEAP_ENV)
+    return env
+
+
+def settle() -> None:
+    """Apply the settings to this process: call before it imports numpy and pyarrow, then run chunks."""
+    env = worker_env()
+    os.environ.update(env)
+    if "MALLOC_MMAP_THRESHOLD_" in env:
+        _mallopt()
+    if enabled("no-pandas"):
+        refuse_pandas()
+
+
+def _mallopt() -> None:
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+        libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
+    except (OSError, AttributeError):  # not glibc: the allocator's defaults stay
+        pass
+
+
+def start(argv: Sequence[str]) -> None:
+    """The console script's first step: settle this process if its command runs chunks here, and start the
+    fork server now if it will use the pool, so the workers' imports run beside the CLI's own."""
+    if enabled("threads"):
+        os.environ.update(ONE_THREAD)  # every command: SDV's sampling calls BLAS
+    if not local_command(argv):
+        return
+    settle()
+    if pooled(argv):
+        start_forkserver()
+
+
+def local_command(argv: Sequence[str]) -> bool:
+    """Whether this command line runs chunks on this machine: a pooled command without `--engine dask`.
+    Read from the raw arguments, before click parses them; a wrong guess costs one idle process."""
+    return bool(argv) and argv[0] in POOLED_COMMANDS and "dask" not in argv and "--engine=dask" not in argv
+
+
+def pooled(argv: Sequence[str]) -> bool:
+    """Whether a local command line asks for more than one worker (`--workers N`, `-w N`, `-wN`)."""
+    workers = "1"
+    for i, arg in enumerate(argv):
+        if arg in ("--workers", "-w") and i + 1 < len(argv):
+            workers = argv[i + 1]
+        elif arg.startswith("--workers="):
+            workers = arg.split("=", 1)[1]
+        elif arg.startswith("-w") and arg[2:].isdigit():
+            workers = arg[2:]
+    return workers.isdigit() and int(workers) > 1
+
+
+def start_forkserver() -> None:
+    """Start the fork server (once) with `worker_env()` and the preload, leaving this process's own environment
+    as it was."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload([PRELOAD] if enabled("preload") else [])
+    env = worker_env()
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        forkserver.ensure_running()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class _RefusePandas(MetaPathFinder):
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname == "pandas":
+            raise ModuleNotFoundError("pandas is refused in a build process (see sandbox.runtime)")
+        return None
+
+
+_REFUSE = _RefusePandas()
+
+
+def refuse_pandas() -> None:
+    if "pandas" not in sys.modules and _REFUSE not in sys.meta_path:
+        sys.meta_path.insert(0, _REFUSE)
+
+
+def pandas_refused() -> bool:
+    return _REFUSE in sys.meta_path
+
+
+def allow_pandas() -> None:
+    """Let this process import pandas, and pyarrow convert pandas objects as pandas objects again."""
+    if not pandas_refused():
+        return
+    sys.meta_path.remove(_REFUSE)
+    import pyarrow as pa
+
+    pa.table({}).to_pandas()  # pyarrow remembers the refused import; this makes it import pandas again

@@ -1,0 +1,1 @@
+"""Handing sandboxes around: deterministic archives (pack, unpack), verify, diff and score."""

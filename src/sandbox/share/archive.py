@@ -1,0 +1,248 @@
+"""Deterministic archives of a sandbox (`pack`) and their safe extraction (`unpack`).
+
+The same sandbox gives the same archive bytes: entries sorted, fixed timestamps, owners and modes, and a
+`SHA256SUMS` inside so anyone can check an unpacked copy with `sha256sum -c SHA256SUMS`. Extraction
+refuses absolute paths, `..`, links and special files, and archives that declare more bytes than a limit
+(zip bombs), before anything is written; files land in a staging folder that becomes the target at the end.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import secrets
+import shutil
+import stat
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from sandbox.core.files import sha256_file
+from sandbox.errors import CheckFailed, UsageError
+from sandbox.output.manifest import MANIFEST, read_manifest
+from sandbox.output.writer import Staging
+
+SUMS = "SHA256SUMS"
+#: Default ceiling on the bytes an archive may declare; `--max-size` raises it.
+MAX_BYTES = 8 * 1024**3
+_BLOCK = 1 << 20
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_FORMATS = {".zip": "zip", ".tar.gz": "tar.gz", ".tgz": "tar.gz", ".tar": "tar"}
+
+
+def archive_format(path: Path) -> str:
+    """zip, tar.gz or tar, from the file name."""
+    name = path.name.lower()
+    for suffix, kind in _FORMATS.items():
+        if name.endswith(suffix):
+            return kind
+    raise UsageError(f"{path}: expected a .zip, .tar.gz, .tgz or .tar file name, got '{path.name}'")
+
+
+def sandbox_files(folder: Path) -> list[str]:
+    """Every regular file below `folder` as sorted POSIX relative paths (the sums file excluded)."""
+    out = []
+    for path in folder.rglob("*"):
+        if path.is_symlink():
+            raise UsageError(f"{path}: expected regular files in a sandbox, got a symbolic link")
+        if path.is_file():
+            out.append(path.relative_to(folder).as_posix())
+    return sorted(p for p in out if p != SUMS)
+
+
+@dataclass(frozen=True)
+class Packed:
+    path: Path
+    files: int
+    bytes: int
+    sha256: str
+
+
+def pack(folder: str | Path, out: str | Path, *, without_truth: bool = False, overwrite: bool = False) -> Packed:
+    """Write the sandbox `folder` into the archive `out` (.zip, .tar.gz or .tar), checking it on the way.
+
+    A file that differs from the manifest stops the pack (CheckFailed): a corrupt sandbox is not handed on.
+    `without_truth` leaves `truth/` out and lists the withheld tables in the archived manifest.
+    """
+    folder, out = Path(folder), Path(out)
+    kind = archive_format(out)
+    manifest = read_manifest(folder)
+    if out.exists() and not overwrite:
+        raise UsageError(f"{out} exists; pass --overwrite to replace it")
+    if out.resolve().is_relative_to(folder.resolve()):
+        raise UsageError(f"{out}: expected an archive path outside the sandbox {folder}")
+    expected = {f["path"]: f["sha256"] for t in manifest["tables"].values() for f in t["files"]}
+    names = sandbox_files(folder)
+    withheld = []
+    if without_truth:
+        withheld = sorted(n for n, t in manifest["tables"].items() if t["role"] == "truth")
+        manifest["tables"] = {n: t for n, t in manifest["tables"].items() if t["role"] != "truth"}
+        manifest["withheld"] = withheld
+        names = [n for n in names if not n.startswith("truth/")]
+        expected = {n: h for n, h in expected.items() if not n.startswith("truth/")}
+    contents: dict[str, bytes] = {}
+    if without_truth:
+        contents[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    sums = {}
+    for name in names:
+        data = contents.get(name)
+        sums[name] = hashlib.sha256(data).hexdigest() if data is not None else sha256_file(folder / name)
+        if name in expected and sums[name] != expected[name]:
+            raise CheckFailed(f"{folder / name}: sha256 differs from manifest.json; run `sandbox verify {folder}`")
+    missing = sorted(set(expected) - set(names))
+    if missing:
+        raise CheckFailed(f"{folder / missing[0]}: listed in manifest.json but missing; run `sandbox verify {folder}`")
+    contents[SUMS] = "".join(f"{sums[n]}  {n}\n" for n in names).encode("utf-8")
+    entries = sorted([*names, SUMS])
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with tmp.open("wb") as raw:
+            _write_archive(raw, kind, folder, entries, contents)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Packed(out, len(entries), out.stat().st_size, sha256_file(out))
+
+
+def _write_archive(raw: IO[bytes], kind: str, folder: Path, entries: list[str], contents: dict[str, bytes]) -> None:
+    def source(name: str) -> tuple[int, IO[bytes]]:
+        if name in contents:
+            return len(contents[name]), io.BytesIO(contents[name])
+        path = folder / name
+        return path.stat().st_size, path.open("rb")
+
+    if kind == "zip":
+        with zipfile.ZipFile(raw, "w") as zf:
+            for name in entries:
+                size, fh = source(name)
+                info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+                info.external_attr = (stat.S_IFREG | 0o644) << 16
+                info.create_system = 3  # unix, so the mode above is honoured
+                # Parquet is compressed already; the text files deflate well
+                info.compress_type = zipfile.ZIP_STORED if name.endswith(".parquet") else zipfile.ZIP_DEFLATED
+                with fh, zf.open(info, "w", force_zip64=size >= 2**31) as dst:
+                    shutil.copyfileobj(fh, dst, _BLOCK)
+        return
+    gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) if kind == "tar.gz" else None
+    with tarfile.open(fileobj=gz or raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in entries:
+            size, fh = source(name)
+            entry = tarfile.TarInfo(name)
+            entry.size, entry.mtime, entry.mode = size, 0, 0o644
+            entry.uid, entry.gid, entry.uname, entry.gname = 0, 0, "", ""
+            with fh:
+                tar.addfile(entry, fh)
+    if gz is not None:
+        gz.close()
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    size: int
+    is_dir: bool
+
+
+def members(path: Path, max_bytes: int = MAX_BYTES) -> list[Member]:
+    """The entries of an archive, refused (UsageError, exit 2) unless every one is safe to extract."""
+    kind = archive_format(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: expected an archive file, got {'a folder' if path.exists() else 'nothing'}")
+    out: list[Member] = []
+    total = 0
+
+    def admit(name: str, size: int, is_dir: bool) -> None:
+        nonlocal total
+        out.append(Member(_safe_name(path, name), size, is_dir))
+        total += size
+        if total > max_bytes:  # checked entry by entry: a bomb's header is refused before its data is read
+            raise UsageError(
+                f"{path}: declares {total:,} bytes, expected at most {max_bytes:,} (a zip bomb? raise --max-size "
+                "if you trust it); nothing was written"
+            )
+
+    try:
+        if kind == "zip":
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    if stat.S_ISLNK(info.external_attr >> 16):
+                        raise UsageError(f"{path}: {info.filename}: expected regular files, got a symbolic link")
+                    admit(info.filename, info.file_size, info.is_dir())
+        else:
+            with tarfile.open(path, "r:*") as tar:
+                for member in tar:
+                    if not (member.isfile() or member.isdir()):
+                        what = "a link" if member.issym() or member.islnk() else "a special file"
+                        raise UsageError(f"{path}: {member.name}: expected regular files, got {what}")
+                    admit(member.name, member.size, member.isdir())
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise UsageError(f"{path}: expected a readable {kind} archive, got {type(exc).__name__}: {exc}") from None
+    return out
+
+
+def _safe_name(archive: Path, name: str) -> str:
+    pure = PurePosixPath(name)
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or "\\" in name:
+        raise UsageError(f"{archive}: {name}: expected a relative path inside the archive, got an absolute one")
+    if ".." in pure.parts:
+        raise UsageError(f"{archive}: {name}: expected a path inside the target, got one with '..'")
+    return pure.as_posix().rstrip("/")
+
+
+def _open_member(path: Path, kind: str) -> Iterator[tuple[Member, IO[bytes] | None]]:
+    if kind == "zip":
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                member = Member(info.filename.rstrip("/"), info.file_size, info.is_dir())
+                if member.is_dir:
+                    yield member, None
+                else:
+                    with zf.open(info) as fh:
+                        yield member, fh
+        return
+    with tarfile.open(path, "r:*") as tar:
+        for tinfo in tar:
+            member = Member(tinfo.name.rstrip("/"), tinfo.size, tinfo.isdir())
+            yield member, (None if member.is_dir else tar.extractfile(tinfo))
+
+
+def extract(path: str | Path, target: Path, max_bytes: int = MAX_BYTES) -> list[str]:
+    """Extract a checked archive's files into the existing empty folder `target`; returns their names."""
+    path = Path(path)
+    checked = {m.name: m for m in members(path, max_bytes)}
+    root = target.resolve()
+    names = []
+    for member, fh in _open_member(path, archive_format(path)):
+        dest = (root / member.name).resolve()
+        if member.name not in checked or not dest.is_relative_to(root):  # the checks above make this unreachable
+            raise UsageError(f"{path}: {member.name}: expected a path inside the target")
+        if fh is None:
+            dest.mkdir(parents=True, exist_ok=True)
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        with dest.open("xb") as out:
+            while block := fh.read(_BLOCK):
+                written += len(block)
+                if written > checked[member.name].size:
+                    raise UsageError(f"{path}: {member.name}: holds more bytes than it declares; nothing was written")
+                out.write(block)
+        names.append(member.name)
+    return sorted(names)
+
+
+def unpack(path: str | Path, out: str | Path, *, overwrite: bool = False, max_bytes: int = MAX_BYTES) -> list[str]:
+    """Extract an archive into the folder `out`, which appears only when complete."""
+    members(Path(path), max_bytes)  # refuse before creating anything
+    with Staging(Path(out), overwrite) as staging:
+        names = extract(path, staging.path, max_bytes)
+        staging.commit()
+    return names
