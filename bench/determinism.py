@@ -17,7 +17,8 @@ Each build runs as a user runs it (`sandbox build RECIPE --seed S`, a fresh proc
 Every shape but workers-2 runs with the process settings of `sandbox.runtime` switched off (`SANDBOX_RUNTIME=off`:
 no BLAS thread pin, default heap, pandas importable, no preloaded workers), and workers-2 with them on, as users
 run it; so the matrix shows that the bytes do not depend on these settings, not that the settings hide anything. The sha256 of every
-Parquet part under `tables/` and `truth/` must be the same in every shape; exit 1 otherwise.
+Parquet part under `tables/` and `truth/`, of manifest.json and of the data card must be the same in every
+shape; exit 1 otherwise.
 """
 
 from __future__ import annotations
@@ -60,13 +61,11 @@ def shapes() -> dict[str, tuple[dict[str, str], list[str]]]:
     }
 
 
-def part_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every Parquet part of a sandbox, by path inside it."""
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for role in ("tables", "truth")
-        for path in sorted((folder / role).rglob("*.parquet"))
-    }
+def sandbox_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every Parquet part of a sandbox, its manifest and its data card, by path inside it."""
+    files = [folder / "manifest.json", folder / "README.md"]
+    files += [path for role in ("tables", "truth") for path in sorted((folder / role).rglob("*.parquet"))]
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
 
 
 def build(recipe: str, seed: int, out: Path, env: dict[str, str], extra: list[str]) -> dict[str, str]:
@@ -75,7 +74,7 @@ def build(recipe: str, seed: int, out: Path, env: dict[str, str], extra: list[st
     done = subprocess.run(argv, env={**os.environ, **RUNTIME_OFF, **env}, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)}: exit {done.returncode}\n{done.stderr}")
-    return part_hashes(out)
+    return sandbox_hashes(out)
 
 
 def matrix(recipes: list[str], seed: int, work: Path) -> dict[str, dict[str, object]]:

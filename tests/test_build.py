@@ -15,7 +15,7 @@ import pytest
 
 import sandbox
 from sandbox.errors import UsageError
-from sandbox.output.manifest import manifest_schema
+from sandbox.output.manifest_schema import manifest_schema
 from tests.conftest import SMALL, part_hashes, run
 
 
@@ -181,7 +181,7 @@ def test_rows_split_by_utc_day_keep_their_order_and_skip_empty_days(
     import numpy as np
     import pyarrow as pa
 
-    from sandbox.output import partition as task
+    from sandbox.engine import partition as task
 
     monkeypatch.setattr(task, "_FEW_MIDNIGHTS", few_midnights)
     day = 86_400_000_000

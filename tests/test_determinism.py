@@ -15,9 +15,9 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-from sandbox import runtime
 
 import sandbox
+from sandbox import runtime
 from sandbox.core import exact
 from tests.conftest import ROOT, part_hashes
 
@@ -142,6 +142,20 @@ def test_a_chunk_does_not_read_what_an_earlier_chunk_left_in_the_reused_grids(
     assert part_hashes(tmp_path / "poisoned") == part_hashes(tmp_path / "clean")
 
 
+def test_the_manifest_and_the_card_do_not_depend_on_the_order_chunks_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan's examples in the manifest come from the part first in path order, not the chunk first done."""
+    text = sandbox.builtin_recipes()["ecommerce"].read_text().replace("chunk_rows: 250000", "chunk_rows: 2000")
+    recipe = tmp_path / "shop.yaml"
+    recipe.write_text(text)
+    sandbox.build(recipe, tmp_path / "planned", rows=6_000, seed=3)
+    monkeypatch.setenv("SANDBOX_TEST_CHUNK_ORDER", "reverse")
+    sandbox.build(recipe, tmp_path / "reversed", rows=6_000, seed=3)
+    for name in ("manifest.json", "README.md"):
+        assert (tmp_path / "planned" / name).read_bytes() == (tmp_path / "reversed" / name).read_bytes(), name
+
+
 def test_the_runtime_pins_one_blas_thread_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(runtime.SWITCH, raising=False)
     assert runtime.worker_env()["OPENBLAS_NUM_THREADS"] == "1"
@@ -153,7 +167,9 @@ def test_the_runtime_pins_one_blas_thread_unless_switched_off(monkeypatch: pytes
     with pytest.raises(ValueError, match="SANDBOX_RUNTIME: expected 'on', 'off' or 'off:'"):
         runtime.enabled("heap")
     # the console script pins before numpy loads: OpenBLAS then runs one thread whatever the caller asked for
-    probe = "import os; from sandbox import runtime; runtime.start(['inspect']); print(os.environ['OPENBLAS_NUM_THREADS'])"
+    probe = (
+        "import os; from sandbox import runtime; runtime.start(['inspect']); print(os.environ['OPENBLAS_NUM_THREADS'])"
+    )
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "4"}
     env.pop(runtime.SWITCH, None)
     assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True).stdout == "1\n"

@@ -20,12 +20,12 @@ from click.testing import CliRunner
 import sandbox
 from sandbox.cli import cli
 from sandbox.errors import CheckFailed, RecipeError
+from sandbox.exports.scanning import scan_path
 from sandbox.noise.defects import DEFECTS_SCHEMA
 from sandbox.privacy.classes import classify_name
 from sandbox.privacy.columns import ColumnPrivacy
 from sandbox.privacy.detect import spans
 from sandbox.privacy.protect import protect
-from sandbox.privacy.scan import scan_path
 from sandbox.recipe.validate import load
 
 BORN_SAFE = """\

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from sandbox.cli import cli
 from sandbox.errors import RecipeError
-from sandbox.output.manifest import manifest_schema
+from sandbox.output.manifest_schema import manifest_schema
 from sandbox.recipe.schema import recipe_schema
 from sandbox.recipe.validate import load, load_file
 from tests.conftest import ROOT, run

@@ -21,6 +21,7 @@ from sandbox.cli.group import (
     workers_option,
 )
 from sandbox.errors import RecipeError
+from sandbox.output.result import BuildResult
 
 #: A build expected to write more than this says so after its first chunk.
 NOTE_BYTES = 1 << 30
@@ -132,38 +133,8 @@ def build(
 
     finally:
         progress.close()
-    if quiet:
-        return
-    tables = result.manifest["tables"]
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "out": str(result.out),
-                    "seconds": round(result.seconds, 3),
-                    "rows": result.rows,
-                    "bytes": result.bytes,
-                    "seed": result.manifest["seed"],
-                    "stats": result.stats,
-                    "tables": {
-                        n: {"role": t["role"], "rows": t["rows"], "files": len(t["files"])} for n, t in tables.items()
-                    },
-                },
-                indent=2,
-            )
-        )
-        return
-    grid = [["table", "role", "rows", "files", "size"]]
-    for name, t in tables.items():
-        grid.append(
-            [name, t["role"], f"{t['rows']:,}", str(len(t["files"])), human_size(sum(f["bytes"] for f in t["files"]))]
-        )
-    click.echo(grid_text(grid, {2, 3, 4}))
-    rate = result.rows / result.seconds if result.seconds else 0.0
-    click.echo(
-        f"built {result.out} from {result.manifest['recipe']['name']} (seed {result.manifest['seed']}): "
-        f"{result.rows:,} rows, {human_size(result.bytes)} in {result.seconds:.2f} s ({rate:,.0f} rows/s)"
-    )
+    if not quiet:
+        _print_built(result, as_json)
 
 
 @cli.command()
@@ -268,7 +239,7 @@ def scan(path: Path, as_json: bool) -> None:
       sandbox scan shop/
       sandbox scan export.csv --json
     """
-    from sandbox.privacy.scan import scan_path
+    from sandbox.exports.scanning import scan_path
 
     report = scan_path(path)
     if as_json:
@@ -307,7 +278,40 @@ def schema(which: str) -> None:
     Example:
       sandbox schema recipe > recipe.schema.json
     """
-    from sandbox.output.manifest import manifest_schema
+    from sandbox.output.manifest_schema import manifest_schema
     from sandbox.recipe.schema import recipe_schema
 
     click.echo(json.dumps(recipe_schema() if which == "recipe" else manifest_schema(), indent=2))
+
+
+def _print_built(result: BuildResult, as_json: bool) -> None:
+    tables = result.manifest["tables"]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "out": str(result.out),
+                    "seconds": round(result.seconds, 3),
+                    "rows": result.rows,
+                    "bytes": result.bytes,
+                    "seed": result.manifest["seed"],
+                    "stats": result.stats,
+                    "tables": {
+                        n: {"role": t["role"], "rows": t["rows"], "files": len(t["files"])} for n, t in tables.items()
+                    },
+                },
+                indent=2,
+            )
+        )
+        return
+    grid = [["table", "role", "rows", "files", "size"]]
+    for name, t in tables.items():
+        grid.append(
+            [name, t["role"], f"{t['rows']:,}", str(len(t["files"])), human_size(sum(f["bytes"] for f in t["files"]))]
+        )
+    click.echo(grid_text(grid, {2, 3, 4}))
+    rate = result.rows / result.seconds if result.seconds else 0.0
+    click.echo(
+        f"built {result.out} from {result.manifest['recipe']['name']} (seed {result.manifest['seed']}): "
+        f"{result.rows:,} rows, {human_size(result.bytes)} in {result.seconds:.2f} s ({rate:,.0f} rows/s)"
+    )

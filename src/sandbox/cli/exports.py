@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sandbox.cli.group import cli, grid_text, human_size, key_file_option, overwrite_option, workers_option
+from sandbox.output.result import BuildResult
 
 
 @cli.command()
@@ -59,6 +60,10 @@ def anonymise(
         raise click.UsageError("give --out and --policy (or --suggest-policy to draft one)")
     result = run(inputs, out, policy, key_file=key_file, overwrite=overwrite, enforce_k=enforce_k, workers=workers)
 
+    _print_anonymised(result, as_json)
+
+
+def _print_anonymised(result: BuildResult, as_json: bool) -> None:
     if as_json:
         click.echo(
             json.dumps(

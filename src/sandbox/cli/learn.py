@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sandbox.cli.group import cli, grid_text, human_size, json_option, key_file_option, overwrite_option
+
+if TYPE_CHECKING:
+    from sandbox.learn.fit import Learned
 
 
 @cli.command()
@@ -68,29 +72,7 @@ def learn(
     if as_json:
         click.echo(json.dumps({"out": str(result.out), "model": result.model, "reports": result.reports}, indent=2))
         return
-    quality = result.reports["quality"]
-    grid = [["table", "rows trained on", "columns"]]
-    for name, table in result.model["training"].items():
-        grid.append([name, f"{table['rows']:,}", str(len(table["columns"]))])
-    click.echo(grid_text(grid, {1, 2}))
-    if quality["score"] is None:
-        click.echo(f"quality: {quality['note']}")
-    else:
-        scores = ", ".join(f"{k} {'n/a' if v is None else f'{v:.3f}'}" for k, v in quality["properties"].items())
-        click.echo(f"quality {quality['score']:.3f} ({scores})")
-    p = result.reports.get("privacy")
-    if p is not None and not p["comparable"]:
-        click.echo(f"privacy: {p['note']}")
-    elif p is not None:
-        click.echo(
-            f"privacy: median distance to closest record {p['dcr_synthetic_median']:.4f} synthetic vs "
-            f"{p['dcr_holdout_median']:.4f} held-back real ({'ok' if p['dcr_passed'] else 'CLOSER than real rows'}); "
-            f"{p['exact_copies']} exact copies"
-        )
-    click.echo(
-        f"learned {result.model['synthesizer']} into {result.out} in {result.seconds:.1f} s "
-        f"(fit {result.fit_seconds:.1f} s)"
-    )
+    _print_learned(result)
 
 
 @cli.command()
@@ -128,3 +110,29 @@ def sample(model: Path, out: Path, rows: int, seed: int, overwrite: bool, as_jso
         click.echo(f"{name}: {table['rows']:,} rows in {len(table['files'])} files, {size}")
     rate = result.rows / result.seconds if result.seconds else 0.0
     click.echo(f"sampled {result.out} from {model} (seed {seed}) in {result.seconds:.1f} s ({rate:,.0f} rows/s)")
+
+
+def _print_learned(result: Learned) -> None:
+    quality = result.reports["quality"]
+    grid = [["table", "rows trained on", "columns"]]
+    for name, table in result.model["training"].items():
+        grid.append([name, f"{table['rows']:,}", str(len(table["columns"]))])
+    click.echo(grid_text(grid, {1, 2}))
+    if quality["score"] is None:
+        click.echo(f"quality: {quality['note']}")
+    else:
+        scores = ", ".join(f"{k} {'n/a' if v is None else f'{v:.3f}'}" for k, v in quality["properties"].items())
+        click.echo(f"quality {quality['score']:.3f} ({scores})")
+    p = result.reports.get("privacy")
+    if p is not None and not p["comparable"]:
+        click.echo(f"privacy: {p['note']}")
+    elif p is not None:
+        click.echo(
+            f"privacy: median distance to closest record {p['dcr_synthetic_median']:.4f} synthetic vs "
+            f"{p['dcr_holdout_median']:.4f} held-back real ({'ok' if p['dcr_passed'] else 'CLOSER than real rows'}); "
+            f"{p['exact_copies']} exact copies"
+        )
+    click.echo(
+        f"learned {result.model['synthesizer']} into {result.out} in {result.seconds:.1f} s "
+        f"(fit {result.fit_seconds:.1f} s)"
+    )

@@ -22,18 +22,6 @@ from sandbox.privacy import reserved
 
 KINDS = ("email", "phone", *reserved.SIMPLE_POOLS)
 #: The PII class each kind of safe value belongs to.
-CLASS_OF = {
-    "email": "email",
-    "phone": "phone",
-    "ipv4": "ip_address",
-    "ipv6": "ip_address",
-    "credit_card": "credit_card",
-    "iban": "iban",
-    "ssn": "national_id",
-    "nino": "national_id",
-    "mac": "online_identifier",
-    "advertising_id": "online_identifier",
-}
 COUNTRIES = (*reserved.PHONE_RANGES, *reserved.MASKED_PHONES)
 
 

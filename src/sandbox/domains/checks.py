@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sandbox.output.location import Location
+from sandbox.output.manifest import Manifest
 
 #: Count of truth/defects rows per (table, column, kind).
 Faults = dict[tuple[str, str | None, str], int]
@@ -86,7 +87,7 @@ class TableReader:
     Plain Parquet readers, a part at a time: half the time of pyarrow.dataset's scanner on these parts, and
     no import of pyarrow.dataset (which imports pandas) in a build process."""
 
-    def __init__(self, folder: Path | str, manifest: dict[str, Any]) -> None:
+    def __init__(self, folder: Path | str, manifest: Manifest) -> None:
         self.manifest = manifest
         self.filesystem, self.root = Location(str(folder)).pyarrow_filesystem()
 

@@ -61,59 +61,15 @@ def run(
 ) -> list[Outcome]:
     """Run every job on the cluster at `scheduler`, else on a LocalCluster of `workers` processes."""
     try:
-        import dask
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
     except ImportError:
         raise MissingExtra("dask", "distributed") from None
-    cluster = None
-    if scheduler is None:
-        # the local pool's worker environment replaces Dask's default, whose MALLOC_TRIM_THRESHOLD_=65536 pins glibc's
-        # mmap threshold at 128 KiB: every large numpy temporary was mmapped afresh, ~30% slower per chunk
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": runtime.worker_env()}):
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-                preload=["pandas", runtime.PRELOAD] if runtime.enabled("preload") else [],
-            )
-
-    build = secrets.token_hex(4)
-    outcomes: list[Outcome] = []
+    cluster = _local_cluster(workers) if scheduler is None else None
     try:
         with Client(cluster if cluster is not None else scheduler, set_as_default=False) as client:
-            limit = 2 * max(1, len(client.scheduler_info()["workers"]))
-            queue = iter(jobs)
-            labels: dict[str, str] = {}  # Dask key -> chunk label
-
-            def submit() -> Any:
-                job = next(queue, None)
-                if job is None:
-                    return None
-                key = f"sandbox-{build}-{len(labels)}"
-                labels[key] = job.chunk.label  # a few bytes per chunk
-                return client.submit(on_worker, job, key=key, pure=False, retries=1)
-
-            running = as_completed([f for f in (submit() for _ in range(limit)) if f is not None], loop=client.loop)
-            held: list[Any] = []  # finished futures, kept until the scheduler has told their retries
-            retried: dict[str, int] = {}
-            for future in running:
-                outcomes.append(future.result())
-                held.append(future)
-                if len(held) >= _BATCH or len(outcomes) == len(jobs):
-                    retried.update(client.run_on_scheduler(_suspicious, [f.key for f in held]))
-                    held.clear()  # released: the scheduler forgets them, so client memory stays flat
-                if progress:
-                    progress(len(outcomes), len(jobs), outcomes[-1])
-                following = submit()
-                if following is not None:
-                    running.add(following)
-            if stats is not None:
-                stats["retried_chunks"] = {labels[key]: n for key, n in sorted(retried.items())}
-                stats["dask_workers"] = limit // 2
+            return _stream(client, jobs, progress, stats if stats is not None else {})
     except KilledWorker as exc:
         raise BuildFailed(f"a chunk killed its workers too often ({exc}); nothing was written") from None
     except FutureCancelledError:
@@ -121,4 +77,59 @@ def run(
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _local_cluster(workers: int) -> Any:
+    import dask
+    from distributed import LocalCluster
+
+    # the runtime's worker environment replaces Dask's default, whose MALLOC_TRIM_THRESHOLD_=65536 pins glibc's
+    # mmap threshold at 128 KiB (bench/RESULTS.md, "Engines")
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": runtime.worker_env()}):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            preload=["pandas", runtime.PRELOAD] if runtime.enabled("preload") else [],
+        )
+
+
+def _stream(
+    client: Any, jobs: list[Job], progress: Callable[[int, int, Outcome], None] | None, stats: dict[str, Any]
+) -> list[Outcome]:
+    """Every job through the cluster, at most two per worker in flight (the client's memory stays flat)."""
+    from distributed import as_completed
+
+    build = secrets.token_hex(4)
+    outcomes: list[Outcome] = []
+    limit = 2 * max(1, len(client.scheduler_info()["workers"]))
+    queue = iter(jobs)
+    labels: dict[str, str] = {}  # Dask key -> chunk label
+
+    def submit() -> Any:
+        job = next(queue, None)
+        if job is None:
+            return None
+        key = f"sandbox-{build}-{len(labels)}"
+        labels[key] = job.chunk.label  # a few bytes per chunk
+        return client.submit(on_worker, job, key=key, pure=False, retries=1)
+
+    running = as_completed([f for f in (submit() for _ in range(limit)) if f is not None], loop=client.loop)
+    held: list[Any] = []  # finished futures, kept until the scheduler has told their retries
+    retried: dict[str, int] = {}
+    for future in running:
+        outcomes.append(future.result())
+        held.append(future)
+        if len(held) >= _BATCH or len(outcomes) == len(jobs):
+            retried.update(client.run_on_scheduler(_suspicious, [f.key for f in held]))
+            held.clear()  # released: the scheduler forgets them
+        if progress:
+            progress(len(outcomes), len(jobs), outcomes[-1])
+        following = submit()
+        if following is not None:
+            running.add(following)
+    stats["retried_chunks"] = {labels[key]: n for key, n in sorted(retried.items())}
+    stats["dask_workers"] = limit // 2
     return outcomes

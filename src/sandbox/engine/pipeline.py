@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from sandbox.engine.partition import by_day
 from sandbox.engine.plan import DEFECTS, Job
 from sandbox.noise.defects import DefectLog
-from sandbox.output.partition import by_day
 from sandbox.output.writer import Part, write_part
 from sandbox.privacy.protect import exempt_values, protect
 from sandbox.privacy.scan import scan_tables

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sandbox.output.location import Location
+from sandbox.output.manifest import Manifest
 from sandbox.privacy.classes import personal
 
 CARD = "README.md"
@@ -42,7 +43,7 @@ def table_dir(name: str, table: Mapping[str, Any]) -> str:
     return str(PurePosixPath(table["files"][0]["path"]).parent).split("/day=")[0]
 
 
-def personal_columns(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
+def personal_columns(manifest: Manifest) -> dict[str, set[str]]:
     """Per table, the columns with a PII class or any scan finding (even in reserved space)."""
     return {
         table: {name for name, p in columns.items() if personal(p.get("class")) or p.get("scan")}
@@ -50,7 +51,7 @@ def personal_columns(manifest: Mapping[str, Any]) -> dict[str, set[str]]:
     }
 
 
-def examples(folder: Path | str, manifest: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def examples(folder: Path | str, manifest: Manifest) -> dict[str, dict[str, str]]:
     """A first non-null value per column, read from each table's first file, for columns with no PII concern.
 
     A column with a PII class or any scan finding (even in reserved space) has none, so the card never shows
@@ -81,7 +82,7 @@ def _example(value: pa.Scalar) -> str:
     return text if len(text) <= _EXAMPLE_CHARS else text[: _EXAMPLE_CHARS - 1] + "…"
 
 
-def render(manifest: Mapping[str, Any], examples: Mapping[str, Mapping[str, str]], knob_help: Mapping[str, str]) -> str:
+def render(manifest: Manifest, examples: Mapping[str, Mapping[str, str]], knob_help: Mapping[str, str]) -> str:
     """The card's Markdown. `knob_help` maps a conformance knob path to its description."""
     parts = [
         _header(manifest),
@@ -94,7 +95,7 @@ def render(manifest: Mapping[str, Any], examples: Mapping[str, Mapping[str, str]
     return "\n".join(p for p in parts if p).rstrip() + "\n"
 
 
-def _header(manifest: Mapping[str, Any]) -> str:
+def _header(manifest: Manifest) -> str:
     tables = manifest["tables"]
     rows = sum(t["rows"] for t in tables.values())
     size = sum(f["bytes"] for t in tables.values() for f in t["files"])
@@ -133,7 +134,7 @@ Data a pipeline would see is under `tables/`; answer keys (the truth behind ever
 """
 
 
-def _tables(manifest: Mapping[str, Any], examples: Mapping[str, Mapping[str, str]]) -> str:
+def _tables(manifest: Manifest, examples: Mapping[str, Mapping[str, str]]) -> str:
     privacy = manifest.get("privacy", {}).get("tables", {})
     flagged = personal_columns(manifest)
     lines = ["## Tables", "", "| table | role | rows | files | description |", "| --- | --- | ---: | ---: | --- |"]
@@ -156,7 +157,7 @@ def _tables(manifest: Mapping[str, Any], examples: Mapping[str, Mapping[str, str
     return "\n".join(lines) + "\n"
 
 
-def _faults(manifest: Mapping[str, Any]) -> str:
+def _faults(manifest: Manifest) -> str:
     faults = manifest.get("faults")
     if not faults:
         return ""
@@ -174,7 +175,7 @@ def _faults(manifest: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _conformance(manifest: Mapping[str, Any], knob_help: Mapping[str, str]) -> str:
+def _conformance(manifest: Manifest, knob_help: Mapping[str, str]) -> str:
     checks = manifest.get("conformance")
     if not checks:
         return ""
@@ -198,7 +199,7 @@ def _conformance(manifest: Mapping[str, Any], knob_help: Mapping[str, str]) -> s
     return "\n".join(lines) + "\n"
 
 
-def _privacy(manifest: Mapping[str, Any]) -> str:
+def _privacy(manifest: Manifest) -> str:
     privacy = manifest.get("privacy")
     if not privacy:
         return ""
@@ -217,7 +218,7 @@ the fingerprint tells nothing about the key, and the key is never written anywhe
 """
 
 
-def _loading(manifest: Mapping[str, Any]) -> str:
+def _loading(manifest: Manifest) -> str:
     tables = manifest["tables"]
     first = next(iter(tables), "orders")
     dirs = {n: table_dir(n, t) for n, t in tables.items()}
@@ -251,6 +252,6 @@ import polars as pl
 """
 
 
-def write_card(folder: Path | str, manifest: Mapping[str, Any], knob_help: Mapping[str, str]) -> None:
+def write_card(folder: Path | str, manifest: Manifest, knob_help: Mapping[str, str]) -> None:
     text = render(manifest, examples(folder, manifest), knob_help)
     Location(str(folder)).write_bytes(CARD, text.encode("utf-8"))

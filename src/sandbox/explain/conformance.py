@@ -14,11 +14,11 @@ from typing import Any
 from sandbox.domains.checks import Faults, KnobCheck, TableReader, share
 from sandbox.domains.registry import find_domain
 from sandbox.noise.kinds import KINDS
-from sandbox.output.manifest import read_manifest
+from sandbox.output.manifest import Manifest, read_manifest
 from sandbox.recipe.model import Recipe
 
 
-def recipe_of(manifest: dict[str, Any]) -> Recipe | None:
+def recipe_of(manifest: Manifest) -> Recipe | None:
     """The recipe a manifest records, sized as it was built; None for sandboxes made by `anonymise`."""
     from sandbox.recipe.builtin import load_recipe_text
 
@@ -31,7 +31,7 @@ def recipe_of(manifest: dict[str, Any]) -> Recipe | None:
     )
 
 
-def conformance(folder: str | Path, manifest: dict[str, Any] | None = None) -> list[KnobCheck]:
+def conformance(folder: str | Path, manifest: Manifest | None = None) -> list[KnobCheck]:
     """Every knob the manifest's recipe set, realised from the files; empty for `anonymise` sandboxes."""
     folder = Path(folder)
     manifest = manifest if manifest is not None else read_manifest(folder)
@@ -50,7 +50,7 @@ def measure(reader: TableReader, model: Recipe, faults: Faults | None = None) ->
     return out
 
 
-def describe(folder: Path | str, manifest: dict[str, Any], model: Recipe) -> None:
+def describe(folder: Path | str, manifest: Manifest, model: Recipe) -> None:
     """Add the fault counts and the conformance of a freshly built sandbox to its manifest."""
     reader = TableReader(folder, manifest)
     faults = reader.defects()
@@ -82,9 +82,10 @@ def knob_help(model: Recipe) -> dict[str, str]:
 
 def _table_checks(table: Any, reader: TableReader, faults: Faults) -> list[KnobCheck]:
     path = f"tables.{table.name}"
-    stored = reader.manifest["tables"].get(table.name, {"rows": 0, "columns": []})
+    stored = reader.manifest["tables"].get(table.name)
+    stored_rows = stored["rows"] if stored else 0
     added = faults.get((table.name, None, "duplicate"), 0) - faults.get((table.name, None, "dropped_row"), 0)
-    out = [KnobCheck(f"{path}.rows", table.rows, stored["rows"] - added, 0.0, "rows before whole-row faults")]
+    out = [KnobCheck(f"{path}.rows", table.rows, stored_rows - added, 0.0, "rows before whole-row faults")]
     for item in table.noise:
         kind = "duplicate" if item["kind"] == "duplicate" else "dropped_row"
         out.append(
@@ -96,8 +97,8 @@ def _table_checks(table: Any, reader: TableReader, faults: Faults) -> list[KnobC
                 "rows",
             )
         )
-    nulls = {c["name"]: c["nulls"] for c in stored["columns"]}
-    total = max(stored["rows"], 1)
+    nulls = {c["name"]: c["nulls"] for c in stored["columns"]} if stored else {}
+    total = max(stored_rows, 1)
     for spec in table.columns:
         column = f"{path}.columns.{spec.name}"
         legit = nulls.get(spec.name, 0) - faults.get((table.name, spec.name, "missing"), 0)

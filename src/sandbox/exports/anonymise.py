@@ -24,7 +24,7 @@ from sandbox.explain.card import write_card
 from sandbox.exports.policy_file import Policy, load_policy, typed_values
 from sandbox.exports.sources import Source, sources
 from sandbox.noise.defects import DEFECTS_SCHEMA
-from sandbox.output.manifest import header, tables_section, write_manifest
+from sandbox.output.manifest import Manifest, header, tables_section, write_manifest
 from sandbox.output.result import BuildResult
 from sandbox.output.writer import Part, Staging, write_part
 from sandbox.privacy import kanonymity, keys, report
@@ -120,7 +120,11 @@ class _Batch:
         return f"_Batch({self.table!r}, {self.index})"
 
 
-def _anonymise_batch(item: _Batch) -> tuple[Part, dict[str, set[str]], dict[str, ColumnPrivacy], int]:
+#: A batch's part, the fatal classes found per column the policy does not name, its columns' privacy, rows dropped.
+_Anonymised = tuple[Part, dict[str, set[str]], dict[str, ColumnPrivacy], int]
+
+
+def _anonymise_batch(item: _Batch) -> _Anonymised:
     """Protect, enforce k, scan and write one batch; returns the part, unnamed leaks, policies, rows dropped."""
     data, privacy = _protect_batch(item.table, item.batch, item.rules, item.secret, item.file)
     dropped = 0
@@ -212,45 +216,20 @@ def anonymise(
             for name, source in found
             for i, batch in enumerate(source.batches())
         )
-        if workers > 1:
-            results = [
-                result
-                for _, result in sorted(local.pool_map(_anonymise_batch, items, workers), key=lambda pair: pair[0])
-            ]
-        else:
-            results = [_anonymise_batch(item) for item in items]
-        for part, batch_leaks, privacy, dropped in results:
+        for part, batch_leaks, privacy, dropped in _run(items, workers):
             parts.append(part)
             privacy_of.setdefault(part.table, {}).update(privacy)
             if part.table in kanon:
                 kanon[part.table]["suppressed_rows"] += dropped
             for column, classes in batch_leaks.items():
                 leaks.setdefault(f"{part.table}.{column}", set()).update(classes)
-        by_name = {entry.split(" ")[0] for entry in unnamed}
-        held = [f"{column} (it holds {', '.join(sorted(classes))})" for column, classes in leaks.items()]
-        missing = unnamed + [entry for entry in held if entry.split(" ")[0] not in by_name]
-        if missing:
-            raise UsageError(
-                f"{rules.file}: pii-unhandled: expected a policy for every column that holds personal "
-                f"data, got none for {', '.join(missing)}; nothing was written"
-            )
+        _refuse_unhandled(rules, unnamed, leaks)
         scans = report.merged_scans(parts)
         report.fail_closed(scans)
         infos = {name: {"role": "data", "description": f"Anonymised from {source.name}."} for name, source in found}
-        manifest = {
+        manifest: Manifest = {
             **header(),
-            "source": {
-                "inputs": [
-                    {
-                        "table": name,
-                        "file": s.name,
-                        "bytes": sum(f.stat().st_size for f in s.files),
-                        "sha256": _digest(s.files),
-                    }
-                    for name, s in found
-                ],
-                "policy": {"file": Path(rules.file).name, "sha256": rules.sha256},
-            },
+            "source": _source_section(found, rules),
             "tables": tables_section(parts, infos),
             "privacy": {**report.privacy_section(key, privacy_of, scans), "k_anonymity": kanon},
         }
@@ -258,6 +237,38 @@ def anonymise(
         write_card(staging.path, manifest, {})
         staging.commit()
     return BuildResult(Path(out), manifest, time.perf_counter() - started)
+
+
+def _run(
+    items: Iterable[_Batch], workers: int
+) -> list[tuple[Part, dict[str, set[str]], dict[str, ColumnPrivacy], int]]:
+    """Every batch anonymised, in input order (on the local pool when workers > 1)."""
+    if workers > 1:
+        return [result for _, result in sorted(local.pool_map(_anonymise_batch, items, workers), key=lambda p: p[0])]
+    return [_anonymise_batch(item) for item in items]
+
+
+def _refuse_unhandled(rules: Policy, unnamed: list[str], leaks: dict[str, set[str]]) -> None:
+    """Columns named like PII, and columns found holding it, that the policy does not name: one error for all."""
+    by_name = {entry.split(" ")[0] for entry in unnamed}
+    held = [f"{column} (it holds {', '.join(sorted(classes))})" for column, classes in leaks.items()]
+    missing = unnamed + [entry for entry in held if entry.split(" ")[0] not in by_name]
+    if missing:
+        raise UsageError(
+            f"{rules.file}: pii-unhandled: expected a policy for every column that holds personal "
+            f"data, got none for {', '.join(missing)}; nothing was written"
+        )
+
+
+def _source_section(found: list[tuple[str, Source]], rules: Policy) -> dict[str, Any]:
+    """The manifest's record of the inputs (names, sizes, sha256) and the policy applied."""
+    return {
+        "inputs": [
+            {"table": name, "file": s.name, "bytes": sum(f.stat().st_size for f in s.files), "sha256": _digest(s.files)}
+            for name, s in found
+        ],
+        "policy": {"file": Path(rules.file).name, "sha256": rules.sha256},
+    }
 
 
 def _digest(files: Iterable[Path]) -> str:

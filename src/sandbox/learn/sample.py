@@ -21,7 +21,7 @@ from sandbox.domains.learned.draw import draw, empty_frame, to_arrow
 from sandbox.domains.learned.guard import quiet
 from sandbox.domains.learned.model import MODEL, REPORTS, SYNTHESIZER, read_model, require_sdv, sha256
 from sandbox.explain.card import write_card
-from sandbox.output.manifest import header, tables_section, write_manifest
+from sandbox.output.manifest import Manifest, header, tables_section, write_manifest
 from sandbox.output.result import BuildResult
 from sandbox.output.writer import Part, Staging, write_part
 from sandbox.privacy import keys, report
@@ -60,7 +60,7 @@ def sample(
             p.table: {"role": "data", "description": f"Sampled from the {kind} model in {model_dir.name}/."}
             for p in parts
         }
-        manifest = {
+        manifest: Manifest = {
             **header(),
             "model": {
                 "folder": model_dir.name,

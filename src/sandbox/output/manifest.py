@@ -1,4 +1,9 @@
-"""manifest.json: written last, it marks a sandbox complete and describes every file in it."""
+"""manifest.json: written last, it marks a sandbox complete and describes every file in it.
+
+Its shape is `Manifest` (the JSON Schema is `sandbox.output.manifest_schema`); `write_manifest` is its one
+writer (`encode` its bytes, for archives too) and `read_manifest` its one reader (`decode` for bytes read
+elsewhere).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,73 @@ import platform
 from collections.abc import Iterable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sandbox._version import __version__
 from sandbox.errors import UsageError
 from sandbox.output.location import Location
 from sandbox.output.writer import Part
-from sandbox.recipe.model import Recipe
+
+if TYPE_CHECKING:
+    from sandbox.recipe.model import Recipe
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 LOCKED = ("numpy", "pyarrow", "pandas", "faker", "sdv")
+
+
+class FileEntry(TypedDict):
+    path: str
+    rows: int
+    bytes: int
+    sha256: str
+
+
+class ColumnEntry(TypedDict):
+    name: str
+    type: str
+    nullable: bool
+    description: str
+    nulls: int
+
+
+class TableEntry(TypedDict):
+    role: str
+    primary: bool
+    description: str
+    key: list[str]
+    rows: int
+    columns: list[ColumnEntry]
+    files: list[FileEntry]
+
+
+class RecipeEntry(TypedDict):
+    name: str
+    description: str | None
+    file: str
+    sha256: str
+    text: str
+    sizing: dict[str, Any]
+
+
+class Manifest(TypedDict, total=False):
+    """manifest.json. Every sandbox has format_version, tool, lock and tables; a build has recipe, seed and
+    chunk_rows (and faults, conformance), a sample model and reports, an anonymise run source."""
+
+    format_version: int
+    tool: dict[str, str]
+    lock: dict[str, str]
+    tables: dict[str, TableEntry]
+    privacy: dict[str, Any]
+    recipe: RecipeEntry
+    seed: int
+    chunk_rows: int
+    faults: list[dict[str, Any]]
+    conformance: list[dict[str, Any]]
+    model: dict[str, Any]
+    reports: dict[str, Any]
+    source: dict[str, Any]
+    withheld: list[str]
 
 
 def lock(*extra: str) -> dict[str, str]:
@@ -31,12 +92,12 @@ def lock(*extra: str) -> dict[str, str]:
     return out
 
 
-def tables_section(parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def tables_section(parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]]) -> dict[str, TableEntry]:
     """Per table: role, description, key, rows, schema with null counts, and every file with its sha256."""
     by_table: dict[str, list[Part]] = {}
     for part in sorted(parts, key=lambda p: p.path):
         by_table.setdefault(part.table, []).append(part)
-    out_tables = {}
+    out_tables: dict[str, TableEntry] = {}
     for name, info in tables.items():
         table_parts = by_table.get(name, [])
         schema = table_parts[0].schema if table_parts else None
@@ -63,11 +124,11 @@ def tables_section(parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]
     return out_tables
 
 
-def header() -> dict[str, Any]:
+def header() -> Manifest:
     return {"format_version": FORMAT_VERSION, "tool": {"name": "sandbox", "version": __version__}, "lock": lock()}
 
 
-def build_manifest(recipe: Recipe, parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def build_manifest(recipe: Recipe, parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]]) -> Manifest:
     """The manifest of a generated sandbox; `tables` gives role/description/key per table."""
     return {
         **header(),
@@ -85,146 +146,33 @@ def build_manifest(recipe: Recipe, parts: Iterable[Part], tables: Mapping[str, M
     }
 
 
-def write_manifest(root: Path | str, manifest: Mapping[str, Any]) -> None:
+def encode(manifest: Manifest) -> bytes:
+    return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def write_manifest(root: Path | str, manifest: Manifest) -> None:
     """Write manifest.json into a local folder or URL: last, as it marks the sandbox complete."""
-    Location(str(root)).write_bytes(MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    Location(str(root)).write_bytes(MANIFEST, encode(manifest))
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
+def decode(data: bytes | str, where: Path | str = "") -> Manifest:
+    """A manifest from its bytes; UsageError (naming `where`) unless it is JSON of this format version."""
+    prefix = f"{where}: " if str(where) else ""
+    try:
+        found = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{prefix}expected JSON, got {exc}") from None
+    if not isinstance(found, dict) or found.get("format_version") != FORMAT_VERSION:
+        raise UsageError(f"{prefix}expected manifest format_version {FORMAT_VERSION}")
+    manifest: Manifest = found  # type: ignore[assignment]  # checked against the schema by `sandbox verify`
+    return manifest
+
+
+def read_manifest(folder: Path) -> Manifest:
     """The manifest of a sandbox folder; a folder without one is not a (complete) sandbox."""
     path = folder / MANIFEST
     if not folder.is_dir():
         raise UsageError(f"{folder}: expected a sandbox folder, got {'a file' if folder.exists() else 'nothing'}")
     if not path.exists():
         raise UsageError(f"{folder}: expected a sandbox with manifest.json, got none (an incomplete build?)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: expected JSON, got {exc}") from None
-    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-        raise UsageError(f"{path}: expected manifest format_version {FORMAT_VERSION}")
-    return data
-
-
-def manifest_schema() -> dict[str, Any]:
-    """JSON Schema of manifest.json (draft 2020-12)."""
-    file_entry = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["path", "rows", "bytes", "sha256"],
-        "properties": {
-            "path": {"type": "string", "description": "Path relative to the sandbox root."},
-            "rows": {"type": "integer", "minimum": 0},
-            "bytes": {"type": "integer", "minimum": 0},
-            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-        },
-    }
-    column = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["name", "type", "nullable", "description", "nulls"],
-        "properties": {
-            "name": {"type": "string"},
-            "type": {"type": "string", "description": "Arrow type, e.g. int64, timestamp[us, tz=UTC]."},
-            "nullable": {"type": "boolean"},
-            "description": {"type": "string"},
-            "nulls": {"type": "integer", "minimum": 0, "description": "Null values over all files."},
-        },
-    }
-    table = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["role", "primary", "description", "key", "rows", "columns", "files"],
-        "properties": {
-            "role": {"enum": ["data", "truth"], "description": "data under tables/, truth (answer keys) under truth/"},
-            "primary": {"type": "boolean"},
-            "description": {"type": "string"},
-            "key": {"type": "array", "items": {"type": "string"}},
-            "rows": {"type": "integer", "minimum": 0},
-            "columns": {"type": "array", "items": column},
-            "files": {"type": "array", "items": file_entry},
-        },
-    }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://sandbox.invalid/schemas/manifest.schema.json",
-        "title": "sandbox manifest",
-        "type": "object",
-        "required": ["format_version", "tool", "lock", "tables"],
-        "anyOf": [
-            {"required": ["recipe", "seed", "chunk_rows"]},
-            {"required": ["source"]},
-            {"required": ["model", "seed"]},
-        ],
-        "properties": {
-            "format_version": {"const": FORMAT_VERSION},
-            "tool": {"type": "object", "required": ["name", "version"]},
-            "lock": {
-                "type": "object",
-                "additionalProperties": {"type": "string"},
-                "description": "Library versions the bytes depend on.",
-            },
-            "recipe": {
-                "type": "object",
-                "required": ["name", "sha256", "text", "sizing"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "description": {"type": "string"},
-                    "file": {"type": "string"},
-                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                    "text": {"type": "string", "description": "The recipe as written, for rebuilds."},
-                    "sizing": {"type": "object", "description": "--rows or --scale given to the build."},
-                },
-            },
-            "model": {
-                "type": "object",
-                "description": "For `sandbox sample`: the model folder, synthesizer, model.json sha256 and rows.",
-            },
-            "reports": {
-                "type": "object",
-                "description": "For `sandbox sample`: the model's quality and privacy reports.",
-            },
-            "source": {
-                "type": "object",
-                "description": "For `sandbox anonymise`: the inputs (names, sizes, sha256) and the policy applied.",
-            },
-            "faults": {
-                "type": "array",
-                "description": "Rows of truth/defects per table, column and kind.",
-                "items": {
-                    "type": "object",
-                    "required": ["table", "column", "kind", "rows"],
-                    "properties": {
-                        "table": {"type": "string"},
-                        "column": {"type": ["string", "null"]},
-                        "kind": {"type": "string"},
-                        "rows": {"type": "integer", "minimum": 0},
-                    },
-                },
-            },
-            "conformance": {
-                "type": "array",
-                "description": "Every knob the recipe set beside its realised value; tolerance max(10%, 4 SE).",
-                "items": {
-                    "type": "object",
-                    "required": ["knob", "target", "realised", "tolerance", "ok", "over"],
-                    "properties": {
-                        "knob": {"type": "string"},
-                        "target": {"type": "number"},
-                        "realised": {"type": "number"},
-                        "tolerance": {"type": ["number", "null"], "description": "null: nothing to measure"},
-                        "ok": {"type": "boolean"},
-                        "over": {"type": "string"},
-                    },
-                },
-            },
-            "withheld": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "Truth tables left out by `sandbox pack --without-truth`.",
-            },
-            "seed": {"type": "integer", "minimum": 0},
-            "chunk_rows": {"type": "integer", "minimum": 1},
-            "tables": {"type": "object", "additionalProperties": table},
-        },
-    }
+    return decode(path.read_bytes(), path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from sandbox.core.suggest import did_you_mean
 from sandbox.errors import MissingExtra, UsageError
-from sandbox.output.manifest import read_manifest
+from sandbox.output.manifest import Manifest, TableEntry, read_manifest
 
 #: Values per column that `sample_column` reads at most (diff and report compare and plot samples).
 SAMPLE = 200_000
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Sandbox:
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     @property
     def tables(self) -> list[str]:
@@ -81,7 +81,7 @@ def open_sandbox(path: str | Path) -> Sandbox:
     return Sandbox(folder, read_manifest(folder))
 
 
-def sample_column(folder: Path, table: dict[str, Any], column: str) -> pa.Array | None:
+def sample_column(folder: Path, table: TableEntry, column: str) -> pa.Array | None:
     """At most SAMPLE non-null values of a column, evenly spaced over the table's files (deterministic)."""
     rows = table["rows"]
     if not rows:

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.output.manifest import Manifest
+
 
 @dataclass(frozen=True)
 class BuildResult:
     #: The sandbox folder, or its URL (a str) when written to an fsspec URL.
     out: Path | str
-    manifest: dict[str, Any]
+    manifest: Manifest
     seconds: float
     #: Where the time went, summed over chunk tasks (CPU-side seconds across workers); not in the manifest.
     stats: dict[str, Any] = field(default_factory=dict)

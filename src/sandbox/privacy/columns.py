@@ -84,11 +84,24 @@ class ColumnPrivacy:
         }
 
 
+#: The PII class of each `safe` generator kind (values from reserved space, never real).
+SAFE_CLASS_OF = {
+    "email": "email",
+    "phone": "phone",
+    "ipv4": "ip_address",
+    "ipv6": "ip_address",
+    "credit_card": "credit_card",
+    "iban": "iban",
+    "ssn": "national_id",
+    "nino": "national_id",
+    "mac": "online_identifier",
+    "advertising_id": "online_identifier",
+}
+
+
 def generator_class(gen: str, head: Any) -> str | None:
     if gen == "safe":
-        from sandbox.columns.safe import CLASS_OF
-
-        return CLASS_OF.get(str(head))
+        return SAFE_CLASS_OF.get(str(head))
     if gen == "faker":
         return _BY_PROVIDER.get(str(head))
     return None

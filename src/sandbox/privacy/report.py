@@ -14,8 +14,10 @@ from sandbox.privacy.scan import ColumnScan, merge
 
 
 def merged_scans(parts: Iterable[Part]) -> dict[str, dict[str, ColumnScan]]:
+    """Every table's scan findings, merged part by part in path order: the examples the manifest shows come
+    from the same part whatever order the chunks finished in."""
     by_table: dict[str, list[Mapping[str, ColumnScan]]] = {}
-    for part in parts:
+    for part in sorted(parts, key=lambda p: p.path):
         by_table.setdefault(part.table, []).append(part.scan)
     return {table: merge(scans) for table, scans in by_table.items()}
 

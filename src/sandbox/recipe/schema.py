@@ -92,17 +92,8 @@ def domain_schema() -> dict[str, Any]:
     return out
 
 
-def recipe_schema() -> dict[str, Any]:
-    """The full JSON Schema (draft 2020-12) for recipe files."""
-    generators = sorted(GENERATORS)
-    defs: dict[str, Any] = {f"column_{g}": column_variant(g) for g in generators}
-    defs["column"] = {
-        "type": "object",
-        "description": "A column: exactly one generator key (" + ", ".join(generators) + ") and its options.",
-        "oneOf": [{"$ref": f"#/$defs/column_{g}"} for g in generators],
-    }
-    defs["noise"] = NOISE_ITEM_SCHEMA
-    defs["table"] = {
+def _table_schema() -> dict[str, Any]:
+    return {
         "type": "object",
         "additionalProperties": False,
         "required": ["rows", "columns"],
@@ -128,6 +119,35 @@ def recipe_schema() -> dict[str, Any]:
             },
         },
     }
+
+
+def _privacy_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Privacy settings for every column.",
+        "properties": {
+            "defaults": {
+                "type": "object",
+                "description": "A policy per PII class, for columns that name none.",
+                "propertyNames": {"enum": list(PII_CLASSES)},
+                "additionalProperties": {"enum": list(POLICIES)},
+            },
+        },
+    }
+
+
+def recipe_schema() -> dict[str, Any]:
+    """The full JSON Schema (draft 2020-12) for recipe files."""
+    generators = sorted(GENERATORS)
+    defs: dict[str, Any] = {f"column_{g}": column_variant(g) for g in generators}
+    defs["column"] = {
+        "type": "object",
+        "description": "A column: exactly one generator key (" + ", ".join(generators) + ") and its options.",
+        "oneOf": [{"$ref": f"#/$defs/column_{g}"} for g in generators],
+    }
+    defs["noise"] = NOISE_ITEM_SCHEMA
+    defs["table"] = _table_schema()
     defs["domain"] = domain_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -155,19 +175,7 @@ def recipe_schema() -> dict[str, Any]:
                 "additionalProperties": {"$ref": "#/$defs/table"},
             },
             "domain": {"$ref": "#/$defs/domain"},
-            "privacy": {
-                "type": "object",
-                "additionalProperties": False,
-                "description": "Privacy settings for every column.",
-                "properties": {
-                    "defaults": {
-                        "type": "object",
-                        "description": "A policy per PII class, for columns that name none.",
-                        "propertyNames": {"enum": list(PII_CLASSES)},
-                        "additionalProperties": {"enum": list(POLICIES)},
-                    },
-                },
-            },
+            "privacy": _privacy_schema(),
         },
         "$defs": defs,
     }

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import json
 import os
 import secrets
 import shutil
@@ -26,7 +25,7 @@ from typing import IO
 
 from sandbox.core.files import sha256_file
 from sandbox.errors import CheckFailed, UsageError
-from sandbox.output.manifest import MANIFEST, read_manifest
+from sandbox.output.manifest import MANIFEST, encode, read_manifest
 from sandbox.output.writer import Staging
 
 SUMS = "SHA256SUMS"
@@ -89,7 +88,7 @@ def pack(folder: str | Path, out: str | Path, *, without_truth: bool = False, ov
         expected = {n: h for n, h in expected.items() if not n.startswith("truth/")}
     contents: dict[str, bytes] = {}
     if without_truth:
-        contents[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+        contents[MANIFEST] = encode(manifest)
     sums = {}
     for name in names:
         data = contents.get(name)

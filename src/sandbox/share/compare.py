@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sandbox.output.manifest import read_manifest
+from sandbox.output.manifest import TableEntry, read_manifest
 from sandbox.output.opened import sample_column
 
 #: Defaults: PSI above 0.2 is the usual "significant shift"; KS above 0.1 moves a tenth of the mass.
@@ -97,7 +97,7 @@ def diff(
         for col in sorted(set(cols_a) | set(cols_b)):
             ca, cb = cols_a.get(col), cols_b.get(col)
             if ca is None or cb is None or ca["type"] != cb["type"]:
-                ta_type, tb_type = (ca or {}).get("type"), (cb or {}).get("type")
+                ta_type, tb_type = ca["type"] if ca else None, cb["type"] if cb else None
                 out.append(Difference(name, col, "schema", ta_type, tb_type, f"type {ta_type} -> {tb_type}"))
                 continue
             ra = ca["nulls"] / ta["rows"] if ta["rows"] else 0.0
@@ -118,9 +118,7 @@ class _Found:
     detail: str
 
 
-def _distribution(
-    a: Path, ta: dict[str, Any], b: Path, tb: dict[str, Any], col: str, psi: float, ks: float
-) -> _Found | None:
+def _distribution(a: Path, ta: TableEntry, b: Path, tb: TableEntry, col: str, psi: float, ks: float) -> _Found | None:
     xa, xb = sample_column(a, ta, col), sample_column(b, tb, col)
     if xa is None or xb is None or not len(xa) or not len(xb):
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,8 @@ import pyarrow.parquet as pq
 
 from sandbox.core.files import sha256_file
 from sandbox.errors import UsageError
-from sandbox.output.manifest import MANIFEST, lock, manifest_schema
+from sandbox.output.manifest import MANIFEST, Manifest, decode, lock
+from sandbox.output.manifest_schema import manifest_schema
 from sandbox.privacy import keys
 from sandbox.share.archive import MAX_BYTES, SUMS, archive_format, extract
 
@@ -85,7 +85,7 @@ def verify(
     return result
 
 
-def _manifest(folder: Path, result: Verification) -> dict[str, Any] | None:
+def _manifest(folder: Path, result: Verification) -> Manifest | None:
     path = folder / MANIFEST
     if not path.exists():
         result.mismatches.append(
@@ -93,19 +93,19 @@ def _manifest(folder: Path, result: Verification) -> dict[str, Any] | None:
         )
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = decode(path.read_bytes())
         jsonschema.validate(data, manifest_schema())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        result.mismatches.append(Mismatch(MANIFEST, f"expected JSON, got {exc}"))
+    except UsageError as exc:
+        result.mismatches.append(Mismatch(MANIFEST, str(exc)))
         return None
     except jsonschema.ValidationError as exc:
         where = ".".join(str(p) for p in exc.absolute_path) or "(top)"
         result.mismatches.append(Mismatch(MANIFEST, f"not a valid manifest at {where}: {exc.message}"))
         return None
-    return dict(data)
+    return data
 
 
-def _check_files(folder: Path, manifest: dict[str, Any], result: Verification) -> set[str]:
+def _check_files(folder: Path, manifest: Manifest, result: Verification) -> set[str]:
     listed = set()
     for table in manifest["tables"].values():
         expected_schema = [(c["name"], c["type"]) for c in table["columns"]]
@@ -177,7 +177,7 @@ def lock_differences(recorded: dict[str, str]) -> list[str]:
     ]
 
 
-def _rebuild(folder: Path, manifest: dict[str, Any], result: Verification, key_file: str | Path | None) -> None:
+def _rebuild(folder: Path, manifest: Manifest, result: Verification, key_file: str | Path | None) -> None:
     from sandbox.api import build, load_recipe_text
 
     recipe = manifest.get("recipe")

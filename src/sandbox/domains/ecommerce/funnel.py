@@ -14,17 +14,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sandbox.columns.arrays import decimal_from_unscaled
 from sandbox.columns.keys import zipf_ranks
-from sandbox.columns.safe import safe_pool
 from sandbox.columns.temporal import TIMESTAMP, profiled_instants
 from sandbox.core import exact
 from sandbox.core.draws import levels, normal_quantiles
-from sandbox.domains.common import labels, weighted
+from sandbox.domains.common import labels
+from sandbox.domains.ecommerce.events import ADD, CHECKOUT, EVENT_TYPES, PRODUCT, PURCHASE, PV, REMOVE, SEARCH
+from sandbox.domains.ecommerce.orders import order_tables
+from sandbox.domains.ecommerce.sessions import session_table
 from sandbox.domains.ecommerce.shop import Catalogue, vocabulary
 
-EVENT_TYPES = ["page_view", "search", "product_view", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase"]
-PV, SEARCH, PRODUCT, ADD, REMOVE, CHECKOUT, PURCHASE = range(7)
 #: Segments of a session in order: (segment code -> event type, sort block). Code 4 is a view+add pair.
 _SEG_TYPE = np.array([PV, PV, SEARCH, PRODUCT, PRODUCT, REMOVE, CHECKOUT, PURCHASE])
 _SEG_BLOCK = np.array([0, 1, 1, 1, 2, 3, 4, 5])
@@ -320,7 +319,7 @@ def generate(
     event_interest = interest[ev_session]
     queries = _queries(rng, etype == SEARCH, event_interest, shop)
     urls = _urls(rng, etype, product, queries, event_interest, shop)
-    sessions = _session_table(rng, s, funnel, session_id, kind, customer_id, customer_country, ended, urls, starts_at)
+    sessions = session_table(rng, s, funnel, session_id, kind, customer_id, customer_country, ended, urls, starts_at)
     cust = np.where(kind == 0, customer_id, -1)[ev_session]
     events = pa.table(
         {
@@ -336,7 +335,9 @@ def generate(
             "seq": seq.astype(np.int64),
         }
     )
-    orders, items = _orders(rng, s, session_id, customer_id, customer_country, ev_session, etype, product, ts, shop)
+    orders, items = order_tables(
+        rng, s, session_id, customer_id, customer_country, ev_session, etype, product, ts, shop
+    )
     bots = session_id[s["bot"]]
     return Chunk(sessions, events, orders, items, bots, lengths.sum(axis=1)[s["bot"]], (s["start"], ended))
 
@@ -345,140 +346,3 @@ def _category_weights(shop: Catalogue) -> np.ndarray:
     cats = vocabulary()["categories"]
     p = np.array([cats[c]["weight"] for c in shop.categories])
     return p / p.sum()
-
-
-def _platforms(rng: np.random.Generator, device: np.ndarray, funnel: Funnel) -> tuple[list[str], np.ndarray]:
-    """An "OS/Browser" label per session, drawn per device from the vocabulary's shares."""
-    vocab = vocabulary()["devices"]
-    combos: list[str] = []
-    combo = np.zeros(len(device), dtype=np.int64)
-    for d, name in enumerate(funnel.devices):
-        rows = np.flatnonzero(device == d)
-        os_names, os_pick = weighted(rng, vocab[name]["os"], len(rows))
-        for o, os_name in enumerate(os_names):
-            mine = rows[os_pick == o]
-            browsers, pick = weighted(rng, vocab[name]["browsers"][os_name], len(mine))
-            for b, browser in enumerate(browsers):
-                label = f"{os_name}/{browser}"
-                if label not in combos:
-                    combos.append(label)
-                combo[mine[pick == b]] = combos.index(label)
-    return combos, combo
-
-
-def _part(combos: list[str], combo: np.ndarray, side: int) -> pa.DictionaryArray:
-    names = sorted({c.split("/")[side] for c in combos})
-    lookup = np.array([names.index(c.split("/")[side]) for c in combos])
-    return labels(names, lookup[combo])
-
-
-def _session_table(
-    rng: np.random.Generator,
-    s: dict,
-    funnel: Funnel,
-    session_id: np.ndarray,
-    kind: np.ndarray,
-    customer_id: np.ndarray,
-    customer_country: np.ndarray,
-    ended: np.ndarray,
-    urls: pa.Array,
-    starts_at: np.ndarray,
-) -> pa.Table:
-    vocab = vocabulary()
-    n = len(kind)
-    combos, combo = _platforms(rng, s["device"], funnel)
-    agents = [vocab["user_agents"][c] for c in combos] + [vocab["user_agents"]["bot"]]
-    agent = np.where(s["bot"] & (rng.random(n) < 0.5), len(combos), combo)
-    ips = safe_pool("ipv4", ("US", "GB"), 10_000)
-    codes = list(vocab["countries"])
-    _, other_country = weighted(rng, {k: v[1] for k, v in vocab["countries"].items()}, n)
-    country = np.where(kind == 0, customer_country, other_country)
-    return pa.table(
-        {
-            "session_id": session_id,
-            "customer_id": pa.array(customer_id, mask=kind != 0),
-            "started_at": pa.array(s["start"], TIMESTAMP),
-            "ended_at": pa.array(ended, TIMESTAMP),
-            "device": labels(funnel.devices, s["device"]),
-            "os": _part(combos, combo, 0),
-            "browser": _part(combos, combo, 1),
-            "user_agent": labels(agents, agent),
-            "ip_address": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, len(ips), n, dtype=np.int32)), ips),
-            "country": labels(codes, country),
-            "referral_source": labels(funnel.referrals, s["referral"]),
-            "landing_page": urls.take(pa.array(starts_at)),
-            "converted": pa.array(s["purchase"]),
-        }
-    )
-
-
-def _orders(
-    rng: np.random.Generator,
-    s: dict,
-    session_id: np.ndarray,
-    customer_id: np.ndarray,
-    customer_country: np.ndarray,
-    ev_session: np.ndarray,
-    etype: np.ndarray,
-    product: np.ndarray,
-    ts: np.ndarray,
-    shop: Catalogue,
-) -> tuple[pa.Table, pa.Table]:
-    """One order per purchase: its lines are the cart's adds (less a removed one); totals exact in cents."""
-    vocab = vocabulary()
-    buying = s["purchase"]
-    purchase_events = np.flatnonzero(etype == PURCHASE)
-    order_session = ev_session[purchase_events]
-    order_pos = np.full(len(buying), -1)
-    order_pos[order_session] = np.arange(len(order_session))
-    adds = (etype == ADD) & buying[ev_session]
-    removed = np.flatnonzero((etype == REMOVE) & buying[ev_session]) - 1
-    adds[removed] = False
-    lines = np.flatnonzero(adds)
-    line_order = order_pos[ev_session[lines]]
-    quantity = 1 + rng.poisson(0.3, len(lines))
-    unit = shop.price_cents[product[lines]]
-    line_total = quantity * unit
-    first = np.r_[True, line_order[1:] != line_order[:-1]] if len(lines) else np.zeros(0, bool)
-    line_no = np.arange(len(lines)) - np.maximum.accumulate(np.where(first, np.arange(len(lines)), 0)) + 1
-    subtotal = np.zeros(len(order_session), dtype=np.int64)
-    np.add.at(subtotal, line_order, line_total)
-    shipping = np.where(subtotal >= 5_000, 0, 490).astype(np.int64)
-    codes = list(vocab["countries"])
-    country = customer_country[order_session]
-    basis_points = np.array([round(vocab["vat"][c] * 10_000) for c in codes])[country]
-    tax = (subtotal * basis_points + 5_000) // 10_000
-    statuses, status = weighted(rng, vocab["order_status"], len(order_session))
-    methods, method = weighted(rng, vocab["payment_methods"], len(order_session))
-    ids = session_id[order_session]
-
-    def money(cents: np.ndarray) -> pa.Array:
-        return decimal_from_unscaled(cents.astype(np.int64), 12, 2)
-
-    orders = pa.table(
-        {
-            "order_id": ids,
-            "session_id": ids,
-            "customer_id": customer_id[order_session],
-            "ordered_at": pa.array(ts[purchase_events], TIMESTAMP),
-            "status": labels(statuses, status),
-            "payment_method": labels(methods, method),
-            "shipping_country": labels(codes, country),
-            "currency": labels(["EUR"], np.zeros(len(ids), dtype=np.int32)),
-            "subtotal": money(subtotal),
-            "shipping": money(shipping),
-            "tax": money(tax),
-            "total": money(subtotal + shipping + tax),
-        }
-    )
-    items = pa.table(
-        {
-            "order_id": ids[line_order] if len(lines) else np.zeros(0, np.int64),
-            "line_no": line_no.astype(np.int64),
-            "product_id": product[lines] + 1,
-            "quantity": quantity.astype(np.int64),
-            "unit_price": money(unit),
-            "line_total": money(line_total),
-        }
-    )
-    return orders, items

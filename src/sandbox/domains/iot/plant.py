@@ -64,7 +64,16 @@ class Layout:
 def layout(seed: int, devices: int, start_us: int) -> Layout:
     vocab = vocabulary()
     rng = stream(seed, "plant", 0, "layout")
-    n_sites = max(1, math.ceil(devices / DEVICES_PER_SITE))
+    sites, climates, climate, offsets = _sites(rng, vocab, max(1, math.ceil(devices / DEVICES_PER_SITE)), start_us)
+    devices_table, vendors, vendor, device_site = _devices(rng, vocab, devices, start_us)
+    sensors = _sensors(vocab, vendors, vendor, devices)
+    return Layout(sites, devices_table, sensors, climate, offsets, device_site, vendor, tuple(climates), tuple(vendors))
+
+
+def _sites(
+    rng: np.random.Generator, vocab: dict[str, Any], n_sites: int, start_us: int
+) -> tuple[pa.Table, list[str], np.ndarray, np.ndarray]:
+    """The sites, their climates, and each site's UTC offset in hours at the start."""
     places = vocab["sites"]
     climates, climate = weighted(rng, vocab["climates"], n_sites)
     names = [
@@ -82,6 +91,13 @@ def layout(seed: int, devices: int, start_us: int) -> Layout:
             "climate": labels(climates, climate),
         }
     )
+    return sites, climates, climate, offsets
+
+
+def _devices(
+    rng: np.random.Generator, vocab: dict[str, Any], devices: int, start_us: int
+) -> tuple[pa.Table, list[str], np.ndarray, np.ndarray]:
+    """The devices (vendor, model, firmware, install time, serial), their vendors and sites."""
     vendors = list(vocab["vendors"])
     device_site = np.arange(devices) // DEVICES_PER_SITE
     vendor = rng.integers(0, len(vendors), devices)
@@ -98,11 +114,10 @@ def layout(seed: int, devices: int, start_us: int) -> Layout:
             rng.integers(1, 4, devices), rng.integers(0, 10, devices), rng.integers(0, 30, devices), strict=True
         )
     ]
-    device_ids = np.arange(1, devices + 1, dtype=np.int64)
     installed = start_us - rng.integers(30, 5 * 365, devices) * US_PER_DAY - rng.integers(0, US_PER_DAY, devices)
-    devices_table = pa.table(
+    table = pa.table(
         {
-            "device_id": device_ids,
+            "device_id": np.arange(1, devices + 1, dtype=np.int64),
             "site_id": device_site.astype(np.int64) + 1,
             "vendor": labels(vendors, vendor),
             "model": labels(models, model),
@@ -117,6 +132,11 @@ def layout(seed: int, devices: int, start_us: int) -> Layout:
             ),
         }
     )
+    return table, vendors, vendor, device_site
+
+
+def _sensors(vocab: dict[str, Any], vendors: list[str], vendor: np.ndarray, devices: int) -> pa.Table:
+    """One sensor per kind per device, with its unit, interval and the vendor's noise."""
     dev = np.repeat(np.arange(devices), len(KINDS))
     kind = np.tile(np.arange(len(KINDS)), devices)
     kinds = vocab["kinds"]
@@ -124,7 +144,7 @@ def layout(seed: int, devices: int, start_us: int) -> Layout:
         np.array([kinds[k]["noise_sd"] for k in KINDS])[kind]
         * np.array([vocab["vendors"][v]["noise"] for v in vendors])[vendor[dev]]
     )
-    sensors = pa.table(
+    return pa.table(
         {
             "sensor_id": dev * len(KINDS) + kind + 1,
             "device_id": dev + 1,
@@ -134,7 +154,6 @@ def layout(seed: int, devices: int, start_us: int) -> Layout:
             "vendor_noise_sd": np.round(noise, 4),
         }
     )
-    return Layout(sites, devices_table, sensors, climate, offsets, device_site, vendor, tuple(climates), tuple(vendors))
 
 
 @dataclass(frozen=True)
@@ -189,60 +208,17 @@ def _windows(rng: np.random.Generator, samples: int, count: int, median: float, 
 def device_plan(
     seed: int, device: int, climate: str, knobs_key: tuple[tuple[str, Any], ...], start_us: int
 ) -> DevicePlan:
+    """A device's whole period, planned up front from its own stream: failures, maintenance, heat waves, each
+    sensor's faults, late uploads and its clock. Every day's chunk reads the same plan."""
     knobs = dict(knobs_key)
     vocab = vocabulary()
     rng = stream(seed, "device", device, "plan")
     days = int(knobs["days"])
     end_us = start_us + days * US_PER_DAY
-    lead = int(knobs["failure_lead_hours"] * 3600 * US)
-    n_fail = rng.poisson(knobs["failure_rate"] * days / 365)
-    earliest = start_us + lead + US_PER_DAY // 4  # a failure's precursors fit inside the period
-    if earliest >= end_us:
-        n_fail = 0
-    failed = np.sort(rng.integers(earliest, end_us, n_fail)) if n_fail else np.zeros(0, np.int64)
-
-    repaired = failed + (rng.uniform(4, 24, len(failed)) * 3600 * US).astype(np.int64)
-    causes = [list(vocab["causes"])[i] for i in weighted(rng, vocab["causes"], len(failed))[1]]
-    maintenance = [(int(t), "repair", KINDS.index("vibration"), 0.0) for t in repaired if t < end_us]
-    every = float(knobs["calibration_interval_days"]) * US_PER_DAY
-    t = start_us + rng.uniform(0.1, 1.0) * every
-    while t < end_us:
-        kind = int(rng.choice([0, 1, 3, 4]))
-        noise = vocab["kinds"][KINDS[kind]]["noise_sd"]
-        delta = float(np.round(rng.choice([-1, 1]) * rng.uniform(6, 12) * noise, 3))
-        maintenance.append((int(t), "calibration", kind, delta))
-        t += every * rng.uniform(0.8, 1.2)
-    if rng.random() < 0.05 * days / 30:
-        maintenance.append((int(rng.integers(start_us, end_us)), "replacement", int(rng.integers(0, 5)), 0.0))
-    maintenance.sort()
-    waves: list[tuple[int, int, float]] = []
-    death = None
-    if climate == "hot mill floor":
-        for _ in range(rng.poisson(days / 20)):
-            begin = int(rng.integers(start_us, end_us))
-            waves.append((begin, begin + int(rng.uniform(6, 48) * 3600 * US), float(rng.uniform(8, 22))))
-        hot = [w for w in waves if vocab["kinds"]["temperature"]["base"][climate] + w[2] > knobs["death_temperature"]]
-        if hot:
-            first = min(hot)
-            death = first[0] + int((first[1] - first[0]) * 0.3)
-    intervals = [vocab["kinds"][k]["interval_s"] for k in KINDS]
-    samples = [days * 86_400 // i for i in intervals]
-    dropouts = [_runs(rng, n, knobs["dropout_rate"], knobs["mean_gap_samples"]) for n in samples]
-    stuck = [
-        _windows(rng, n, rng.poisson(knobs["stuck_per_sensor_day"] * days), 3600 / i, np.zeros(0))
-        for n, i in zip(samples, intervals, strict=True)
-    ]
-    # a stuck window repeats the value at its start, which only the chunk of that day has: end it that day
-    stuck = [
-        Runs(r.start, np.minimum(r.length, n // days - r.start % (n // days)), np.zeros(len(r.start)))
-        for r, n in zip(stuck, samples, strict=True)
-    ]
-
-    drift = []
-    for n, i in zip(samples, intervals, strict=True):
-        count = rng.poisson(knobs["drift_per_sensor_month"] * days / 30)
-        slopes = rng.choice([-1, 1], count) * rng.uniform(2, 5, count)
-        drift.append(_windows(rng, n, count, 3 * 86_400 / i, slopes))
+    failed, repaired, causes = _failures(rng, vocab, knobs, start_us, end_us)
+    maintenance = _maintenance(rng, vocab, knobs, repaired, start_us, end_us)
+    waves, death = _heat_waves(rng, vocab, knobs, climate, start_us, end_us)
+    dropouts, stuck, drift = _sensor_faults(rng, vocab, knobs)
     uploads = []
     for _ in range(rng.poisson(knobs["late_uploads_per_device_day"] * days)):
         begin = int(rng.integers(start_us, end_us))
@@ -263,3 +239,91 @@ def device_plan(
         drift,
         uploads,
     )
+
+
+def _failures(
+    rng: np.random.Generator, vocab: dict[str, Any], knobs: dict[str, Any], start_us: int, end_us: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """When the device fails (its precursors fit inside the period), when it is repaired, and why."""
+    days = int(knobs["days"])
+    lead = int(knobs["failure_lead_hours"] * 3600 * US)
+    n_fail = rng.poisson(knobs["failure_rate"] * days / 365)
+    earliest = start_us + lead + US_PER_DAY // 4
+    if earliest >= end_us:
+        n_fail = 0
+    failed = np.sort(rng.integers(earliest, end_us, n_fail)) if n_fail else np.zeros(0, np.int64)
+    repaired = failed + (rng.uniform(4, 24, len(failed)) * 3600 * US).astype(np.int64)
+    causes = [list(vocab["causes"])[i] for i in weighted(rng, vocab["causes"], len(failed))[1]]
+    return failed, repaired, causes
+
+
+def _maintenance(
+    rng: np.random.Generator,
+    vocab: dict[str, Any],
+    knobs: dict[str, Any],
+    repaired: np.ndarray,
+    start_us: int,
+    end_us: int,
+) -> list[tuple[int, str, int, float]]:
+    """Repairs, calibrations (each shifts one sensor) and the odd replacement, in time order."""
+    days = int(knobs["days"])
+    maintenance = [(int(t), "repair", KINDS.index("vibration"), 0.0) for t in repaired if t < end_us]
+    every = float(knobs["calibration_interval_days"]) * US_PER_DAY
+    t = start_us + rng.uniform(0.1, 1.0) * every
+    while t < end_us:
+        kind = int(rng.choice([0, 1, 3, 4]))
+        noise = vocab["kinds"][KINDS[kind]]["noise_sd"]
+        delta = float(np.round(rng.choice([-1, 1]) * rng.uniform(6, 12) * noise, 3))
+        maintenance.append((int(t), "calibration", kind, delta))
+        t += every * rng.uniform(0.8, 1.2)
+    if rng.random() < 0.05 * days / 30:
+        maintenance.append((int(rng.integers(start_us, end_us)), "replacement", int(rng.integers(0, 5)), 0.0))
+    maintenance.sort()
+    return maintenance
+
+
+def _heat_waves(
+    rng: np.random.Generator,
+    vocab: dict[str, Any],
+    knobs: dict[str, Any],
+    climate: str,
+    start_us: int,
+    end_us: int,
+) -> tuple[list[tuple[int, int, float]], int | None]:
+    """Heat waves on a hot mill floor, and when the first one too hot for the device kills it (else None)."""
+    waves: list[tuple[int, int, float]] = []
+    if climate != "hot mill floor":
+        return waves, None
+    for _ in range(rng.poisson(int(knobs["days"]) / 20)):
+        begin = int(rng.integers(start_us, end_us))
+        waves.append((begin, begin + int(rng.uniform(6, 48) * 3600 * US), float(rng.uniform(8, 22))))
+    hot = [w for w in waves if vocab["kinds"]["temperature"]["base"][climate] + w[2] > knobs["death_temperature"]]
+    if not hot:
+        return waves, None
+    first = min(hot)
+    return waves, first[0] + int((first[1] - first[0]) * 0.3)
+
+
+def _sensor_faults(
+    rng: np.random.Generator, vocab: dict[str, Any], knobs: dict[str, Any]
+) -> tuple[list[Runs], list[Runs], list[Runs]]:
+    """Each sensor's dropouts, stuck windows and drifts over the period, in samples."""
+    days = int(knobs["days"])
+    intervals = [vocab["kinds"][k]["interval_s"] for k in KINDS]
+    samples = [days * 86_400 // i for i in intervals]
+    dropouts = [_runs(rng, n, knobs["dropout_rate"], knobs["mean_gap_samples"]) for n in samples]
+    stuck = [
+        _windows(rng, n, rng.poisson(knobs["stuck_per_sensor_day"] * days), 3600 / i, np.zeros(0))
+        for n, i in zip(samples, intervals, strict=True)
+    ]
+    # a stuck window repeats the value at its start, which only the chunk of that day has: end it that day
+    stuck = [
+        Runs(r.start, np.minimum(r.length, n // days - r.start % (n // days)), np.zeros(len(r.start)))
+        for r, n in zip(stuck, samples, strict=True)
+    ]
+    drift = []
+    for n, i in zip(samples, intervals, strict=True):
+        count = rng.poisson(knobs["drift_per_sensor_month"] * days / 30)
+        slopes = rng.choice([-1, 1], count) * rng.uniform(2, 5, count)
+        drift.append(_windows(rng, n, count, 3 * 86_400 / i, slopes))
+    return dropouts, stuck, drift
