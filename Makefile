@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LEARN := $(VENV)/.learn-installed
 
-.PHONY: sandbox test check lint bench schemas screenshots clean
+.PHONY: sandbox test check lint coverage bench schemas screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
+
+## The fast suite under coverage, subprocesses included (the figure README's Development section gives).
+coverage: $(STAMP)
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m coverage run -m pytest -q -m "not slow" -p no:cacheprovider
+	$(BIN)/python -m coverage combine -q
+	$(BIN)/python -m coverage report --sort=cover
 
 bench: $(STAMP) $(LEARN)
 	$(BIN)/python bench/bench_build.py

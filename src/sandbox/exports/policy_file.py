@@ -24,7 +24,7 @@ from sandbox.errors import Issue, RecipeError
 from sandbox.privacy.classes import PII_CLASSES, POLICIES, personal
 from sandbox.privacy.columns import ColumnPrivacy
 from sandbox.recipe.loader import parse
-from sandbox.recipe.validate import structural_issues
+from sandbox.recipe.structure import structural_issues
 
 TYPES = ("string", "int", "float", "date", "timestamp")
 _ARROW = {"int": pa.int64(), "float": pa.float64(), "date": pa.date32(), "timestamp": pa.timestamp("us", tz="UTC")}

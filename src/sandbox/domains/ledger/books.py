@@ -114,29 +114,14 @@ def real_invoices(rng: np.random.Generator, seed: int, knobs: Mapping[str, Any],
     paid = due + rng.integers(-10, 30, n)
     unpaid = rng.random(n) < 0.05
     years = issued.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
-    era = era_of(years)
-    staff_era = era_of(staff["era_start"].to_numpy())
-    clerk = np.empty(n, dtype=np.int64)
-    for e in np.unique(era):
-        choices = np.flatnonzero(staff_era == e)
-        rows = np.flatnonzero(era == e)
-        clerk[rows] = choices[rng.integers(0, len(choices), len(rows))]
+    clerk = _clerks_of(rng, era_of(years), era_of(staff["era_start"].to_numpy()))
     count = np.minimum(1 + rng.poisson(1.5, n), 8)
     line_invoice = np.repeat(np.arange(n), count)
     starts = np.r_[0, np.cumsum(count)[:-1]]
     line_no = np.arange(len(line_invoice)) - np.repeat(starts, count) + 1
-    trades = list(vocab["trades"])
-    goods = [vocab["trades"][t]["goods"] for t in trades]
-    good = (
-        rng.integers(0, 1 << 20, len(line_invoice)) % np.array([len(g) for g in goods])[trade[supplier[line_invoice]]]
-    )
+    goods = [vocab["trades"][name]["goods"] for name in vocab["trades"]]
     catalogue = [(t, i) for t, g in enumerate(goods) for i in range(len(g))]
-    offsets = np.cumsum([0] + [len(g) for g in goods])  # catalogue position of each trade's first good
-    item = offsets[trade[supplier[line_invoice]]] + good
-
-    low = np.array([goods[t][i][2] for t, i in catalogue])[item]
-    high = np.array([goods[t][i][3] for t, i in catalogue])[item]
-    price = np.rint(rng.uniform(low, high) * 10).astype(np.int64) * 10
+    item, price = _line_items(rng, goods, catalogue, trade[supplier[line_invoice]])
     quantity = 1 + rng.poisson(4, len(item))
     line_total = quantity * price
     net = np.zeros(n, dtype=np.int64)
@@ -168,13 +153,37 @@ def real_invoices(rng: np.random.Generator, seed: int, knobs: Mapping[str, Any],
     }
 
 
+def _clerks_of(rng: np.random.Generator, era: np.ndarray, staff_era: np.ndarray) -> np.ndarray:
+    """A clerk for each invoice, among those who worked in its era."""
+    clerk = np.empty(len(era), dtype=np.int64)
+    for e in np.unique(era):
+        choices = np.flatnonzero(staff_era == e)
+        rows = np.flatnonzero(era == e)
+        clerk[rows] = choices[rng.integers(0, len(choices), len(rows))]
+    return clerk
+
+
+def _line_items(
+    rng: np.random.Generator, goods: list[Any], catalogue: list[tuple[int, int]], line_trade: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's catalogue item (one of its supplier's trade's goods) and unit price in cents."""
+    good = rng.integers(0, 1 << 20, len(line_trade)) % np.array([len(g) for g in goods])[line_trade]
+    offsets = np.cumsum([0] + [len(g) for g in goods])  # catalogue position of each trade's first good
+    item = offsets[line_trade] + good
+    low = np.array([goods[t][i][2] for t, i in catalogue])[item]
+    high = np.array([goods[t][i][3] for t, i in catalogue])[item]
+    return item, np.rint(rng.uniform(low, high) * 10).astype(np.int64) * 10
+
+
+def money(cents: np.ndarray) -> pa.Array:
+    """Cents as decimal(14, 2)."""
+    return decimal_from_unscaled(np.asarray(cents, dtype=np.int64), 14, 2)
+
+
 def truth_tables(t: dict[str, Any], seed: int, knobs: Mapping[str, Any]) -> dict[str, pa.Table]:
+    """What the books really said: the invoices, their lines and the double-entry journal."""
     table, _, _ = suppliers(seed, int(knobs["suppliers"]))
-
-    def money(cents: np.ndarray) -> pa.Array:
-        return decimal_from_unscaled(np.asarray(cents, dtype=np.int64), 14, 2)
-
-    ids, n = t["ids"], len(t["ids"])
+    ids = t["ids"]
     page = (ids // 30) % 500 + 1
     invoices = pa.table(
         {
@@ -211,9 +220,15 @@ def truth_tables(t: dict[str, Any], seed: int, knobs: Mapping[str, Any]) -> dict
             "line_total": money(t["line_total"]),
         }
     )
+    return {"truth_invoices": invoices, "truth_invoice_lines": lines, "journal": _journal(t)}
+
+
+def _journal(t: dict[str, Any]) -> pa.Table:
+    """Each invoice booked (expense and input VAT against payables), and each paid one settled from the bank."""
+    ids, n = t["ids"], len(t["ids"])
     booking, paid = np.repeat(ids * 10 + 1, 3), ids[~t["unpaid"]] * 10 + 2
     expense = np.array([5400, 5800, 5600])[t["trade"]]
-    journal = pa.table(
+    return pa.table(
         {
             "entry_id": np.concatenate([booking, np.repeat(paid, 2)]),
             "invoice_id": np.concatenate([np.repeat(ids, 3), np.repeat(ids[~t["unpaid"]], 2)]),
@@ -238,7 +253,6 @@ def truth_tables(t: dict[str, Any], seed: int, knobs: Mapping[str, Any]) -> dict
             ),
         }
     )
-    return {"truth_invoices": invoices, "truth_invoice_lines": lines, "journal": journal}
 
 
 def _invoice_numbers(t: dict[str, Any], table: pa.Table) -> pa.Array:

@@ -8,8 +8,7 @@ defects of a field replayed on its formatted truth give what was typed.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,6 @@ from sandbox.columns.registry import Finding
 from sandbox.columns.safe import safe_pool
 from sandbox.core.params import integer, number
 from sandbox.core.pools import faker_pool
-from sandbox.core.seeding import stable_hash
 from sandbox.domains.checks import Faults, KnobCheck, TableReader, share
 from sandbox.domains.common import labels
 from sandbox.domains.interface import Domain, DomainContext, TableInfo
@@ -34,8 +32,8 @@ from sandbox.domains.ledger.books import (
     truth_tables,
     vocabulary,
 )
+from sandbox.domains.ledger.errors import errors
 from sandbox.domains.ledger.formats import by_group, format_amounts, format_dates
-from sandbox.noise import corruptions
 from sandbox.noise.defects import DefectLog, row_keys
 from sandbox.privacy.columns import advisory, born_safe, redacted_text
 
@@ -54,8 +52,6 @@ INVOICE_FIELDS = (
 )
 LINE_FIELDS = ("description", "quantity", "unit_price", "line_total")
 #: Rounds of drawing again for chosen fields an edit could not change (each round redraws only those).
-_REDRAWS = 4
-AMOUNTS = ("net", "vat", "gross", "unit_price", "line_total")
 KNOBS = (
     integer("suppliers", "Suppliers.", 150, ge=1, le=100_000),
     integer("clerks", "Clerks (each with a format and an error profile, in one era).", 12, ge=3, le=1000),
@@ -124,135 +120,6 @@ def _formatted(
         "line_total": amounts(t["line_total"], who, cur),
     }
     return invoice, line
-
-
-def _variant(value: str) -> str | None:
-    """Another spelling of the legal form at the end of a company name (GmbH -> G.m.b.H.)."""
-    head, _, form = value.rpartition(" ")
-    for spellings in vocabulary()["legal_forms"].values():
-        if form in spellings:
-            others = [s for s in spellings if s != form]
-            return f"{head} {others[stable_hash(value) % len(others)]}" if others and head else None
-    return None
-
-
-def _shift(value: str, decimal: str, right: bool) -> str | None:
-    """The decimal separator one digit to the left or right (12.50 -> 1.250 or 125.0)."""
-    at = value.rfind(decimal)
-    target = at + 2 if right else at - 1
-    if at < 0 or target < 1 or target > len(value) or not value[target - 1].isdigit():
-        return None
-    digits = value[:at] + value[at + 1 :]
-    return (
-        digits[: target - 1] + decimal + digits[target - 1 :] if right else digits[:target] + decimal + digits[target:]
-    )
-
-
-def _edit_drawn(
-    rng: np.random.Generator, values: pa.Array, p: np.ndarray, edit: Callable[[str, int], str | None]
-) -> tuple[pa.Array, np.ndarray, pa.Array]:
-    """Each row edited with probability p[row]. A chosen field the edit cannot change (null, or nothing in it to
-    confuse, swap or shift) is drawn again among the column's other fields, with the same weights, so a knob's
-    realised rate is its rate over every field it counts, not over the ones that happened to fit."""
-    rows = np.flatnonzero(rng.random(len(p)) < p)
-    values, changed, old = _edit_all(values, rows, edit)
-    tried = np.zeros(len(p), bool)
-    tried[rows] = True
-    changes, olds = [changed], [old]
-    short = len(rows) - len(changed)
-    for _ in range(_REDRAWS):
-        weights = np.where(tried | ~np.asarray(values.is_valid(), bool), 0.0, p)
-        left = int(np.count_nonzero(weights))
-        if not short or not left:
-            break
-        rows = np.sort(rng.choice(len(p), min(short, left), replace=False, p=weights / math.fsum(weights.tolist())))
-        tried[rows] = True
-        values, changed, old = _edit_all(values, rows, edit)
-        changes.append(changed)
-        olds.append(old)
-        short -= len(changed)
-    order = np.argsort(np.concatenate(changes), kind="stable")
-    return values, np.concatenate(changes)[order], pa.chunked_array(olds).combine_chunks().take(pa.array(order))
-
-
-def _edit_all(
-    values: pa.Array, rows: np.ndarray, edit: Callable[[str, int], str | None]
-) -> tuple[pa.Array, np.ndarray, pa.Array]:
-    """Edit the chosen rows (a few per thousand, one string each); returns observed, changed rows, old values."""
-    before = values.take(pa.array(rows, pa.int64())).to_pylist() if len(rows) else []
-    changed, new = [], []
-    for row, value in zip(rows.tolist(), before, strict=True):
-        out = edit(value, row) if value is not None else None
-        if out is not None and out != value:
-            changed.append(row)
-            new.append(out)
-    rows_changed = np.asarray(changed, dtype=np.int64)
-    old = values.take(pa.array(rows_changed, pa.int64()))
-    return corruptions.replace_rows(values, rows_changed, pa.array(new, pa.string())), rows_changed, old
-
-
-def _errors(
-    rng: np.random.Generator,
-    log: DefectLog,
-    table: str,
-    fields: dict[str, pa.Array],
-    keys: pa.Table,
-    knobs: Mapping[str, Any],
-    multiplier: np.ndarray,
-    ocr: np.ndarray,
-    decimal: np.ndarray,
-) -> np.ndarray:
-    """Transcription errors, field by field in a fixed order of kinds; every change is one defect row."""
-    n = len(keys)
-    touched = np.zeros(n, dtype=bool)
-    edits: list[tuple[str, str, Callable[[str, int], str | None], np.ndarray]] = [
-        ("name_variant", "name_variant_rate", lambda v, r: _variant(v), np.ones(n)),
-        ("ocr", "ocr_rate", lambda v, r: corruptions.ocr(v, rng), np.where(ocr, 1.0, 0.0)),
-        ("typo", "typo_rate", lambda v, r: corruptions.typo(v, rng), multiplier),
-        ("transposition", "transposition_rate", lambda v, r: corruptions.transpose(v, rng), multiplier),
-        (
-            "decimal_shift",
-            "decimal_shift_rate",
-            lambda v, r: _shift(v, decimal[r], bool(rng.random() < 0.5)),
-            multiplier,
-        ),
-    ]
-    for column in list(fields):
-        values = fields[column]
-        for kind, knob, edit, weight in edits:
-            if (kind == "name_variant") != (column == "supplier") or (
-                kind == "decimal_shift" and column not in AMOUNTS
-            ):
-                continue
-            if kind == "transposition":  # a one-character field (quantity 3) has nothing to swap
-                weight = weight * np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(values), 2), False))
-            values, changed, old = _edit_drawn(rng, values, float(knobs[knob]) * weight, edit)
-            if len(changed):
-                log.add(
-                    table,
-                    row_keys(keys, list(keys.column_names), changed),
-                    kind,
-                    column,
-                    truth=old,
-                    observed=values.take(pa.array(changed)),
-                )
-                touched[changed] = True
-        gone = np.flatnonzero(
-            (rng.random(n) < float(knobs["missing_field_rate"]) * multiplier)
-            & np.asarray(values.is_valid(), dtype=bool)
-        )
-        if len(gone):
-            log.add(
-                table,
-                row_keys(keys, list(keys.column_names), gone),
-                "missing_field",
-                column,
-                truth=values.take(pa.array(gone)),
-            )
-            values = corruptions.set_missing(values, gone)
-            touched[gone] = True
-        fields[column] = values
-    return touched
 
 
 def _records(
@@ -472,10 +339,10 @@ class Ledger(Domain):
         multiplier = staff["error_multiplier"].to_numpy()[t["clerk"]]
         decimal = np.array(staff["decimal"].to_pylist())[t["clerk"]]
         keys = pa.table({"record_id": t["ids"] * 10})
-        touched = _errors(rng, ctx.log, "invoices", fields, keys, knobs, multiplier, t["ocr"], decimal)
+        touched = errors(rng, ctx.log, "invoices", fields, keys, knobs, multiplier, t["ocr"], decimal)
         li = t["line_invoice"]
         line_keys = pa.table({"record_id": t["ids"][li] * 10, "line_no": t["line_no"].astype(np.int64)})
-        _errors(rng, ctx.log, "invoice_lines", line_fields, line_keys, knobs, multiplier[li], t["ocr"][li], decimal[li])
+        errors(rng, ctx.log, "invoice_lines", line_fields, line_keys, knobs, multiplier[li], t["ocr"][li], decimal[li])
         invoices = _records(t, fields, clean, touched, staff, rng, ctx.log, knobs)
         lines = pa.table({**{"record_id": line_keys["record_id"], "line_no": line_keys["line_no"]}, **line_fields})
         skipped = np.flatnonzero(rng.random(len(lines)) < float(knobs["skipped_line_rate"]))

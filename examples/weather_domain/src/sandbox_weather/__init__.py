@@ -1,0 +1,1 @@
+"""sandbox-weather: weather stations and their daily observations, a domain for `sandbox`."""
