@@ -11,9 +11,6 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,report,dask]'
-	@# an editable install leaves the package's own modules uncompiled (and with PYTHONDONTWRITEBYTECODE set,
-	@# every process compiled them again: ~0.05 s of each build's start-up, in the CLI and in the fork server)
-	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
 # The `learn` extra pulls in torch: the pinned CPU build first, or pip would fetch a multi-GB CUDA one.

@@ -55,7 +55,14 @@ SUITES = {
 
 
 def build(
-    recipe: str, out: Path, rows: int, seed: int, workers: int, env: dict[str, str], unit: str | None
+    recipe: str,
+    out: Path,
+    rows: int,
+    seed: int,
+    workers: int,
+    env: dict[str, str],
+    unit: str | None,
+    extra: list[str] | None = None,
 ) -> dict[str, Any]:
     argv = [
         PY,
@@ -73,6 +80,7 @@ def build(
         str(workers),
         "--overwrite",
         "--json",
+        *(extra or []),
     ]
     run = measure(argv, env)
     info = json.loads(run.stdout)

@@ -2,6 +2,7 @@
 
     python bench/bench_runtime.py                    # generic 10M rows and iot 100M readings, 3 rounds
     python bench/bench_runtime.py --suite generic --rounds 5
+    python bench/bench_runtime.py --suite iot --engine dask --settings heap
 
 Each round builds every case once in every configuration, interleaved (all settings on; each one left out with
 `SANDBOX_RUNTIME=off:NAME`; all off), as whole `sandbox build --workers 2` processes with warm pools. Prints
@@ -11,6 +12,7 @@ the median wall time per configuration and what leaving each setting out costs a
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -29,9 +31,13 @@ def main() -> int:
     parser.add_argument("--suite", choices=[*CASES, "all"], default="all")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--engine", choices=["local", "dask"], default="local")
+    parser.add_argument(
+        "--settings", nargs="*", choices=SETTINGS, default=list(SETTINGS), help="leave out each of these"
+    )
     args = parser.parse_args()
-    configs = {"all on": "on", **{f"without {s}": f"off:{s}" for s in SETTINGS}, "all off": "off"}
-    import os
+    configs = {"all on": "on", **{f"without {s}": f"off:{s}" for s in args.settings}, "all off": "off"}
+    extra = ["--engine", args.engine] if args.engine != "local" else []
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -43,10 +49,12 @@ def main() -> int:
             for _ in range(args.rounds):
                 for label, value in configs.items():
                     env = dict(os.environ, SANDBOX_RUNTIME=value)
-                    run = build(suite.recipe, work / "big", suite.big[1], 1, args.workers, env, suite.unit)
+                    run = build(suite.recipe, work / "big", suite.big[1], 1, args.workers, env, suite.unit, extra)
                     seconds[label].append(run["seconds"])
             base = statistics.median(seconds["all on"])
-            print(f"{name} {suite.big[0]}, --workers {args.workers}, {args.rounds} rounds (median wall seconds)")
+            print(
+                f"{name} {suite.big[0]}, --workers {args.workers} --engine {args.engine}, {args.rounds} rounds (median s)"
+            )
             for label, runs in seconds.items():
                 median = statistics.median(runs)
                 runs_text = ", ".join(f"{r:.2f}" for r in runs)

@@ -15,7 +15,7 @@ Each build runs as a user runs it (`sandbox build RECIPE --seed S`, a fresh proc
   AVX-512), OpenBLAS's kernels for a Nehalem, and glibc's libm without its FMA and AVX2 variants.
 
 Every shape but workers-2 runs with the process settings of `sandbox.runtime` switched off (`SANDBOX_RUNTIME=off`:
-no BLAS thread pin, default heap, pandas importable, no preloaded workers), and workers-2 with them on, as users
+no BLAS or Arrow thread pins, the default heap, no preloaded workers), and workers-2 with them on, as users
 run it; so the matrix shows that the bytes do not depend on these settings, not that the settings hide anything.
 The sha256 of every Parquet part under `tables/` and `truth/`, of manifest.json and of the data card must be the
 same in every shape; exit 1 otherwise.

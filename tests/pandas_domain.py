@@ -1,7 +1,4 @@
-"""A domain of one's own that uses pandas: the toy's meters as a DataFrame with a categorical column.
-
-A build's processes refuse pandas (sandbox.runtime) until they load a domain that is not built in.
-"""
+"""A domain of one's own that uses pandas: the toy's meters as a DataFrame with a categorical column."""
 
 from __future__ import annotations
 

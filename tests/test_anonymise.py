@@ -269,11 +269,10 @@ def test_workers_give_the_same_bytes(export: Path, tmp_path: Path, monkeypatch: 
     assert one == two and len(one) > 2
 
 
-def test_the_console_script_anonymises_without_pandas(
+def test_the_console_script_anonymises_to_the_bytes_of_a_run_in_this_process(
     export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The console script refuses pandas for an anonymise run (sandbox.runtime); the bytes are those of a
-    run in this process, where pandas is loaded."""
+    """The console script settles its processes (sandbox.runtime); the bytes are those of a run here."""
     from tests.conftest import part_hashes
 
     (tmp_path / "policy.yaml").write_text(run("anonymise", str(export), "--suggest-policy")[1])

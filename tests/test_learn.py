@@ -154,7 +154,7 @@ domain:
     assert code == 0, err
     assert run("build", str(recipe), "--out", str(tmp_path / "two"), "--workers", "2", "-q")[0] == 0
     assert part_hashes(tmp_path / "one") == part_hashes(tmp_path / "two")
-    # the console script refuses pandas in a build (sandbox.runtime) until SDV asks for it
+    # the console script settles its process first (sandbox.runtime)
     console = [sys.executable, "-m", "sandbox", "build", str(recipe), "-q"]
     subprocess.run([*console, "--out", str(tmp_path / "three")], check=True)
     assert part_hashes(tmp_path / "one") == part_hashes(tmp_path / "three")

@@ -5,14 +5,12 @@ here because `bench/bench_runtime.py` shows it earns its keep on a big build (se
 settings"). They are applied the same way wherever chunks run: by the console script before it imports
 numpy (`start`), and at the start of every worker of the local pool and of the Dask engine (`settle`).
 
-- `threads`: BLAS and OpenMP on one thread. A guard, not a speed-up: no generated value depends on BLAS
-  (`sandbox.core.exact`), and this keeps a generator added later that reaches for a matrix product to one
-  answer per CPU kind instead of one per thread count. BLAS reads it once, when numpy loads.
+- `threads`: BLAS and OpenMP on one thread, and Arrow on one thread in each worker (parallelism comes from the
+  workers; threads inside each would only contend). For BLAS a guard more than a speed-up: no generated value
+  depends on BLAS (`sandbox.core.exact`), and this keeps a generator added later that reaches for a matrix
+  product to one answer per CPU kind instead of one per thread count. BLAS reads it once, when numpy loads.
 - `heap`: glibc's malloc keeps up to 32 MB blocks on its heap and the heap between chunks, and Arrow allocates
   from the system heap, so a chunk's large temporaries are not mapped and faulted in afresh every chunk.
-- `no-pandas`: pyarrow imports pandas (~0.3 s) the first time it converts a value, only to ask whether it
-  is a pandas object; chunk processes refuse the import (`allow_pandas` takes it back: SDV and domains of
-  your own use pandas).
 - `preload`: the local pool's fork server imports the chunk pipeline and fills its caches once
   (`sandbox.engine.preload`); workers fork from it ready. The console script starts it before its own
   imports when its command line asks for a pooled local build.
@@ -26,15 +24,11 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
-import sys
 from collections.abc import Sequence
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
 from multiprocessing import forkserver
-from types import ModuleType
 
 SWITCH = "SANDBOX_RUNTIME"
-SETTINGS = ("threads", "heap", "no-pandas", "preload")
+SETTINGS = ("threads", "heap", "preload")
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: glibc's mallopt parameters, and the values the heap setting gives them.
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
@@ -77,8 +71,15 @@ def settle() -> None:
     os.environ.update(env)
     if "MALLOC_MMAP_THRESHOLD_" in env:
         _mallopt()
-    if enabled("no-pandas"):
-        refuse_pandas()
+
+
+def worker_threads() -> None:
+    """In a worker (local pool or Dask), once it has started: Arrow's CPU and IO pools down to one thread."""
+    if enabled("threads"):
+        import pyarrow as pa
+
+        pa.set_cpu_count(1)
+        pa.set_io_thread_count(1)
 
 
 def _mallopt() -> None:
@@ -136,34 +137,3 @@ def start_forkserver() -> None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-class _RefusePandas(MetaPathFinder):
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
-        if fullname == "pandas":
-            raise ModuleNotFoundError("pandas is refused in a build process (see sandbox.runtime)")
-        return None
-
-
-_REFUSE = _RefusePandas()
-
-
-def refuse_pandas() -> None:
-    if "pandas" not in sys.modules and _REFUSE not in sys.meta_path:
-        sys.meta_path.insert(0, _REFUSE)
-
-
-def pandas_refused() -> bool:
-    return _REFUSE in sys.meta_path
-
-
-def allow_pandas() -> None:
-    """Let this process import pandas, and pyarrow convert pandas objects as pandas objects again."""
-    if not pandas_refused():
-        return
-    sys.meta_path.remove(_REFUSE)
-    import pyarrow as pa
-
-    pa.table({}).to_pandas()  # pyarrow remembers the refused import; this makes it import pandas again

@@ -65,6 +65,6 @@ def as_strings(array: pa.Array) -> pa.Array:
 
 
 def utc_text(array: pa.Array) -> pa.Array:
-    """UTC times as `2025-03-05 04:47:40.198247`: the same digits `cast(string)` gives, 30x faster (the cast
-    looks each value up in the time zone database, even for UTC)."""
+    """UTC times as `2025-03-05 04:47:40.198247`: the same digits `cast(string)` gives, without the cast looking
+    each value up in the time zone database (it does, even for UTC; bench/RESULTS.md, "Notes from the code")."""
     return pc.cast(array.cast(pa.timestamp(array.type.unit)), pa.string())

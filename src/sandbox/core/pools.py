@@ -1,6 +1,6 @@
 """Faker value pools: drawn once per (provider, locale, size), de-duplicated, cached on disk.
 
-Faker is slow per call (~100 us), so it never runs per row: generators index these pools with numpy.
+Faker is slow per call, so it never runs per row: generators index these pools with numpy.
 A pool is seeded from its own identity, not from the build seed, so every build, seed and CI
 fixture shares it; the cache is keyed by Faker's version because Faker's output changes between
 versions.

@@ -84,8 +84,8 @@ def matches(column: pa.Array, values: Sequence[str]) -> pa.Array:
 class TableReader:
     """Reads columns of a sandbox's tables straight from the files its manifest lists, file by file.
 
-    Plain Parquet readers, a part at a time: half the time of pyarrow.dataset's scanner on these parts, and
-    no import of pyarrow.dataset (which imports pandas) in a build process."""
+    Plain Parquet readers, a part at a time: cheaper than pyarrow.dataset's scanner on parts this small
+    (bench/RESULTS.md, "Notes from the code")."""
 
     def __init__(self, folder: Path | str, manifest: Manifest) -> None:
         self.manifest = manifest

@@ -89,7 +89,9 @@ class Domain(ABC):
     def produce(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
         """The rows of every table for one chunk; faults the world makes as it goes go to `ctx.log`."""
 
-    def corrupt(self, knobs: Mapping[str, Any], tables: dict[str, pa.Table], ctx: DomainContext) -> dict[str, pa.Table]:
+    def corrupt(
+        self, knobs: Mapping[str, Any], payload: Mapping[str, Any], tables: dict[str, pa.Table], ctx: DomainContext
+    ) -> dict[str, pa.Table]:
         """Faults laid over a chunk's produced tables (each logged to `ctx.log`); none by default."""
         return tables
 

@@ -17,7 +17,6 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from sandbox import runtime
 from sandbox.domains.interface import Domain
 
 GROUP = "sandbox.domains"
@@ -56,8 +55,6 @@ def find_domain(reference: str) -> Domain:
     module, _, qualname = target.partition(":")
     if not qualname:
         raise KeyError(reference)
-    if not module.startswith("sandbox."):
-        runtime.allow_pandas()  # a domain of your own may use pandas; the built-in ones never do
     obj: Any = importlib.import_module(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)

@@ -30,11 +30,8 @@ _BATCH = 64
 
 
 def on_worker(job: Job) -> Outcome:
-    """One chunk on a Dask worker: single-threaded Arrow (parallelism comes from the workers)."""
-    import pyarrow as pa
-
-    pa.set_cpu_count(1)
-    pa.set_io_thread_count(1)
+    """One chunk on a Dask worker."""
+    runtime.worker_threads()
     _test_kill(job)
     return pipeline.run_chunk(job)
 

@@ -54,4 +54,4 @@ class DomainProducer(Producer):
         return self.domain.produce(self.knobs, chunk.payload, self._context(chunk, log))
 
     def corrupt(self, tables: dict[str, pa.Table], chunk: Chunk, log: DefectLog) -> dict[str, pa.Table]:
-        return self.domain.corrupt(self.knobs, tables, self._context(chunk, log))
+        return self.domain.corrupt(self.knobs, chunk.payload, tables, self._context(chunk, log))

@@ -21,7 +21,6 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 import numpy as np
-import pyarrow as pa
 
 from sandbox import runtime
 from sandbox.core.processes import pid_alive
@@ -42,8 +41,7 @@ ORDER_ENV = "SANDBOX_TEST_CHUNK_ORDER"
 
 def _init_worker(build_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    pa.set_cpu_count(1)  # parallelism comes from the workers; threads inside each would only contend
-    pa.set_io_thread_count(1)
+    runtime.worker_threads()
     threading.Thread(target=_exit_with, args=(build_pid,), daemon=True, name="watch-build").start()
 
 

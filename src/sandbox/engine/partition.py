@@ -16,7 +16,7 @@ _FEW_MIDNIGHTS = 4
 def by_day(data: pa.Table, column: str) -> list[tuple[str, pa.Table]]:
     """Rows split by the UTC day of a timestamp column, as hive partitions `day=YYYY-MM-DD` (order kept).
     Rows already in day order (as generators write them) are sliced, not copied. Rows spanning a few days are
-    split with one comparison per midnight, not a day number per row (5x faster on a chunk of readings)."""
+    split with one comparison per midnight, not a day number per row (bench/RESULTS.md, "Notes from the code")."""
     ts = data[column].combine_chunks().cast(pa.int64()).to_numpy()
     first, last = int(ts.min()) // US_PER_DAY, int(ts.max()) // US_PER_DAY
     if last - first <= _FEW_MIDNIGHTS:

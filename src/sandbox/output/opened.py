@@ -52,7 +52,7 @@ class Sandbox:
         """A pyarrow dataset over the table's parts (hive partitions such as day=... become columns)."""
         files = [str(p) for p in self.files(name)]
         root = self.path / ("tables" if self.manifest["tables"][name]["role"] == "data" else "truth") / name
-        import pyarrow.dataset as ds  # here, not at import: it imports pandas, which builds never need
+        import pyarrow.dataset as ds  # here, not at import: only readers of a sandbox need it
 
         return ds.dataset(files, format="parquet", partitioning="hive", partition_base_dir=str(root))
 

@@ -142,7 +142,7 @@ def _first_names() -> pa.Array:
 
 
 #: Below this many words `redact_names` splits and looks them up in Python: RE2 compiles the Unicode classes
-#: of its two patterns (~2.5 ms) on every call, which is most of the time a chunk's few notes take.
+#: of its two patterns on every call, which is most of the time a chunk's few notes take (bench/RESULTS.md).
 _FEW_WORDS = 10_000
 _AFFIXES = r"^(?P<lead>[^\p{L}]*)(?P<core>.*?)(?P<trail>[^\p{L}]*)$"
 

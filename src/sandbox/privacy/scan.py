@@ -310,8 +310,8 @@ def scan_table(table: pa.Table, exempt: frozenset[str] = frozenset()) -> dict[st
 
 def scan_tables(tables: Sequence[pa.Table], exempt: frozenset[str] = frozenset()) -> list[dict[str, ColumnScan]]:
     """`scan_table` of each table. The plain text columns' distinct values of all of them go through the
-    vectorised prefilter together: each regex pass costs its compilation (~0.5 ms for the combined prefilter)
-    however few the values, which made a chunk's small tables with many text columns slow to scan."""
+    vectorised prefilter together: each regex pass costs its compilation however few the values, which made a
+    chunk's small tables with many text columns slow to scan (bench/RESULTS.md, "Notes from the code")."""
     scans: list[dict[str, ColumnScan]] = [{} for _ in tables]
     plain: list[tuple[int, str, pa.Array, np.ndarray, str | None]] = []
     for t, table in enumerate(tables):

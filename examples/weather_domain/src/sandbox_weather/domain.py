@@ -65,7 +65,9 @@ class Weather(Domain):
         )
         return {"stations": stations, "observations": observations}
 
-    def corrupt(self, knobs: Mapping[str, Any], tables: dict[str, pa.Table], ctx: DomainContext) -> dict[str, pa.Table]:
+    def corrupt(
+        self, knobs: Mapping[str, Any], payload: Mapping[str, Any], tables: dict[str, pa.Table], ctx: DomainContext
+    ) -> dict[str, pa.Table]:
         observations = tables["observations"]
         lost = np.flatnonzero(ctx.rng("lost").random(len(observations)) < float(knobs["missing_rate"]))
         temperature = observations.column("temperature_c").combine_chunks()

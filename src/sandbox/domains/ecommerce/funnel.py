@@ -171,7 +171,7 @@ def _layout(rng: np.random.Generator, lengths: np.ndarray) -> tuple[np.ndarray, 
     session = np.repeat(np.arange(n), per_session)
     # Events are already in session and segment order; only each session's browsing block (contiguous)
     # is shuffled: sorting its rows by (session, 16 random bits) permutes within sessions only (a stable
-    # sort of keys already in session order: 3x faster than sorting floats).
+    # sort of keys already in session order, cheaper than sorting floats: bench/RESULTS.md, "Notes from the code").
     browse = np.flatnonzero(_SEG_BLOCK[code] == 1)
     shuffle = (session[browse] << 16) | rng.integers(0, 2**16, len(browse))
     code[browse] = code[browse[np.argsort(shuffle, kind="stable")]]

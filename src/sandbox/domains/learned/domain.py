@@ -102,8 +102,15 @@ class Learned(Domain):
             frame = draw(model, kind, table, n, ctx.seed, f"learned:{ctx.chunk}") if n else empty_frame(model, table)
         if key is not None and key in frame.columns:
             frame[key] = np.arange(start, start + len(frame), dtype=np.int64)
-        data = to_arrow(frame)
-        target = Target(ctx.seed, table, ctx.chunk, start, (key,) if key else ())
+        return {table: to_arrow(frame)}
+
+    def corrupt(
+        self, knobs: Mapping[str, Any], payload: Mapping[str, Any], tables: dict[str, pa.Table], ctx: DomainContext
+    ) -> dict[str, pa.Table]:
+        """Missing cells outside the key, then duplicated rows, each labelled in truth/defects."""
+        _, _, table, key, _ = _model(str(knobs["model"]))
+        data = tables[table]
+        target = Target(ctx.seed, table, ctx.chunk, int(payload["start"]), (key,) if key else ())
         if knobs["missing_rate"]:
             for column in data.column_names:
                 if column != key:
