@@ -52,9 +52,8 @@ def main() -> int:
                     run = build(suite.recipe, work / "big", suite.big[1], 1, args.workers, env, suite.unit, extra)
                     seconds[label].append(run["seconds"])
             base = statistics.median(seconds["all on"])
-            print(
-                f"{name} {suite.big[0]}, --workers {args.workers} --engine {args.engine}, {args.rounds} rounds (median s)"
-            )
+            shape = f"--workers {args.workers} --engine {args.engine}, {args.rounds} rounds"
+            print(f"{name} {suite.big[0]}, {shape} (median wall seconds)")
             for label, runs in seconds.items():
                 median = statistics.median(runs)
                 runs_text = ", ".join(f"{r:.2f}" for r in runs)

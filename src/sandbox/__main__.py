@@ -1,5 +1,5 @@
-"""`python -m sandbox` and the `sandbox` console script: settle the process (`sandbox.runtime`), then run the
-CLI."""
+"""`python -m sandbox` and the `sandbox` console script: settle the process (`sandbox.runtime`), run the CLI,
+finish."""
 
 import sys
 
@@ -10,7 +10,11 @@ def main() -> None:
     runtime.start(sys.argv[1:])  # before anything imports numpy
     from sandbox.cli import main as cli_main
 
-    cli_main()
+    try:
+        cli_main()
+    except SystemExit as done:
+        runtime.finish(done.code)
+    runtime.finish(0)
 
 
 if __name__ == "__main__":
