@@ -19,6 +19,7 @@ import pytest
 import sandbox
 from sandbox import runtime
 from sandbox.core import exact
+from sandbox.errors import UsageError
 from tests.conftest import ROOT, part_hashes
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -163,9 +164,20 @@ def test_the_runtime_pins_one_blas_thread_unless_switched_off(monkeypatch: pytes
     assert runtime.worker_env() == {}
     monkeypatch.setenv(runtime.SWITCH, "off:heap")
     assert runtime.worker_env() == runtime.ONE_THREAD
-    monkeypatch.setenv(runtime.SWITCH, "sometimes")
-    with pytest.raises(ValueError, match="SANDBOX_RUNTIME: expected 'on', 'off' or 'off:'"):
-        runtime.enabled("heap")
+    for bad in ("sometimes", "off:heap,turbo"):
+        monkeypatch.setenv(runtime.SWITCH, bad)
+        with pytest.raises(UsageError, match="SANDBOX_RUNTIME: expected on, off, or off: and some of threads,"):
+            runtime.enabled("heap")
+    done = subprocess.run(
+        [sys.executable, "-m", "sandbox", "recipes"],
+        env={**os.environ, runtime.SWITCH: "turbo"},
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stderr) == (
+        2,
+        "error: SANDBOX_RUNTIME: expected on, off, or off: and some of threads,heap,preload,fast-exit, got 'turbo'\n",
+    )
     # the console script pins before numpy loads: OpenBLAS then runs one thread whatever the caller asked for
     probe = (
         "import os; from sandbox import runtime; runtime.start(['inspect']); print(os.environ['OPENBLAS_NUM_THREADS'])"

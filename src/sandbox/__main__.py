@@ -6,8 +6,13 @@ import sys
 
 def main() -> None:
     from sandbox import runtime
+    from sandbox.errors import UsageError
 
-    runtime.start(sys.argv[1:])  # before anything imports numpy
+    try:
+        runtime.start(sys.argv[1:])  # before anything imports numpy
+    except UsageError as bad:
+        sys.stderr.write(f"error: {bad}\n")
+        raise SystemExit(bad.exit_code) from None
     from sandbox.cli import main as cli_main
 
     try:

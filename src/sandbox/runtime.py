@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from multiprocessing import forkserver
 from typing import NoReturn
 
+from sandbox.errors import UsageError
+
 SWITCH = "SANDBOX_RUNTIME"
 SETTINGS = ("threads", "heap", "preload", "fast-exit")
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -57,9 +59,10 @@ def enabled(setting: str) -> bool:
         return True
     if value == "off":
         return False
-    if value.startswith("off:"):
-        return setting not in {s.strip() for s in value[4:].split(",")}
-    raise ValueError(f"{SWITCH}: expected 'on', 'off' or 'off:' and some of {', '.join(SETTINGS)}, got {value!r}")
+    named = {s.strip() for s in value[4:].split(",")} if value.startswith("off:") else {""}
+    if not named <= set(SETTINGS):
+        raise UsageError(f"{SWITCH}: expected on, off, or off: and some of {','.join(SETTINGS)}, got '{value}'")
+    return setting not in named
 
 
 def worker_env() -> dict[str, str]:

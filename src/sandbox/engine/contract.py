@@ -37,8 +37,10 @@ class Chunk:
 class Producer(ABC):
     """Makes the rows of some tables, chunk by chunk; pure in (recipe, seed, chunk)."""
 
-    #: The chunks' source, and the name the chunk's faults are numbered under in truth/defects.
+    #: The name the chunks' faults are numbered under in truth/defects (a table's, or the domain generator's).
     name: str
+    #: What the chunks are of: a table's name, or "domain" (the recipe's `primary` names one of these).
+    source: str
     #: Whether every chunk writes a truth/defects part, even an empty one.
     always_defects: bool
 

@@ -21,6 +21,7 @@ class DomainProducer(Producer):
     """The recipe's `domain:` section. Pickled as the domain's reference, found again in each worker."""
 
     always_defects = True
+    source = DOMAIN
 
     def __init__(self, recipe: Recipe) -> None:
         assert recipe.domain is not None
@@ -45,7 +46,7 @@ class DomainProducer(Producer):
 
     def plan(self) -> list[Chunk]:
         payloads = self.domain.plan(self.knobs, self.rows, self.chunk_rows)
-        return [Chunk(DOMAIN, i, payload=p) for i, p in enumerate(payloads)]
+        return [Chunk(self.source, i, payload=p) for i, p in enumerate(payloads)]
 
     def _context(self, chunk: Chunk, log: DefectLog) -> DomainContext:
         return DomainContext(self.seed, self.name, chunk.index, log)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.engine.contract import Chunk, Producer
-from sandbox.engine.domain import DOMAIN, DomainProducer
+from sandbox.engine.domain import DomainProducer
 from sandbox.engine.tables import TableProducer
 from sandbox.recipe.model import Recipe
 
@@ -50,13 +50,12 @@ def table_infos(recipe: Recipe, found: list[Producer]) -> dict[str, dict[str, An
     primary = recipe.primary_name()
     out: dict[str, dict[str, Any]] = {}
     for producer in found:
-        source = DOMAIN if isinstance(producer, DomainProducer) else producer.name
         for i, info in enumerate(producer.tables()):
             out[info.name] = {
                 "role": info.role,
                 "description": info.description,
                 "key": info.key,
-                "primary": primary == source and i == 0,
+                "primary": primary == producer.source and i == 0,
                 "columns": dict(info.columns),
             }
     if any(p.always_defects for p in found):

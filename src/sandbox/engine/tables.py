@@ -40,7 +40,7 @@ class TableProducer(Producer):
 
     def __init__(self, recipe: Recipe, table: str) -> None:
         self.recipe, self.spec = recipe, recipe.table(table)
-        self.name = table
+        self.name = self.source = table
         self.always_defects = has_noise(self.spec)
 
     def tables(self) -> list[TableInfo]:
@@ -63,7 +63,7 @@ class TableProducer(Producer):
     def plan(self) -> list[Chunk]:
         size, rows = self.recipe.chunk_rows, self.spec.rows
         count = max(1, -(-rows // size))
-        return [Chunk(self.name, i, i * size, min(size, rows - i * size)) for i in range(count)]
+        return [Chunk(self.source, i, i * size, min(size, rows - i * size)) for i in range(count)]
 
     def produce(self, chunk: Chunk, log: DefectLog) -> dict[str, pa.Table]:
         table, n = self.spec, chunk.n
