@@ -210,6 +210,7 @@ def test_k_anonymity_report_and_enforcement(tmp_path: Path) -> None:
         )
     (tmp_path / "policy.yaml").write_text(
         "version: 1\ncolumns:\n  zip: {class: postcode, policy: keep}\n"
+        "allow: {postcode: k-anonymity is reported and enforced over it}\n"
         "k_anonymity: {quasi_identifiers: [zip, birth_year, gender], k: 5, action: suppress}\n"
     )
     code, out, err = run(
@@ -284,19 +285,94 @@ def test_the_console_script_anonymises_to_the_bytes_of_a_run_in_this_process(
         assert part_hashes(tmp_path / workers) == part_hashes(tmp_path / "here")
 
 
-def test_windows_1252_csv_is_read_as_such(tmp_path: Path) -> None:
-    (tmp_path / "legacy.csv").write_bytes("name;city\nJürgen Müller;Köln\n".encode("cp1252"))
-    (tmp_path / "policy.yaml").write_text("version: 1\ncolumns:\n  name: {class: person_name, policy: keep}\n")
-    code, _, err = run(
-        "anonymise",
-        str(tmp_path / "legacy.csv"),
-        "--policy",
-        str(tmp_path / "policy.yaml"),
-        "--out",
-        str(tmp_path / "o"),
+LEGACY = "name;city\nJürgen Müller;Köln\n"
+KEEP_CITY = "version: 1\ncolumns:\n  name: {class: person_name, policy: pseudonymise}\n"
+
+
+def _anonymise_legacy(tmp_path: Path, data: bytes, *extra: str) -> tuple[int, str]:
+    (tmp_path / "legacy.csv").write_bytes(data)
+    (tmp_path / "policy.yaml").write_text(KEEP_CITY)
+    argv = ["anonymise", str(tmp_path / "legacy.csv"), "--policy", str(tmp_path / "policy.yaml"), "--out"]
+    code, _, err = run(*argv, str(tmp_path / "o"), *extra)
+    return code, err
+
+
+@pytest.mark.parametrize(
+    ("data", "byte"),
+    [
+        ("name;city\nJürgen\xff;Berlin\n".encode("latin-1").replace(b"\xfc", "ü".encode()), 0xFF),
+        (LEGACY.encode("cp1252"), 0xFC),
+    ],
+    ids=["invalid-utf-8", "cp1252-bytes"],
+)
+def test_text_that_is_not_utf_8_is_refused_with_its_byte_offset(tmp_path: Path, data: bytes, byte: int) -> None:
+    code, err = _anonymise_legacy(tmp_path, data)
+    assert (code, err) == (
+        2,
+        f"error: {tmp_path / 'legacy.csv'}: byte {data.index(bytes([byte]))}: expected utf-8 text, got byte "
+        f"0x{byte:02x} that does not decode; give --encoding to read it as another encoding (e.g. --encoding "
+        "cp1252); nothing was written\n",
     )
+    assert not (tmp_path / "o").exists()
+
+
+def test_encoding_names_how_to_read_a_cp1252_export(tmp_path: Path) -> None:
+    code, err = _anonymise_legacy(tmp_path, LEGACY.encode("cp1252"), "--encoding", "cp1252")
     assert code == 0, err
-    assert pq.read_table(tmp_path / "o/tables/legacy").to_pylist() == [{"name": "Jürgen Müller", "city": "Köln"}]
+    assert pq.read_table(tmp_path / "o/tables/legacy").column("city").to_pylist() == ["Köln"]
+
+
+def test_utf_16_with_a_byte_order_mark_is_read_as_such(tmp_path: Path) -> None:
+    code, err = _anonymise_legacy(tmp_path, LEGACY.encode("utf-16"))
+    assert code == 0, err
+    assert pq.read_table(tmp_path / "o/tables/legacy").column("city").to_pylist() == ["Köln"]
+
+
+def test_a_byte_the_given_encoding_does_not_define_is_refused_not_a_crash(tmp_path: Path) -> None:
+    data = LEGACY.encode("cp1252").replace(b"K", b"\x81")  # 0x81 is undefined in Windows-1252
+    code, err = _anonymise_legacy(tmp_path, data, "--encoding", "cp1252")
+    offset = data.index(b"\x81")
+    assert (code, err) == (
+        2,
+        f"error: {tmp_path / 'legacy.csv'}: byte {offset}: expected cp1252 text, got byte 0x81 that does not "
+        "decode; nothing was written\n",
+    )
+    code, err = _anonymise_legacy(tmp_path, data, "--encoding", "klingon")
+    assert (code, err) == (2, "error: --encoding: expected a text encoding (e.g. cp1252, latin-1), got 'klingon'\n")
+
+
+def test_keeping_a_column_that_identifies_people_needs_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text("name,city\nJürgen Müller,Köln\n", encoding="utf-8")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "version: 1\ncolumns:\n  name: {class: person_name, policy: keep}\n"
+        "tables:\n  people: {columns: {city: {class: street_address, policy: keep}}}\n"
+    )
+    argv = ["anonymise", str(tmp_path / "people.csv"), "--policy", str(policy), "--out", str(tmp_path / "o")]
+    code, _, err = run(*argv)
+    change = "(pseudonymise, mask, fake, generalise, redact or drop), got keep; to keep it as it is, say why"
+    assert (code, err) == (
+        2,
+        f"{policy}:3:9: pii-unhandled: columns.name: expected a policy that changes a person_name column {change}: "
+        "allow: {person_name: REASON}\n"
+        f"{policy}:5:28: pii-unhandled: tables.people.columns.city: expected a policy that changes a street_address "
+        f"column {change}: allow: {{street_address: REASON}}\n2 issues; nothing was written\n",
+    )
+    assert not (tmp_path / "o").exists()
+    policy.write_text(
+        policy.read_text() + "allow:\n  person_name: test users who agreed\n  street_address: cities only\n"
+    )
+    code, _, err = run(*argv)
+    assert code == 0
+    assert err == (
+        "warning: person_name kept as it is in people.name, as the policy allows: test users who agreed\n"
+        "warning: street_address kept as it is in people.city, as the policy allows: cities only\n"
+    )
+    allowed = json.loads((tmp_path / "o" / "manifest.json").read_text())["privacy"]["allowed"]
+    assert allowed == {
+        "person_name": {"reason": "test users who agreed", "columns": ["people.name"]},
+        "street_address": {"reason": "cities only", "columns": ["people.city"]},
+    }
 
 
 def test_a_drafted_policys_clean_columns_are_not_personal_in_the_manifest_card_or_report(tmp_path: Path) -> None:

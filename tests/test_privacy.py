@@ -284,3 +284,26 @@ def test_the_scan_cache_key_changes_with_the_scans_own_matching_code(tmp_path: P
     scan = copy / "privacy" / "scan.py"
     scan.write_text(scan.read_text(encoding="utf-8").replace("_BIG_INT = 10**6", "_BIG_INT = 10**7"), encoding="utf-8")
     assert signature(tmp_path) != before
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("ORD-01000000", []),  # an order number's digits after its code: not an Italian phone
+        ("INV-0301234567", []),
+        ("Tel-0301234567", ["phone"]),  # a phone label before the dash is still a phone
+        ("call 0301234567 today", ["phone"]),
+        ("ORD-01000000 or 030 1234 5678", ["phone"]),
+    ],
+)
+def test_digits_after_a_codes_letters_and_dash_are_the_code_not_a_phone(text: str, found: list[str]) -> None:
+    from sandbox.privacy.detect import spans
+
+    assert [cls for _, _, cls, _, _ in spans(text)] == found
+
+
+def test_the_starter_recipe_at_a_million_orders_passes_its_own_scan(tmp_path: Path) -> None:
+    """Order numbers from ORD-01000000 up parsed as Italian phone numbers: the build failed its scan."""
+    result = sandbox.build("starter", tmp_path / "big", rows=1_000_000, seed=5, workers=2)
+    assert result.manifest["privacy"]["summary"]["fatal"] == 0
+    assert result.manifest["tables"]["orders"]["rows"] >= 1_000_000

@@ -25,6 +25,12 @@ from sandbox.output.result import BuildResult
     "suppress, as the policy's k_anonymity.action says).",
 )
 @workers_option("Processes for the batches; output bytes do not depend on it.")
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="Read CSV as this text encoding (e.g. cp1252) [UTF-8, or UTF-16 after a byte-order mark; any other "
+    "bytes are refused with their offset].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def anonymise(
     inputs: tuple[Path, ...],
@@ -35,6 +41,7 @@ def anonymise(
     overwrite: bool,
     enforce_k: int | None,
     workers: int,
+    encoding: str | None,
     as_json: bool,
 ) -> None:
     """Turn INPUTS (CSV, CSV.gz or Parquet files, or folders of them; one table each) into a sandbox.
@@ -43,7 +50,9 @@ def anonymise(
     the same token in every table, so joins survive), mask, fake, generalise or redact. Every column is
     scanned: one that holds personal data and that the policy does not name stops the run (exit 2), a leak
     in a kept column fails it (exit 1), and nothing is written either way. CSV is read as text, so
-    leading zeros survive; a policy `type` reads a column as int, float, date or timestamp.
+    leading zeros survive; a policy `type` reads a column as int, float, date or timestamp. CSV must be
+    UTF-8 (or UTF-16 with a byte-order mark) unless --encoding names its encoding: a guess would garble names
+    into text no detector recognises.
 
     \b
     Example:
@@ -54,12 +63,27 @@ def anonymise(
     from sandbox.exports.suggest_policy import suggest_for
 
     if suggest_policy:
-        click.echo(suggest_for(inputs), nl=False)
+        click.echo(suggest_for(inputs, encoding), nl=False)
         return
     if out is None or policy is None:
         raise click.UsageError("give --out and --policy (or --suggest-policy to draft one)")
-    result = run(inputs, out, policy, key_file=key_file, overwrite=overwrite, enforce_k=enforce_k, workers=workers)
+    result = run(
+        inputs,
+        out,
+        policy,
+        key_file=key_file,
+        overwrite=overwrite,
+        enforce_k=enforce_k,
+        workers=workers,
+        encoding=encoding,
+    )
 
+    for cls, allowed in sorted(result.manifest["privacy"]["allowed"].items()):
+        click.echo(
+            f"warning: {cls} kept as it is in {', '.join(allowed['columns'])}, as the policy allows: "
+            f"{allowed['reason']}",
+            err=True,
+        )
     _print_anonymised(result, as_json)
 
 

@@ -45,10 +45,11 @@ def table_name(name: str) -> str:
     return name.replace("/", "__")
 
 
-def read_inputs(inputs: Iterable[str | Path]) -> list[tuple[str, Source]]:
+def read_inputs(inputs: Iterable[str | Path], encoding: str | None = None) -> list[tuple[str, Source]]:
+    """Every data table of the inputs, by table name; CSV read as `encoding` (else UTF-8, or UTF-16 by its BOM)."""
     found: list[tuple[str, Source]] = []
     for path in inputs:
-        found += [(table_name(s.name), s) for s in sources(Path(path)) if s.role == "data"]
+        found += [(table_name(s.name), s) for s in sources(Path(path), encoding) if s.role == "data"]
     names = [name for name, _ in found]
     if len(set(names)) != len(names):
         raise UsageError(f"expected tables with different names, got {sorted(n for n in names if names.count(n) > 1)}")
@@ -190,19 +191,20 @@ def anonymise(
     overwrite: bool = False,
     enforce_k: int | None = None,
     workers: int = 1,
+    encoding: str | None = None,
 ) -> BuildResult:
     """Apply the policy to every table of the inputs and write a sandbox to `out`, or nothing.
 
     With a `k_anonymity` section the manifest reports each table's smallest equivalence class and rows below
     k; `enforce_k` generalises the quasi-identifiers one step (action generalise) and suppresses the rows
     still in classes below k, so none is left. `workers` > 1 processes batches on the local worker pool;
-    the output does not depend on it.
+    the output does not depend on it. CSV is read as `encoding`, else as UTF-8 (UTF-16 after its byte-order
+    mark); a file that does not decode is refused with the offset of its first bad byte.
     """
-
     started = time.perf_counter()
     rules = policy if isinstance(policy, Policy) else load_policy(policy)
     key = resolve_key(key_file)
-    found = read_inputs(list(inputs))
+    found = read_inputs(list(inputs), encoding)
     # columns named like PII and columns found holding it are refused together, after one pass over the data
     unnamed = _unhandled_names(found, rules)
     with Staging(Path(out), overwrite) as staging:
@@ -227,11 +229,12 @@ def anonymise(
         scans = report.merged_scans(parts)
         report.fail_closed(scans)
         infos = {name: {"role": "data", "description": f"Anonymised from {source.name}."} for name, source in found}
+        section = {**report.privacy_section(key, privacy_of, scans), "k_anonymity": kanon}
         manifest: Manifest = {
             **header(),
             "source": _source_section(found, rules),
             "tables": tables_section(parts, infos),
-            "privacy": {**report.privacy_section(key, privacy_of, scans), "k_anonymity": kanon},
+            "privacy": {**section, "allowed": _allowed(rules, privacy_of)},
         }
         write_manifest(staging.path, manifest)
         write_card(staging.path, manifest, {})
@@ -258,6 +261,18 @@ def _refuse_unhandled(rules: Policy, unnamed: list[str], leaks: dict[str, set[st
             f"{rules.file}: pii-unhandled: expected a policy for every column that holds personal "
             f"data, got none for {', '.join(missing)}; nothing was written"
         )
+
+
+def _allowed(rules: Policy, privacy_of: dict[str, dict[str, ColumnPrivacy]]) -> dict[str, dict[str, Any]]:
+    """Identifying classes the policy keeps as they are (its `allow:`): the reason and every column kept."""
+    out: dict[str, dict[str, Any]] = {}
+    for table, columns in sorted(privacy_of.items()):
+        for column, privacy in sorted(columns.items()):
+            cls = privacy.cls
+            if privacy.policy == "keep" and cls is not None and cls in rules.allow:
+                entry = out.setdefault(cls, {"reason": rules.allow[cls], "columns": []})
+                entry["columns"].append(f"{table}.{column}")
+    return out
 
 
 def _source_section(found: list[tuple[str, Source]], rules: Policy) -> dict[str, Any]:

@@ -7,6 +7,8 @@ columns:                       # by column name, in every table (so join keys ge
   amount: {policy: keep, type: float}
 tables:                        # per-table overrides
   orders: {columns: {comment: {class: free_text, policy: redact}}}
+allow:                         # keeping a column that identifies people as it is needs a reason
+  postcode: "two-digit regions only, agreed with the DPO"
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.errors import Issue, RecipeError
-from sandbox.privacy.classes import PII_CLASSES, POLICIES, personal
+from sandbox.privacy.classes import IDENTIFYING_CLASSES, PII_CLASSES, POLICIES, personal
 from sandbox.privacy.columns import ColumnPrivacy
-from sandbox.recipe.loader import parse
+from sandbox.recipe.loader import Source, parse
 from sandbox.recipe.structure import structural_issues
 
 TYPES = ("string", "int", "float", "date", "timestamp")
@@ -85,6 +87,12 @@ SCHEMA: dict[str, Any] = {
                 "properties": {"columns": {"type": "object", "additionalProperties": _COLUMN}},
             },
         },
+        "allow": {
+            "type": "object",
+            "description": "Classes that identify people which this policy keeps as they are, each with the reason.",
+            "propertyNames": {"enum": list(IDENTIFYING_CLASSES)},
+            "additionalProperties": {"type": "string", "minLength": 1},
+        },
     },
 }
 
@@ -96,6 +104,8 @@ class Policy:
     columns: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tables: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     k_anonymity: Mapping[str, Any] | None = None
+    #: Identifying classes kept as they are, each with the policy's reason (reported, and in the manifest).
+    allow: Mapping[str, str] = field(default_factory=dict)
 
     def rule(self, table: str, column: str) -> Mapping[str, Any] | None:
         return self.tables.get(table, {}).get(column) or self.columns.get(column)
@@ -122,10 +132,39 @@ def load_policy(path: str | Path) -> Policy:
     if issues:
         raise RecipeError(issues)
     data = source.data
+    issues = list(_unacknowledged(source))
+    if issues:
+        raise RecipeError(issues)
     return Policy(
         str(path),
         hashlib.sha256(text.encode()).hexdigest(),
         dict(data.get("columns") or {}),
         {name: dict(spec.get("columns") or {}) for name, spec in (data.get("tables") or {}).items()},
         data.get("k_anonymity"),
+        dict(data.get("allow") or {}),
     )
+
+
+def _rules(data: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Mapping[str, Any]]]:
+    """Every column rule with its path in the file: top-level `columns`, then each table's."""
+    found: list[tuple[tuple[str, ...], Mapping[str, Any]]] = [
+        (("columns", name), rule) for name, rule in (data.get("columns") or {}).items()
+    ]
+    for table, spec in (data.get("tables") or {}).items():
+        found += [(("tables", table, "columns", name), rule) for name, rule in (spec.get("columns") or {}).items()]
+    return found
+
+
+def _unacknowledged(source: Source) -> list[Issue]:
+    """A column of a class that identifies people, kept as it is, with no reason under `allow:` for its class."""
+    allowed = source.data.get("allow") or {}
+    return [
+        source.issue(
+            "pii-unhandled",
+            path,
+            f"expected a policy that changes a {rule['class']} column (pseudonymise, mask, fake, generalise, redact "
+            f"or drop), got keep; to keep it as it is, say why: allow: {{{rule['class']}: REASON}}",
+        )
+        for path, rule in _rules(source.data)
+        if rule.get("policy") == "keep" and rule.get("class") in IDENTIFYING_CLASSES and rule["class"] not in allowed
+    ]

@@ -32,11 +32,13 @@ class Source:
     name: str
     files: tuple[Path, ...]
     role: str = "data"
+    #: The text encoding of CSV files, as given (`--encoding`); None: UTF-8, or UTF-16 with a byte-order mark.
+    encoding: str | None = None
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         for path in self.files:
             if path.name.endswith(_CSV_SUFFIXES):
-                yield from csv_batches(path)
+                yield from csv_batches(path, self.encoding)
             else:
                 try:
                     yield from pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS)
@@ -44,8 +46,15 @@ class Source:
                     raise UsageError(f"{path}: expected a Parquet file, got {exc}") from None
 
 
-def sources(path: Path) -> list[Source]:
-    """The tables at `path`: a sandbox's tables, or every Parquet/CSV file below a folder, or one file."""
+def sources(path: Path, encoding: str | None = None) -> list[Source]:
+    """The tables at `path`: a sandbox's tables, or every Parquet/CSV file below a folder, or one file. CSV is
+    read as `encoding` when given, else as UTF-8 (or UTF-16 after its byte-order mark), and refused, with the
+    file and the offset of the first byte that does not decode, when it is not that."""
+    if encoding is not None:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise UsageError(f"--encoding: expected a text encoding (e.g. cp1252, latin-1), got '{encoding}'") from None
     if not path.exists():
         raise UsageError(f"{path}: expected a sandbox, a folder, a Parquet or a CSV file, got nothing")
     if path.is_dir() and (path / MANIFEST).exists():
@@ -60,8 +69,8 @@ def sources(path: Path) -> list[Source]:
         )
         if not files:
             raise UsageError(f"{path}: expected Parquet or CSV files in the folder, got none")
-        return [Source(str(p.relative_to(path)), (p,)) for p in files]
-    return [Source(path.name, (path,))]
+        return [Source(str(p.relative_to(path)), (p,), encoding=encoding) for p in files]
+    return [Source(path.name, (path,), encoding=encoding)]
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -69,24 +78,53 @@ def _open_binary(path: Path) -> IO[bytes]:
     return cast(IO[bytes], handle)
 
 
-def csv_encoding(path: Path) -> str:
-    """UTF-8 when the first MiB decodes as UTF-8, else Windows-1252 (spreadsheet exports); never fails."""
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def csv_encoding(path: Path, given: str | None = None) -> str:
+    """`given`, else what the byte-order mark says (UTF-8 or UTF-16), else UTF-8; refused (UsageError, with the
+    byte offset) when the file does not decode as that. A guess would be silent: Latin-1 bytes read as UTF-8
+    garble names into text no detector knows, and UTF-8 read as cp1252 does the same to every accent."""
     with _open_binary(path) as raw:
-        head = raw.read(1 << 20)
-    try:
-        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)  # a cut character is not an error
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8-sig"
+        head = raw.read(4)
+    encoding = given or next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8")
+    bad = _undecodable(path, encoding)
+    if bad is not None:
+        offset, byte = bad
+        hint = "; give --encoding to read it as another encoding (e.g. --encoding cp1252)" if given is None else ""
+        raise UsageError(
+            f"{path}: byte {offset}: expected {encoding} text, got byte 0x{byte:02x} that does not decode{hint}; "
+            "nothing was written"
+        )
+    return encoding
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    return io.TextIOWrapper(_open_binary(path), encoding=csv_encoding(path), errors="replace", newline="")
+def _undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
+    """The offset and value of the first byte of `path` that does not decode as `encoding`, if any."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0  # bytes handed to the decoder so far
+    with _open_binary(path) as raw:
+        while block := raw.read(BATCH_BYTES):
+            held = len(decoder.getstate()[0])  # bytes of a character cut by the previous block
+            try:
+                decoder.decode(block, final=False)
+            except UnicodeDecodeError as exc:
+                return offset - held + exc.start, exc.object[exc.start]
+            offset += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:  # the file ends inside a character
+            return offset - len(exc.object) + exc.start, exc.object[exc.start]
+    return None
 
 
-def csv_dialect(path: Path) -> tuple[str, list[str]]:
+def _open_text(path: Path, encoding: str) -> io.TextIOBase:
+    return io.TextIOWrapper(_open_binary(path), encoding=encoding, errors="strict", newline="")
+
+
+def csv_dialect(path: Path, encoding: str) -> tuple[str, list[str]]:
     """The delimiter (sniffed) and the header of a CSV file."""
-    with _open_text(path) as handle:
+    with _open_text(path, encoding) as handle:
         sample = handle.read(64 * 1024)
     if not sample.strip():
         raise UsageError(f"{path}: expected a header line, got an empty file")
@@ -98,13 +136,14 @@ def csv_dialect(path: Path) -> tuple[str, list[str]]:
     return delimiter, header
 
 
-def csv_batches(path: Path) -> Iterator[pa.RecordBatch]:
+def csv_batches(path: Path, encoding: str | None = None) -> Iterator[pa.RecordBatch]:
     """Every column as strings, so leading zeros and odd formats survive untouched."""
-    delimiter, header = csv_dialect(path)
+    encoding = csv_encoding(path, encoding)
+    delimiter, header = csv_dialect(path, encoding)
     try:
         reader = pacsv.open_csv(
             pa.input_stream(str(path), compression="detect"),
-            read_options=pacsv.ReadOptions(block_size=BATCH_BYTES, encoding=csv_encoding(path).replace("-sig", "")),
+            read_options=pacsv.ReadOptions(block_size=BATCH_BYTES, encoding=encoding),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header},
@@ -115,12 +154,12 @@ def csv_batches(path: Path) -> Iterator[pa.RecordBatch]:
         yield from reader
     except pa.ArrowInvalid:
         # Arrow's message quotes the offending line: it may hold personal data, so find the line ourselves
-        raise UsageError(_malformed(path, delimiter, len(header))) from None
+        raise UsageError(_malformed(path, encoding, delimiter, len(header))) from None
 
 
-def _malformed(path: Path, delimiter: str, fields: int) -> str:
+def _malformed(path: Path, encoding: str, delimiter: str, fields: int) -> str:
     """`FILE:LINE: expected N fields, got M` for the first malformed record (never its content)."""
-    with _open_text(path) as handle:
+    with _open_text(path, encoding) as handle:
         rows = csv.reader(handle, delimiter=delimiter)
         for row in rows:
             if len(row) != fields:

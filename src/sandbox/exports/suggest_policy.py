@@ -135,7 +135,7 @@ def suggest(found: list[tuple[str, Source]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def suggest_for(inputs: Iterable[str | Path]) -> str:
+def suggest_for(inputs: Iterable[str | Path], encoding: str | None = None) -> str:
     from sandbox.exports.anonymise import read_inputs
 
-    return suggest(list(read_inputs(inputs)))
+    return suggest(list(read_inputs(inputs, encoding)))

@@ -14,6 +14,8 @@ ADVISORY_CLASSES = (
     "user_agent",
     "free_text",
 )
+#: Advisory classes that identify a person: a policy that keeps such a column as it is must say why (`allow:`).
+IDENTIFYING_CLASSES = ("person_name", "street_address", "postcode", "birth_date", "geo_coordinates", "free_text")
 #: What a policy or a draft writes for a column that holds no personal data.
 NO_CLASS = "none"
 PII_CLASSES = (*FATAL_CLASSES, *ADVISORY_CLASSES, NO_CLASS)

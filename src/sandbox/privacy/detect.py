@@ -100,9 +100,21 @@ _LABEL = re.compile(
 )
 
 
-def _continues_a_number(text: str, start: int, end: int, hinted: bool) -> bool:
-    """`00:00:05.123412`: digits right after `N:` or `N.` continue a time or a decimal, not a phone number."""
-    return start >= 2 and text[start - 1] in ":.," and text[start - 2].isdigit()
+_CODE_PREFIX = re.compile(r"([A-Za-z]+)-$")
+#: Words that, before a dash, label a phone number rather than name a code (`Tel-030 1234567`).
+_PHONE_WORDS = frozenset({"tel", "phone", "fon", "telefon", "mobil", "mobile", "mob", "handy", "cell", "fax"})
+
+
+def _not_a_phone(text: str, start: int, end: int, hinted: bool) -> bool:
+    """`00:00:05.123412`: digits right after `N:` or `N.` continue a time or a decimal; `ORD-01000000`: digits
+    right after a code's letters and a dash are the rest of the code (an order or invoice number)."""
+    if start < 2:
+        return False
+    before, code = text[start - 1], text[start - 2]
+    if before in ":.,":
+        return code.isdigit()
+    prefix = _CODE_PREFIX.search(text, 0, start) if before == "-" and not hinted else None
+    return prefix is not None and prefix.group(1).lower() not in _PHONE_WORDS
 
 
 def _bare_digits_need_a_hint(text: str, start: int, end: int, hinted: bool) -> bool:
@@ -197,7 +209,7 @@ DETECTORS = (
         _phone,
         reserved.reserved_phone,
         "phone number",
-        _continues_a_number,
+        _not_a_phone,
     ),
 )
 PREFILTER = "|".join(f"(?:{d.pattern})" for d in DETECTORS)
