@@ -12,7 +12,9 @@ numpy (`start`), and at the start of every worker of the local pool and of the D
 - `heap`: glibc's malloc keeps up to 32 MB blocks on its heap and the heap between chunks, and Arrow allocates
   from the system heap, so a chunk's large temporaries are not mapped and faulted in afresh every chunk.
 - `fast-exit`: the console script ends with `os._exit` once its exit handlers have run and its streams are
-  flushed, instead of tearing the interpreter down (freeing numpy's and pyarrow's module state).
+  flushed, instead of tearing the interpreter down (freeing numpy's and pyarrow's module state). Without it a
+  teardown occasionally aborts in a C++ destructor after the sandbox is complete ("terminate called without an
+  active exception", exit 134; seen twice in ~100 builds under the test suite).
 - `preload`: the local pool's fork server imports the chunk pipeline and fills its caches once
   (`sandbox.engine.preload`); workers fork from it ready. The console script starts it before its own
   imports when its command line asks for a pooled local build.
