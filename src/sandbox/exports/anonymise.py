@@ -8,6 +8,7 @@ leak fails it (exit 1), and in both cases nothing is written.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 import time
@@ -232,7 +233,7 @@ def anonymise(
         section = {**report.privacy_section(key, privacy_of, scans), "k_anonymity": kanon}
         manifest: Manifest = {
             **header(),
-            "source": _source_section(found, rules),
+            "source": _source_section(found, rules, key.secret),
             "tables": tables_section(parts, infos),
             "privacy": {**section, "allowed": _allowed(rules, privacy_of)},
         }
@@ -275,19 +276,26 @@ def _allowed(rules: Policy, privacy_of: dict[str, dict[str, ColumnPrivacy]]) -> 
     return out
 
 
-def _source_section(found: list[tuple[str, Source]], rules: Policy) -> dict[str, Any]:
-    """The manifest's record of the inputs (names, sizes, sha256) and the policy applied."""
+def _source_section(found: list[tuple[str, Source]], rules: Policy, secret: bytes) -> dict[str, Any]:
+    """The manifest's record of the inputs (names, sizes, keyed digests) and the policy applied."""
     return {
         "inputs": [
-            {"table": name, "file": s.name, "bytes": sum(f.stat().st_size for f in s.files), "sha256": _digest(s.files)}
+            {
+                "table": name,
+                "file": s.name,
+                "bytes": sum(f.stat().st_size for f in s.files),
+                "hmac_sha256": _digest(s.files, secret),
+            }
             for name, s in found
         ],
         "policy": {"file": Path(rules.file).name, "sha256": rules.sha256},
     }
 
 
-def _digest(files: Iterable[Path]) -> str:
-    digest = hashlib.sha256()
+def _digest(files: Iterable[Path], secret: bytes) -> str:
+    """HMAC-SHA256 of the files under the run's key: a plain digest would confirm a guessed small input to anyone
+    who reads the manifest; this one only to a holder of the key."""
+    digest = hmac.new(secret, digestmod=hashlib.sha256)
     for path in files:
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.privacy import reserved
+from sandbox.privacy.canonical import canonical
 from sandbox.privacy.detect import first_names
 
 TOKEN_CHARS = 24
@@ -48,8 +49,9 @@ def _over_distinct(values: pa.Array, fn: Callable[[str], str | None]) -> pa.Arra
     return pa.DictionaryArray.from_arrays(values.indices, mapped)
 
 
-def pseudonymise(values: pa.Array, key: bytes) -> pa.Array:
-    return _over_distinct(values, lambda v: token(key, v))
+def pseudonymise(values: pa.Array, key: bytes, cls: str | None = None) -> pa.Array:
+    """A keyed token per value, made from its one spelling for `cls` (sandbox.privacy.canonical)."""
+    return _over_distinct(values, lambda v: token(key, canonical(cls, v)))
 
 
 def mask_value(value: str, keep_last: int = 4) -> str:
@@ -60,6 +62,7 @@ def mask_value(value: str, keep_last: int = 4) -> str:
 
 
 def _fake_value(cls: str | None, key: bytes, value: str) -> str:
+    value = canonical(cls, value)
     n = int.from_bytes(_digest(key, value)[:8], "little")
     if cls == "email":
         return f"user{n % 10**8:08d}@{reserved.EMAIL_DOMAINS[n % len(reserved.EMAIL_DOMAINS)]}"
@@ -224,7 +227,7 @@ def apply(values: pa.Array, policy: str, cls: str | None, key: bytes) -> pa.Arra
     if policy == "drop":
         return None
     if policy == "pseudonymise":
-        return pseudonymise(values, key)
+        return pseudonymise(values, key, cls)
     if policy == "mask":
         return _over_distinct(values, mask_value)
     if policy == "fake":
