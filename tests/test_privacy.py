@@ -326,3 +326,42 @@ def test_spellings_of_one_value_get_one_token_and_one_fake(cls: str, spellings: 
         out = apply(pa.array(spellings), policy, cls, b"k" * 32)
         assert out is not None and len(set(out.to_pylist())) == 1, (policy, out.to_pylist())
     assert len(set(apply(pa.array([spellings[0], "someone else"]), "pseudonymise", cls, b"k" * 32).to_pylist())) == 2
+
+
+def _id_columns(n: int = 20_000) -> dict[str, list[str]]:
+    """20,000 values each of ids that are not personal, made with numpy and stdnum's check digits."""
+    import hashlib
+    import uuid
+
+    import numpy as np
+    from stdnum import ean
+
+    rng = np.random.default_rng(4)
+
+    def with_check(digits: int) -> list[str]:
+        bodies = [str(v).zfill(digits) for v in rng.integers(0, 10**digits, n).tolist()]
+        return [b + ean.calc_check_digit(b) for b in bodies]
+
+    isbn = [f"978{b}" for b in (str(v).zfill(9) for v in rng.integers(0, 10**9, n).tolist())]
+    return {
+        "ean13": with_check(12),
+        "upc_a": with_check(11),
+        "isbn13": [b + ean.calc_check_digit(b) for b in isbn],
+        "crm_uuid": [str(uuid.UUID(int=int(v))) for v in rng.integers(0, 2**63, n).tolist()],
+        "session_hash": [hashlib.md5(str(i).encode()).hexdigest() for i in range(n)],
+        "ups_tracking": [f"1Z{int(v):016X}"[:18] for v in rng.integers(0, 2**62, n).tolist()],
+    }
+
+
+def test_ids_of_known_shapes_are_not_personal() -> None:
+    """Barcodes (check digits), UUIDs and hex digests looked like phones and cards to the digit patterns."""
+    from sandbox.privacy.scan import scan_values
+
+    for name, values in _id_columns().items():
+        assert scan_values(pa.array(values), hint=classify_name(name)).classes == {}, name
+
+
+def test_a_column_of_dates_is_never_a_name() -> None:
+    for name in ("last_contact_date", "first_order_at", "last_login_ts", "last_seen_on"):
+        assert classify_name(name) is None, name
+    assert classify_name("last_name") == "person_name"

@@ -234,6 +234,10 @@ def name_tokens(name: str) -> list[str]:
     return [t.lower() for t in _SPLIT.split(name) if t]
 
 
+#: Last words of a column name that make it a time (a column of dates is never a name).
+_TIME_WORDS = frozenset({"date", "time", "at", "on", "ts", "timestamp", "day", "month", "year", "datetime"})
+
+
 def classify_name(name: str) -> str | None:
     """The PII class a column name suggests, or None."""
     tokens = name_tokens(name)
@@ -249,6 +253,8 @@ def classify_name(name: str) -> str | None:
         if grams & words:
             if cls in ("person_name", "free_text") and grams & _NOT_PERSONAL:
                 return None
+            if cls == "person_name" and tokens[-1] in _TIME_WORDS:
+                return None  # last_contact_date, first_order_at: a time, not a name
             return cls
     return None
 

@@ -43,9 +43,36 @@ def _luhn_ok(digits: str) -> bool:
     return luhn.is_valid(digits)
 
 
+#: Card brands by issuer prefix (a range over the first digits) and the lengths they issue: Visa, Mastercard,
+#: American Express, Discover, JCB, Diners, UnionPay, Maestro, UATP. A Luhn-valid number outside these is
+#: a tracking number, an account or an id: one random digit string in ten passes Luhn.
+_BRANDS = (
+    (1, 4, 4, (13, 16, 19)),
+    (2, 51, 55, (16,)),
+    (4, 2221, 2720, (16,)),
+    (2, 34, 34, (15,)),
+    (2, 37, 37, (15,)),
+    (4, 6011, 6011, (16, 17, 18, 19)),
+    (3, 644, 649, (16, 17, 18, 19)),
+    (2, 65, 65, (16, 17, 18, 19)),
+    (4, 3528, 3589, (16, 17, 18, 19)),
+    (3, 300, 305, (14, 15, 16, 17, 18, 19)),
+    (2, 36, 36, (14, 15, 16, 17, 18, 19)),
+    (2, 38, 39, (14, 15, 16, 17, 18, 19)),
+    (2, 62, 62, (16, 17, 18, 19)),
+    (2, 50, 50, (13, 14, 15, 16, 17, 18, 19)),
+    (2, 56, 69, (13, 14, 15, 16, 17, 18, 19)),
+    (1, 1, 1, (15,)),
+)
+
+
+def _card_brand(digits: str) -> bool:
+    return any(lo <= int(digits[:k]) <= hi and len(digits) in lengths for k, lo, hi, lengths in _BRANDS)
+
+
 def _card(span: str) -> str | None:
     digits = re.sub(r"\D", "", span)
-    if 13 <= len(digits) <= 19 and digits[0] in "2345636" and _luhn_ok(digits) and len(set(digits)) > 1:
+    if 13 <= len(digits) <= 19 and _card_brand(digits) and _luhn_ok(digits) and len(set(digits)) > 1:
         return digits
     return None
 
@@ -262,10 +289,33 @@ _ONLY_DATE = (
 _TIMESTAMP = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
 
 
+#: A value that is only an id of a known shape: a UUID, a hex digest (with at least one letter), a barcode.
+_UUID = r"^\s*[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\s*$"
+_HEX = r"^\s*[0-9A-Fa-f]{16,}\s*$"
+_BARCODE = r"^\s*\d{12,13}\s*$"
+
+
+def _codes(values: pa.Array) -> pa.Array:
+    """Which values are ids of a known shape: UUIDs, hex digests, and UPC-A, EAN-13 or ISBN-13 barcodes whose
+    check digit holds. Their digit runs look like phones and cards; their shape and check digits say otherwise."""
+    from stdnum import ean
+
+    def matches(pattern: str) -> pa.Array:
+        return pc.fill_null(pc.match_substring_regex(values, pattern), False)
+
+    hexy = pc.and_(matches(_HEX), matches("[A-Fa-f]"))
+    coded = pc.or_(matches(_UUID), hexy).to_numpy(zero_copy_only=False).copy()
+    barcodes = pc.indices_nonzero(matches(_BARCODE)).to_numpy()
+    for i, value in zip(barcodes.tolist(), values.take(pa.array(barcodes)).to_pylist(), strict=True):
+        coded[i] = ean.is_valid(value.strip())
+    return pa.array(coded)
+
+
 def candidates(values: pa.Array) -> list[int]:
     """Positions of values the combined prefilter flags (vectorised, RE2).
 
-    A value that is only a date or a timestamp holds no PII, though its digits and dashes look like a phone;
+    A value that is only a date or a timestamp holds no PII, though its digits and dashes look like a phone, and
+    nor does one that is only an id of a known shape (`_codes`);
     nor do the timestamps inside a text (keys such as `{"sensor_id":7,"ts":"2025-03-05 04:47:40+00:00"}`),
     so the prefilter looks at the text without them (a space in their place keeps the digits either side
     apart).
@@ -275,7 +325,7 @@ def candidates(values: pa.Array) -> list[int]:
     timeless = pc.replace_substring_regex(values, _TIMESTAMP, " ")
     hit = pc.fill_null(pc.match_substring_regex(timeless, PREFILTER), False)
     dated = pc.fill_null(pc.match_substring_regex(values, _ONLY_DATE), False)
-    return pc.indices_nonzero(pc.and_(hit, pc.invert(dated))).to_pylist()
+    return pc.indices_nonzero(pc.and_(hit, pc.invert(pc.or_(dated, _codes(values))))).to_pylist()
 
 
 @functools.lru_cache(maxsize=1)
