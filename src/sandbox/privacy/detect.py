@@ -325,7 +325,10 @@ def candidates(values: pa.Array) -> list[int]:
     timeless = pc.replace_substring_regex(values, _TIMESTAMP, " ")
     hit = pc.fill_null(pc.match_substring_regex(timeless, PREFILTER), False)
     dated = pc.fill_null(pc.match_substring_regex(values, _ONLY_DATE), False)
-    return pc.indices_nonzero(pc.and_(hit, pc.invert(pc.or_(dated, _codes(values))))).to_pylist()
+    found = pc.indices_nonzero(pc.and_(hit, pc.invert(dated)))
+    if not len(found):
+        return []
+    return found.filter(pc.invert(_codes(values.take(found)))).to_pylist()  # the few flagged, not every value
 
 
 @functools.lru_cache(maxsize=1)
