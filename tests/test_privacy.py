@@ -365,3 +365,35 @@ def test_a_column_of_dates_is_never_a_name() -> None:
     for name in ("last_contact_date", "first_order_at", "last_login_ts", "last_seen_on"):
         assert classify_name(name) is None, name
     assert classify_name("last_name") == "person_name"
+
+
+WALLETS = [
+    "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",  # P2PKH (the Bitcoin wiki's example)
+    "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",  # P2SH
+    "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",  # bech32, witness v0
+    "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",  # BIP-173's test vector, upper case
+    "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",  # bech32m (taproot), BIP-350
+]
+
+
+@pytest.mark.parametrize("address", WALLETS)
+def test_crypto_wallets_are_found_by_their_checksums_alone_and_in_text(address: str) -> None:
+    from sandbox.privacy.detect import spans
+
+    for text in (address, f"refund to {address}, thanks"):
+        assert [cls for _, _, cls, _, _ in spans(text)] == ["online_identifier"], text
+    broken = address[:-1] + ("3" if address[-1] != "3" else "4")  # one character off: the checksum fails
+    assert [cls for _, _, cls, _, _ in spans(broken)] == []
+
+
+def test_a_column_of_wallet_addresses_is_fatal_and_the_draft_pseudonymises_it(tmp_path: Path) -> None:
+    from sandbox.exports.suggest_policy import suggest_for
+    from sandbox.privacy.scan import scan_values
+
+    found = scan_values(pa.array(WALLETS * 4))
+    assert found.fatal == ["online_identifier"]
+    (tmp_path / "payments.csv").write_text(
+        "id,payment_reference\n" + "".join(f"{i},{w}\n" for i, w in enumerate(WALLETS))
+    )
+    draft = suggest_for([tmp_path / "payments.csv"])
+    assert "payment_reference: {class: online_identifier, policy: pseudonymise}" in draft

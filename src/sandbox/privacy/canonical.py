@@ -4,7 +4,8 @@ phone number or IBAN get the same token and joins across tables survive.
 - email: no surrounding spaces or `mailto:`, lower case (providers treat addresses case-insensitively);
 - phone: E.164 digits (country code and national number) when it parses as a valid number, else its digits;
 - iban, national_id: upper case without spaces or dashes; credit_card: its digits;
-- ip_address: the address as `ipaddress` writes it; online_identifier (MAC): lower case, colon-separated.
+- ip_address: the address as `ipaddress` writes it; a MAC address: lower case, colon-separated (other online
+  identifiers, such as wallet addresses, are case-sensitive and taken as they are).
 
 Other classes are taken as they are: a name spelt two ways may be two people.
 """
@@ -17,6 +18,7 @@ import re
 from sandbox.privacy.detect import PHONE_REGIONS
 
 _SEPARATORS = re.compile(r"[\s\-./]")
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}(?:[:\-.][0-9A-Fa-f]{2}){5}$")
 
 
 def canonical(cls: str | None, value: str) -> str:
@@ -36,8 +38,8 @@ def canonical(cls: str | None, value: str) -> str:
             return ipaddress.ip_address(value.strip()).compressed
         except ValueError:
             return value
-    if cls == "online_identifier":
-        return _SEPARATORS.sub(":", value.strip().lower()).replace("-", ":")
+    if cls == "online_identifier" and _MAC.match(value.strip()):
+        return _SEPARATORS.sub(":", value.strip().lower())
     return value
 
 

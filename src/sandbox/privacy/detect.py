@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sandbox.privacy import reserved
+from sandbox.privacy import reserved, wallets
 
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "JP", "AU", "ES", "IT", "NL", "CA")
 
@@ -219,6 +219,7 @@ DETECTORS = (
         "MAC or IMEI",
         _bare_digits_need_a_hint,
     ),
+    Detector("online_identifier", wallets.PATTERN, wallets.wallet, lambda value: False, "crypto wallet (checksum)"),
     Detector(
         "ip_address",
         r"(?:^|[^\d.])((?:\d{1,3}\.){3}\d{1,3})(?:$|[^\d.])|"
@@ -240,7 +241,8 @@ DETECTORS = (
     ),
 )
 PREFILTER = "|".join(f"(?:{d.pattern})" for d in DETECTORS)
-_COMPILED = {d.cls: re.compile(d.pattern) for d in DETECTORS}
+#: By detector: a class may have several (MAC and IMEI, wallets are all online identifiers).
+_COMPILED = {d.label: re.compile(d.pattern) for d in DETECTORS}
 
 
 def spans(
@@ -253,7 +255,7 @@ def spans(
     """
     taken: list[tuple[int, int]] = []
     for detector in DETECTORS if only is None else only:
-        for match in _COMPILED[detector.cls].finditer(text):
+        for match in _COMPILED[detector.label].finditer(text):
             group = next((g for g in range(1, (match.lastindex or 0) + 1) if match.group(g)), 0)
             start, end = match.span(group)
             if any(s < end and start < e for s, e in taken):
