@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from sandbox.columns.arrays import finish_numeric
-from sandbox.columns.numeric import TYPE
+from sandbox.columns.numeric import TYPE, type_findings
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
 from sandbox.core.params import Param, number, numbers
 
@@ -40,6 +40,7 @@ def _check_choice(table: str, column: str, spec: Mapping[str, Any], view: Recipe
         yield ("bad-type", ("choice",), "expected values of one type, got a mix", None)
     if spec.get("type") and not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         yield ("bad-type", ("type",), "expected numeric values for a typed choice, got text or booleans", None)
+    yield from type_findings(spec)
     weights = spec.get("weights")
     if weights is None:
         return

@@ -39,6 +39,11 @@ def _check_numeric(table: str, column: str, spec: Mapping[str, Any], view: Recip
     clip = spec.get("clip")
     if clip is not None and clip[0] > clip[1]:
         yield ("bad-range", ("clip",), f"expected clip [min, max] with min <= max, got {clip}", None)
+    yield from type_findings(spec)
+
+
+def type_findings(spec: Mapping[str, Any]) -> Iterable[Finding]:
+    """A `type: decimal(P,S)` Arrow can hold: 1 <= P <= 38 and S <= P (numeric generators and typed choices)."""
     kind = spec.get("type") or ""
     if kind.startswith("decimal"):
         precision, scale = (int(x) for x in kind[8:-1].split(","))
