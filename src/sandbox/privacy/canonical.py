@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from sandbox.privacy.detect import PHONE_REGIONS
+from sandbox.privacy.numbers import PHONE_REGIONS
 
 _SEPARATORS = re.compile(r"[\s\-./]")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}(?:[:\-.][0-9A-Fa-f]{2}){5}$")

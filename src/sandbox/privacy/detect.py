@@ -15,177 +15,91 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sandbox.privacy import reserved, wallets
-
-PHONE_REGIONS = ("US", "GB", "DE", "FR", "JP", "AU", "ES", "IT", "NL", "CA")
+from sandbox.privacy import numbers, reserved, wallets
+from sandbox.privacy.numbers import labelled
+from sandbox.privacy.spot import Spot
 
 
 @dataclass(frozen=True)
 class Detector:
     cls: str
     pattern: str
-    #: Confirms one matched span; returns the normalised value, or None when it is not this class.
-    confirm: Callable[[str], str | None]
+    #: Confirms one matched span where it sits; returns the normalised value, or None when it is not this class.
+    confirm: Callable[[Spot], str | None]
     reserved: Callable[[str], bool]
     label: str
-    #: Rejects a match by its surroundings (text, start, end, hinted), e.g. a version number that looks like
-    #: an IP; `hinted` is true when the column's name suggests this class.
-    context: Callable[[str, int, int, bool], bool] | None = None
+    #: When the whole match fails, try it cut back at each space or dash (`AL47... ALL CAPS`, an IBAN followed
+    #: by words its pattern took in).
+    shrink: bool = False
 
 
-def _email(span: str) -> str | None:
-    return span
+def _email(spot: Spot) -> str | None:
+    return spot.span
 
 
-def _luhn_ok(digits: str) -> bool:
-    from stdnum import luhn
-
-    return luhn.is_valid(digits)
+_SPELT = re.compile(r"(?i)\s*(?:\(at\)|\[at\]|\{at\}| at )\s*|\s*(?:\(dot\)|\[dot\]|\{dot\}| dot )\s*")
 
 
-#: Card brands by issuer prefix (a range over the first digits) and the lengths they issue: Visa, Mastercard,
-#: American Express, Discover, JCB, Diners, UnionPay, Maestro, UATP. A Luhn-valid number outside these is
-#: a tracking number, an account or an id: one random digit string in ten passes Luhn.
-_BRANDS = (
-    (1, 4, 4, (13, 16, 19)),
-    (2, 51, 55, (16,)),
-    (4, 2221, 2720, (16,)),
-    (2, 34, 34, (15,)),
-    (2, 37, 37, (15,)),
-    (4, 6011, 6011, (16, 17, 18, 19)),
-    (3, 644, 649, (16, 17, 18, 19)),
-    (2, 65, 65, (16, 17, 18, 19)),
-    (4, 3528, 3589, (16, 17, 18, 19)),
-    (3, 300, 305, (14, 15, 16, 17, 18, 19)),
-    (2, 36, 36, (14, 15, 16, 17, 18, 19)),
-    (2, 38, 39, (14, 15, 16, 17, 18, 19)),
-    (2, 62, 62, (16, 17, 18, 19)),
-    (2, 50, 50, (13, 14, 15, 16, 17, 18, 19)),
-    (2, 56, 69, (13, 14, 15, 16, 17, 18, 19)),
-    (1, 1, 1, (15,)),
-)
+def _spelt_email(spot: Spot) -> str | None:
+    """`jane at example dot com`, `jane(at)example(dot)com`: the address it spells."""
+    parts = _SPELT.split(spot.span)
+    separators = _SPELT.findall(spot.span)
+    if not separators or "at" not in separators[0].lower():
+        return None
+    return parts[0] + "@" + ".".join(p.strip(".") for p in parts[1:])
 
 
-def _card_brand(digits: str) -> bool:
-    return any(lo <= int(digits[:k]) <= hi and len(digits) in lengths for k, lo, hi, lengths in _BRANDS)
-
-
-def _card(span: str) -> str | None:
-    digits = re.sub(r"\D", "", span)
-    if 13 <= len(digits) <= 19 and _card_brand(digits) and _luhn_ok(digits) and len(set(digits)) > 1:
-        return digits
-    return None
-
-
-def _iban(span: str) -> str | None:
-    from stdnum import iban
-
-    compact = span.replace(" ", "").upper()
-    return compact if iban.is_valid(compact) else None
-
-
-def _ip(span: str) -> str | None:
+def _ip(spot: Spot) -> str | None:
+    """An IPv4 or IPv6 address standing alone: not glued to letters or digits (`IP192.168.1.1text`, `std::cout`),
+    not a version after a product token (`Chrome/126.0.0.0`), not an IPv6 head of a longer dotted run."""
+    span, before, after = spot.span, spot.before(1), spot.after(2)
+    glued = bool(before) and (before.isalnum() or before in ":_")
+    if glued and not (":" in span and "." in span):  # `text::ffff:192.0.2.1` still holds an address
+        return None
+    if after[:1] and (after[:1].isalnum() or after[:1] in ":_"):
+        return None
+    if after[:1] == "." and after[1:2].isdigit():
+        return None
+    if "." in span and ":" not in span and _PRODUCT_TOKEN.search(spot.before()):
+        return None
     try:
         return str(ipaddress.ip_address(span))
     except ValueError:
         return None
 
 
-_NINO = re.compile(r"^(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]$")
-
-
-def _national_id(span: str) -> str | None:
-    from stdnum.de import idnr
-    from stdnum.fr import nir
-    from stdnum.us import ssn
-
-    compact = re.sub(r"[\s-]", "", span).upper()
-    if compact.startswith("QQ") and re.fullmatch(r"QQ\d{6}[A-D]", compact):
-        return compact  # the documentation NINO prefix: reserved, reported as such
-    if re.fullmatch(r"\d{3}-\d{2}-\d{4}", span.strip()):
-        return compact if ssn.is_valid(compact) or compact.startswith("98765432") else None
-    if _NINO.match(compact):
-        return compact
-    if len(compact) == 15 and nir.is_valid(compact):
-        return compact
-    if len(compact) == 11 and compact.isdigit() and idnr.is_valid(compact):
-        return compact
-    return None
-
-
 _PRODUCT_TOKEN = re.compile(r"[A-Za-z][\w.-]*/$")
 
 
-def _version_number(text: str, start: int, end: int, hinted: bool) -> bool:
-    """`Chrome/126.0.0.0`: a dotted quad right after a product token is a version, not an address."""
-    return bool(_PRODUCT_TOKEN.search(text[max(0, start - 40) : start]))
-
-
-_LABEL = re.compile(
-    r"(?i)(?:imei|idnr|id-?nr|steuer-?\s?id|tax\s?id|ssn|nir|insee|identifi\w*|n[°o]\.?|number|"
-    r"nummer|numéro|numero)\W{0,3}$"
-)
-
-
-_CODE_PREFIX = re.compile(r"([A-Za-z]+)-$")
-#: Words that, before a dash, label a phone number rather than name a code (`Tel-030 1234567`).
-_PHONE_WORDS = frozenset({"tel", "phone", "fon", "telefon", "mobil", "mobile", "mob", "handy", "cell", "fax"})
-
-
-def _not_a_phone(text: str, start: int, end: int, hinted: bool) -> bool:
-    """`00:00:05.123412`: digits right after `N:` or `N.` continue a time or a decimal; `ORD-01000000`: digits
-    right after a code's letters and a dash are the rest of the code (an order or invoice number)."""
-    if start < 2:
-        return False
-    before, code = text[start - 1], text[start - 2]
-    if before in ":.,":
-        return code.isdigit()
-    prefix = _CODE_PREFIX.search(text, 0, start) if before == "-" and not hinted else None
-    return prefix is not None and prefix.group(1).lower() not in _PHONE_WORDS
-
-
-def _bare_digits_need_a_hint(text: str, start: int, end: int, hinted: bool) -> bool:
-    """A bare run of 11 or 15 digits (German tax id, French NIR, IMEI) is PII only when the column's name or a
-    label right before it says so: random ids of that length pass those check digits one time in ten."""
-    span = text[start:end]
-    if not span.isdigit() or hinted:
-        return False
-    return not _LABEL.search(text[max(0, start - 25) : start])
-
-
-def _online_id(span: str) -> str | None:
+def _mac_or_imei(spot: Spot) -> str | None:
+    """A MAC address (one separator throughout, colon, dash or Cisco's dotted quads; not all-zero or broadcast)
+    or a labelled 15-digit IMEI whose Luhn check holds."""
     from stdnum import imei
 
-    if ":" in span or "-" in span:
-        return span.lower()  # a MAC address
-    return span if imei.is_valid(span) else None
-
-
-_DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}")
-MIN_PHONE_DIGITS = 8
-
-
-def _phone(span: str) -> str | None:
-    """E.164 digits of a valid number; a national number read as reserved in any region counts as reserved."""
-    import phonenumbers
-
-    if sum(ch.isdigit() for ch in span) < MIN_PHONE_DIGITS or _DATE_LIKE.search(span):
+    span = spot.span
+    if span.isdigit():
+        return span if labelled(spot) and imei.is_valid(span) else None
+    hexes = re.sub(r"[:\-.]", "", span).lower()
+    if len(set(re.findall(r"[:\-.]", span))) != 1 or len(set(hexes)) == 1:
         return None
-    found = None
-    regions = ("US",) if span.lstrip().startswith("+") else PHONE_REGIONS
-    for region in regions:
-        try:
-            number = phonenumbers.parse(span, region)
-        except phonenumbers.NumberParseException:
-            continue
-        digits = f"{number.country_code}{number.national_number}"
-        if reserved.reserved_phone(digits):
-            return digits  # fictional ranges are often not "valid" (never allocated): reserved either way
-        if phonenumbers.is_valid_number(number):
-            found = found or digits
-    return found
+    return ":".join(hexes[i : i + 2] for i in range(0, 12, 2))
 
 
+_WALLET_WORDS = re.compile(r"(?i)\b(?:wallet|eth|ether|ethereum|metamask|crypto|address|adresse|dirección|indirizzo)\b")
+
+
+def _ethereum(spot: Spot) -> str | None:
+    """`0x` and 40 hex digits: an Ethereum account when a wallet word is near or the column says so (the same
+    shape is a transaction or contract hash elsewhere; the EIP-55 checksum needs Keccak, not in the stdlib)."""
+    near = _WALLET_WORDS.search(spot.before(60)) or spot.hinted or spot.strict
+    return spot.span.lower() if near else None
+
+
+def _wallet(spot: Spot) -> str | None:
+    return wallets.wallet(spot.span)
+
+
+_HEX4 = "[0-9A-Fa-f]{4}"
 DETECTORS = (
     Detector(
         "email",
@@ -194,50 +108,68 @@ DETECTORS = (
         reserved.reserved_email,
         "email address",
     ),
-    Detector("iban", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", _iban, reserved.reserved_iban, "IBAN"),
+    Detector(
+        "email",
+        r"[A-Za-z0-9._%+\-]+\s?(?:\([Aa][Tt]\)|\[[Aa][Tt]\]|\{[Aa][Tt]\}| at )\s?[A-Za-z0-9\-]+"
+        r"(?:\s?(?:\([Dd][Oo][Tt]\)|\[[Dd][Oo][Tt]\]|\{[Dd][Oo][Tt]\}| dot |\.)\s?[A-Za-z0-9\-]+)*"
+        r"\s?(?:\([Dd][Oo][Tt]\)|\[[Dd][Oo][Tt]\]|\{[Dd][Oo][Tt]\}| dot )\s?"
+        r"(?:com|net|org|info|biz|io|eu|uk|de|fr|es|it|jp|nl|be|at|ch|us|ca|au)\b",
+        _spelt_email,
+        reserved.reserved_email,
+        "e-mail spelt out",
+    ),
+    Detector(
+        "iban",
+        r"\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){11,30}\b",
+        numbers.iban,
+        reserved.reserved_iban,
+        "IBAN",
+        shrink=True,
+    ),
     Detector(
         "credit_card",
         r"(?:^|[^\d])(\d(?:[ \-]?\d){12,18})(?:$|[^\d])",
-        _card,
+        numbers.card,
         reserved.reserved_card,
         "card number (Luhn)",
+        shrink=True,
     ),
     Detector(
         "national_id",
-        r"(?:^|[^\w])(\d{3}-\d{2}-\d{4}|[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]|"
-        r"[12] ?\d{2} ?\d{2} ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3} ?\d{2}|\d{11})(?:$|[^\w])",
-        _national_id,
+        r"(?:^|[^\w])(\d{3}[-. ]?\d{2}[-. ]?\d{4}|\d{3}-\d{6}|\d{5}-\d{4}|[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]|"
+        r"[12] ?\d{2} ?\d{2} ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3} ?\d{2}|\d{11}|\d{7,8}-?[A-Za-z]|"
+        r"[XYZxyz]-?\d{7}-?[A-Za-z]|[A-Za-z]{6}[0-9LMNP-Vlmnp-v]{2}[A-Za-z][0-9LMNP-Vlmnp-v]{2}[A-Za-z]"
+        r"[0-9LMNP-Vlmnp-v]{3}[A-Za-z])(?:$|[^\w])",
+        numbers.national_id,
         reserved.reserved_national_id,
         "national id (check digits)",
-        _bare_digits_need_a_hint,
     ),
     Detector(
         "online_identifier",
-        r"(?:^|[^\w:])([0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}|\d{15})(?:$|[^\w:])",
-        _online_id,
+        rf"(?:^|[^\w:.])([0-9A-Fa-f]{{2}}(?:[:\-][0-9A-Fa-f]{{2}}){{5}}|{_HEX4}\.{_HEX4}\.{_HEX4}|\d{{15}})"
+        r"(?:$|[^\w:])",
+        _mac_or_imei,
         reserved.reserved_online_id,
         "MAC or IMEI",
-        _bare_digits_need_a_hint,
     ),
-    Detector("online_identifier", wallets.PATTERN, wallets.wallet, lambda value: False, "crypto wallet (checksum)"),
+    Detector("online_identifier", wallets.PATTERN, _wallet, lambda value: False, "crypto wallet (checksum)"),
+    Detector(
+        "online_identifier", r"\b0x[0-9A-Fa-f]{40}\b", _ethereum, lambda value: False, "Ethereum address (context)"
+    ),
     Detector(
         "ip_address",
-        r"(?:^|[^\d.])((?:\d{1,3}\.){3}\d{1,3})(?:$|[^\d.])|"
-        r"((?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|"
-        r"(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{0,4}::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{0,4})",
+        r"((?:\d{1,3}\.){3}\d{1,3})|((?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?)",
         _ip,
         reserved.reserved_ip,
         "IP address",
-        _version_number,
     ),
     Detector(
         "phone",
-        r"(?:^|[^\w+])(\+\d[\d ().\-/]{6,}\d|\(?0[1-9][\d ().\-/]{5,}\d|"
-        r"\(?[2-9]\d{2}\)?[ .\-]\d{3}[ .\-]\d{4})(?:$|[^\w])",
-        _phone,
+        r"(?:^|[^\w+])(\+\d[\d ().\-/]{6,}\d|(?:00|\(0|0)[1-9][\d ().\-/]{5,}\d|"
+        r"\(?[2-9]\d{2}\)? ?[.\-]?\d{3}[ .\-]\d{4}|[1-9]\d{2}[ .]\d{2,3}[ .]\d{2}[ .]\d{2}|\d{8,12})(?:$|[^\w])",
+        numbers.phone,
         reserved.reserved_phone,
         "phone number",
-        _not_a_phone,
     ),
 )
 PREFILTER = "|".join(f"(?:{d.pattern})" for d in DETECTORS)
@@ -245,13 +177,21 @@ PREFILTER = "|".join(f"(?:{d.pattern})" for d in DETECTORS)
 _COMPILED = {d.label: re.compile(d.pattern) for d in DETECTORS}
 
 
+def _cuts(text: str, start: int, end: int) -> Iterator[int]:
+    """Ends to try for a match that failed whole: before each space or dash, right to left."""
+    for i in range(end - 1, start, -1):
+        if text[i] in " -":
+            yield i
+
+
 def spans(
-    text: str, only: Iterable[Detector] | None = None, hint: str | None = None
+    text: str, only: Iterable[Detector] | None = None, hint: str | None = None, strict: bool = False
 ) -> Iterator[tuple[int, int, str, str, bool]]:
     """(start, end, class, normalised value, reserved) for every confirmed PII span in `text`.
 
     `only` limits the work to detectors whose prefilter already matched (see `active_detectors`); `hint`
-    is the class the column's name suggests.
+    is the class the column's name suggests; `strict` counts every span that could be its class (a bare run of
+    digits valid as a phone somewhere, an unlabelled tax id): for redaction and the check after it.
     """
     taken: list[tuple[int, int]] = []
     for detector in DETECTORS if only is None else only:
@@ -260,13 +200,13 @@ def spans(
             start, end = match.span(group)
             if any(s < end and start < e for s, e in taken):
                 continue
-            if detector.context and detector.context(text, start, end, hint == detector.cls):
-                continue
-
-            value = detector.confirm(match.group(group))
-            if value is not None:
-                taken.append((start, end))
-                yield start, end, detector.cls, value, detector.reserved(value)
+            ends = [end, *_cuts(text, start, end)] if detector.shrink else [end]
+            for stop in ends:
+                value = detector.confirm(Spot(text, start, stop, hint == detector.cls, strict))
+                if value is not None:
+                    taken.append((start, stop))
+                    yield start, stop, detector.cls, value, detector.reserved(value)
+                    break
 
 
 def active_detectors(values: pa.Array) -> list[list[Detector]]:
