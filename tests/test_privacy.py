@@ -249,19 +249,19 @@ def test_name_redaction_splits_words_the_same_in_python_and_in_re2(monkeypatch: 
     letters (accents, titlecase, modifier letters, CJK, combining marks), digits, punctuation and newlines."""
     import random
 
-    from sandbox.privacy import policies
+    from sandbox.privacy import names
 
     rng = random.Random(7)
-    names = ["Anna", "Hans", "Zoë", "Łukasz", "José"]
-    pieces = [*names, "Müller", "o'Neil", "ǅemal", "ʰa", "東京", "e\u0301", "Ärger", "x1", "42", "+49", "(", ").", "\n"]
+    given = ["Anna", "Hans", "Zoë", "Łukasz", "José"]
+    pieces = [*given, "Müller", "o'Neil", "ǅemal", "ʰa", "東京", "e\u0301", "Ärger", "x1", "42", "+49", "(", ").", "\n"]
     pieces += ["Schmidt", "ab\ncd", "Mo\nRe", "\nLee", "Kim\n", "-", "", "\t", "«Zoë»", "Anna,", "Bo"]
     texts = [" ".join(rng.choice(pieces) + rng.choice(["", ".", ",", ";"]) for _ in range(rng.randint(0, 9)))]
     texts += [" ".join(rng.choices(pieces, k=rng.randint(1, 12))) for _ in range(400)] + [None]
     values = pa.array(texts, pa.string())
-    monkeypatch.setattr(policies, "_FEW_WORDS", 10**9)
-    in_python = policies.redact_names(values)
-    monkeypatch.setattr(policies, "_FEW_WORDS", 0)
-    assert policies.redact_names(values).to_pylist() == in_python.to_pylist()
+    monkeypatch.setattr(names, "_FEW_WORDS", 10**9)
+    in_python = names.redact_names(values)
+    monkeypatch.setattr(names, "_FEW_WORDS", 0)
+    assert names.redact_names(values).to_pylist() == in_python.to_pylist()
     assert "[NAME]" in "".join(t for t in in_python.to_pylist() if t)
 
 

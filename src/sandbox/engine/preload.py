@@ -26,9 +26,10 @@ from sandbox.core import draws  # noqa: E402
 from sandbox.core.pools import cache_dir, faker_version  # noqa: E402
 from sandbox.engine import pipeline  # noqa: E402,F401
 from sandbox.output.writer import encode  # noqa: E402
-from sandbox.privacy import detect, scan  # noqa: E402
+from sandbox.privacy import names, scan  # noqa: E402
 
-detect.first_names()
+names.first_names()
+names.last_names()
 scan.detector_signature()
 faker_version()
 draws.normal_quantiles(np.float64)

@@ -25,8 +25,14 @@ PROPOSAL = {
     "person_name": "pseudonymise",
     "street_address": "pseudonymise",
     "user_agent": "keep",
+    "location": "pseudonymise",
     None: "keep",
 }
+#: Column names that say a place a person lives in: with a birth date and a postcode it narrows to a few people,
+#: so the draft does not keep it (drafts only: a build's `city` column is drawn, not anyone's).
+LOCATION_NAMES = frozenset(
+    {"city", "town", "ort", "wohnort", "stadt", "ville", "ciudad", "localidad", "citta", "città"}
+)
 
 
 def _sample(batches: Iterable[pa.RecordBatch]) -> pa.Table | None:
@@ -101,6 +107,8 @@ def classify(name: str, values: pa.ChunkedArray) -> tuple[str | None, list[str]]
         return fatal[0], evidence
     if by_name:
         return by_name, evidence
+    if LOCATION_NAMES & set(re.split(r"[^\w]+|_", name.lower())):
+        return "location", [*evidence, "name says a place of residence"]
     names = scan.classes.get("person_name")
     if names and names.distinct / distinct >= 0.3:
         return "person_name", evidence

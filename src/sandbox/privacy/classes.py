@@ -13,6 +13,7 @@ ADVISORY_CLASSES = (
     "geo_coordinates",
     "user_agent",
     "free_text",
+    "location",
 )
 #: Advisory classes that identify a person: a policy that keeps such a column as it is must say why (`allow:`).
 IDENTIFYING_CLASSES = ("person_name", "street_address", "postcode", "birth_date", "geo_coordinates", "free_text")
@@ -226,6 +227,10 @@ _NOT_PERSONAL = frozenset(
         "job",
     }
 )
+#: Words that make coordinates a business's place (a warehouse, a store), not a person's.
+_PLACES = frozenset(
+    {"warehouse", "store", "shop", "depot", "branch", "plant", "factory", "office", "site", "hub", "station"}
+)
 _SPLIT = re.compile(r"[_\-\s./]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -253,6 +258,8 @@ def classify_name(name: str) -> str | None:
         if grams & words:
             if cls in ("person_name", "free_text") and grams & _NOT_PERSONAL:
                 return None
+            if cls == "geo_coordinates" and grams & _PLACES:
+                return None  # warehouse_lat, store_lon: where a business is, not a person
             if cls == "person_name" and tokens[-1] in _TIME_WORDS:
                 return None  # last_contact_date, first_order_at: a time, not a name
             return cls

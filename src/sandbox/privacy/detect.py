@@ -6,7 +6,6 @@ validators (phonenumbers for phones, python-stdnum for check digits, ipaddress f
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -43,10 +42,11 @@ _SPELT = re.compile(r"(?i)\s*(?:\(at\)|\[at\]|\{at\}| at )\s*|\s*(?:\(dot\)|\[do
 def _spelt_email(spot: Spot) -> str | None:
     """`jane at example dot com`, `jane(at)example(dot)com`: the address it spells."""
     parts = _SPELT.split(spot.span)
-    separators = _SPELT.findall(spot.span)
-    if not separators or "at" not in separators[0].lower():
+    separators = [s.strip(" ()[]{}").lower() for s in _SPELT.findall(spot.span)]
+    if separators.count("at") != 1:
         return None
-    return parts[0] + "@" + ".".join(p.strip(".") for p in parts[1:])
+    at = separators.index("at")
+    return ".".join(parts[: at + 1]) + "@" + ".".join(p.strip(".") for p in parts[at + 1 :])
 
 
 def _ip(spot: Spot) -> str | None:
@@ -110,7 +110,8 @@ DETECTORS = (
     ),
     Detector(
         "email",
-        r"[A-Za-z0-9._%+\-]+\s?(?:\([Aa][Tt]\)|\[[Aa][Tt]\]|\{[Aa][Tt]\}| at )\s?[A-Za-z0-9\-]+"
+        r"[A-Za-z0-9._%+\-]+(?:\s?(?:\([Dd][Oo][Tt]\)|\[[Dd][Oo][Tt]\]| dot )\s?[A-Za-z0-9._%+\-]+)*"
+        r"\s?(?:\([Aa][Tt]\)|\[[Aa][Tt]\]|\{[Aa][Tt]\}| at )\s?[A-Za-z0-9\-]+"
         r"(?:\s?(?:\([Dd][Oo][Tt]\)|\[[Dd][Oo][Tt]\]|\{[Dd][Oo][Tt]\}| dot |\.)\s?[A-Za-z0-9\-]+)*"
         r"\s?(?:\([Dd][Oo][Tt]\)|\[[Dd][Oo][Tt]\]|\{[Dd][Oo][Tt]\}| dot )\s?"
         r"(?:com|net|org|info|biz|io|eu|uk|de|fr|es|it|jp|nl|be|at|ch|us|ca|au)\b",
@@ -271,20 +272,3 @@ def candidates(values: pa.Array) -> list[int]:
     if not len(found):
         return []
     return found.filter(pc.invert(_codes(values.take(found)))).to_pylist()  # the few flagged, not every value
-
-
-@functools.lru_cache(maxsize=1)
-def first_names() -> frozenset[str]:
-    """First names of several locales (from Faker's lists), for advisory name detection and redaction."""
-    import importlib
-
-    names: set[str] = set()
-    for locale in ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR"):
-        try:
-            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        except ImportError:
-            continue
-        for attr in ("first_names", "first_names_male", "first_names_female"):
-            value = getattr(provider, attr, ())
-            names.update(value.keys() if isinstance(value, dict) else value)
-    return frozenset(n for n in names if len(n) > 2)

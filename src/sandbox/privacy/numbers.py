@@ -51,8 +51,8 @@ def card(spot: Spot) -> str | None:
     digits = re.sub(r"\D", "", spot.span)
     if not (13 <= len(digits) <= 19 and _card_brand(digits) and luhn.is_valid(digits) and len(set(digits)) > 1):
         return None
-    if spot.before(1) == "+" or spot.inside_code:
-        return None
+    if spot.before(1) == "+" or spot.before(1).isalpha() or spot.after(1).isalpha() or spot.inside_code:
+        return None  # a phone, or the digits of a code (`JJD0123...`, a parcel's tracking number)
     return digits
 
 
@@ -175,9 +175,9 @@ def phone(spot: Spot) -> str | None:
     """E.164 digits of a valid number, or of a reserved (fictional) one.
 
     With a country code (`+44 ...`, `0044 ...`) it must be valid there. Without one it must be valid in one of
-    `PHONE_REGIONS` and either have a phone word nearby (then any region), the column's name, the strict
-    setting, or be grouped the way that region writes its numbers (`(415) 555-0132`, `917 53 41 62`): a bare
-    run of digits in a text is an order number or an id as often as a phone.
+    `PHONE_REGIONS` and either have a phone word nearby or the column's name (then any region counts), the
+    strict setting, or be grouped the way that region writes its numbers (`(415) 555-0132`, `917 53 41 62`):
+    a bare run of digits in a text is an order number or an id as often as a phone.
     """
     import phonenumbers
 
@@ -186,11 +186,12 @@ def phone(spot: Spot) -> str | None:
         return None
     text = "+" + span.lstrip()[2:] if span.lstrip().startswith("00") else span
     international = text.lstrip().startswith("+")
-    context = spot.phone_context or spot.strict
+    worded = spot.phone_context
+    context = worded or spot.strict
     if not (international or context) and len(_groups(span)) < 2:
         return None  # a bare run of digits with nothing to say it is a phone
     regions: tuple[str, ...] = ("US",) if international else PHONE_REGIONS
-    if context and not international:
+    if worded and not international:
         regions += tuple(sorted(phonenumbers.SUPPORTED_REGIONS - set(PHONE_REGIONS)))
     for region in regions:
         try:

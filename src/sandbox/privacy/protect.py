@@ -7,28 +7,58 @@ from collections.abc import Mapping
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox.errors import CheckFailed
 from sandbox.privacy import policies
 from sandbox.privacy.classes import FATAL_CLASSES
 from sandbox.privacy.columns import ColumnPrivacy
 from sandbox.privacy.detect import candidates, spans
+from sandbox.privacy.names import name_tokens
+from sandbox.privacy.redaction import leftovers
 
 
 def protect(
     data: pa.Table, defects: pa.Table, table: str, columns: Mapping[str, ColumnPrivacy], key: bytes
 ) -> tuple[pa.Table, pa.Table]:
     """`data` and its defect rows with every column's policy applied (a dropped column drops its defects)."""
+    names = _person_names(data, columns) if any(p.policy == "redact" for p in columns.values()) else frozenset()
     for name, privacy in columns.items():
         if privacy.policy in (None, "keep") or name not in data.column_names:
             continue
         index = data.schema.get_field_index(name)
         field = data.schema.field(index)
-        changed = policies.apply(data.column(index), privacy.policy, privacy.cls, key)
+        changed = policies.apply(data.column(index), privacy.policy, privacy.cls, key, names)
+        if privacy.policy == "redact":
+            _check_redacted(table, name, changed)
         if changed is None:
             data = data.remove_column(index)
         else:
             data = data.set_column(index, pa.field(name, changed.type, metadata=field.metadata), changed)
         defects = _protect_defects(defects, table, name, privacy, key)
     return data, defects
+
+
+def _person_names(data: pa.Table, columns: Mapping[str, ColumnPrivacy]) -> frozenset[str]:
+    """The words of the chunk's person-name columns, before their own policies: redaction looks for them in
+    the free text beside them (a note names the customer its row names)."""
+    words: set[str] = set()
+    for name, privacy in columns.items():
+        if privacy.cls == "person_name" and name in data.column_names:
+            values = data.column(name).combine_chunks()
+            if pa.types.is_dictionary(values.type):
+                values = values.dictionary
+            if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+                words |= name_tokens(values)
+    return frozenset(words)
+
+
+def _check_redacted(table: str, column: str, values: pa.Array | None) -> None:
+    """After `redact`, the detectors at the strict setting must find nothing (the run stops, nothing written)."""
+    left = leftovers(values) if values is not None else {}
+    if left:
+        found = ", ".join(f"{cls} in {n} distinct values" for cls, n in sorted(left.items()))
+        raise CheckFailed(
+            f"{table}.{column}: after redaction the strict check still finds {found}; nothing was written"
+        )
 
 
 def _protect_defects(defects: pa.Table, table: str, column: str, privacy: ColumnPrivacy, key: bytes) -> pa.Table:

@@ -20,8 +20,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox.privacy import integers
 from sandbox.privacy.classes import FATAL_CLASSES, classify_name
-from sandbox.privacy.detect import Detector, active_detectors, candidates, first_names, spans
+from sandbox.privacy.detect import Detector, active_detectors, candidates, spans
+from sandbox.privacy.names import first_names
 
 #: Integers this large may be card numbers, phones or ids stored as numbers (in columns named like them).
 _BIG_INT = 10**6
@@ -267,13 +269,34 @@ def scan_values(
         if not len(found.positions):
             return scan
         counts = np.bincount(pc.drop_null(values.indices).to_numpy(zero_copy_only=False), minlength=len(strings))
+    elif pa.types.is_integer(values.type) and hint not in NUMBER_CLASSES:
+        return _integers(values)
     else:
         distinct = _distinct(values, numbers=hint in NUMBER_CLASSES)
         if distinct is None:
             return scan
         strings, counts = distinct
         found = _findings(strings, hint)
-    return _hits(strings, counts, found, exempt)
+    scan = _hits(strings, counts, found, exempt)
+    if hint not in NUMBER_CLASSES:
+        scan.merge(_integers(values))  # digit strings: phones and cards stored as numbers in a text column
+    return scan
+
+
+def _integers(values: pa.Array) -> ColumnScan:
+    """An integer column (or one of digit strings) the name says nothing about: phone or card numbers stored as
+    numbers, decided for the column as a whole (sandbox.privacy.integers)."""
+    counted = integers.large(values)
+    decided = None if counted is None else integers.integer_class(counted.field("values"))
+    if counted is None or decided is None:
+        return ColumnScan()
+    cls, reserved = decided
+    strings, counts = counted.field("values"), counted.field("counts").to_numpy(zero_copy_only=False)
+    first = int(np.argmax(~reserved)) if (~reserved).any() else 0
+    hits = Hits(
+        len(strings), int(counts.sum()), int(reserved.sum()), int(counts[reserved].sum()), mask(str(strings[first]))
+    )
+    return ColumnScan({cls: hits})
 
 
 def _hits(strings: pa.Array, counts: np.ndarray, found: Findings, exempt: frozenset[str]) -> ColumnScan:
@@ -317,7 +340,7 @@ def scan_tables(tables: Sequence[pa.Table], exempt: frozenset[str] = frozenset()
     for t, table in enumerate(tables):
         for name in table.column_names:
             values, hint = table.column(name), classify_name(name)
-            if pa.types.is_dictionary(values.type):
+            if pa.types.is_dictionary(values.type) or (pa.types.is_integer(values.type) and hint not in NUMBER_CLASSES):
                 scans[t][name] = scan_values(values, exempt, hint)
             elif (distinct := _distinct(values.combine_chunks(), numbers=hint in NUMBER_CLASSES)) is not None:
                 plain.append((t, name, *distinct, hint))
@@ -332,6 +355,8 @@ def scan_tables(tables: Sequence[pa.Table], exempt: frozenset[str] = frozenset()
             mine = np.flatnonzero(column_of == i)
             prefiltered = ([positions[j] - int(bounds[i]) for j in mine], [detectors[j] for j in mine])
             scans[t][name] = _hits(strings, counts, _find(strings, hint, prefiltered), exempt)
+            if hint not in NUMBER_CLASSES:
+                scans[t][name].merge(_integers(tables[t].column(name).combine_chunks()))
     return [{name: found[name] for name in table.column_names} for found, table in zip(scans, tables, strict=True)]
 
 

@@ -1,0 +1,77 @@
+"""Integer columns that hold phone or card numbers stored as numbers (`ref: 4155550132`, an int64 card).
+
+A digit string alone says little: a random 10-digit id is a valid phone number somewhere most of the time, and
+one 16-digit id in 25 passes a card brand and Luhn. So the column decides, not the value: when nearly every
+large value in a sample is a valid E.164 or North American number, or a card, the column is that class and
+all its large values count. Columns whose name says phone, card or id are scanned value by value as text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sandbox.privacy import numbers, reserved
+from sandbox.privacy.spot import Spot
+
+#: Smallest integer looked at: phone numbers without a trunk prefix have at least 8 digits.
+SMALLEST = 10**7
+#: Distinct large values examined, and the share of them that must be one class.
+SAMPLE = 200
+SHARE = 0.9
+
+
+def _phone(digits: str) -> str | None:
+    import phonenumbers
+
+    for text, region in (("+" + digits, None), (digits, "US")):
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        e164 = f"{number.country_code}{number.national_number}"
+        if reserved.reserved_phone(e164) or phonenumbers.is_valid_number(number):
+            return e164
+    return None
+
+
+def _card(digits: str) -> str | None:
+    return numbers.card(Spot(digits, 0, len(digits)))
+
+
+_CHECKS = (("credit_card", _card, reserved.reserved_card), ("phone", _phone, reserved.reserved_phone))
+
+
+def integer_class(strings: pa.Array) -> tuple[str, np.ndarray] | None:
+    """The class of a column of large integers (as digit strings), and which of them are reserved; None when
+    fewer than `SHARE` of a sample are one class."""
+    sample = strings.slice(0, SAMPLE).to_pylist()
+    for cls, check, is_reserved in _CHECKS:
+        found = [check(s) for s in sample]
+        if sum(f is not None for f in found) < SHARE * len(sample):
+            continue
+        values = strings.to_pylist()
+        confirmed = [check(s) for s in values] if len(values) > len(sample) else found
+        return cls, np.fromiter((c is not None and is_reserved(c) for c in confirmed), bool, len(values))
+    return None
+
+
+def large(values: pa.Array) -> pa.StructArray | None:
+    """Distinct integers of at least `SMALLEST` as digit strings, with their row counts (`value_counts`); None
+    when there are none. A text column counts when nearly all its values are 8 to 19 digits (a CSV's numbers)."""
+    if pa.types.is_integer(values.type):
+        kept = pc.filter(values, pc.fill_null(pc.greater_equal(pc.abs(values), SMALLEST), False))
+        strings = pc.cast(pc.abs(kept), pa.string())
+    else:
+        if pa.types.is_dictionary(values.type):
+            values = values.dictionary_decode()
+        head = values.slice(0, 64).to_pylist()
+        if not any(v is not None and v.strip().isdigit() for v in head):
+            return None  # most text columns stop here, without a pass over every value
+        trimmed = pc.utf8_trim_whitespace(pc.drop_null(values))
+        digits = pc.match_substring_regex(trimmed, r"^\d{8,19}$")
+        if not len(trimmed) or pc.mean(pc.cast(digits, pa.int8())).as_py() < SHARE:
+            return None
+        strings = pc.filter(trimmed, digits)
+    return pc.value_counts(strings) if len(strings) else None

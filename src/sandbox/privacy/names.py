@@ -1,0 +1,189 @@
+"""Person names: the per-locale name lists, and their redaction inside free text.
+
+Lists are Faker's first and last names of all its locales, looked up without case, and the names in the
+table's own person-name columns (a note names the customer its row names); forms
+catch names the lists miss: a title before a capitalised word (`Frau Okonkwo`, `M. Dubois`, `Sr. Ibarra`),
+`Last, First`, a known last name after a capitalised word, and a Japanese name before an honorific (`様`).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+import unicodedata
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def _locales() -> tuple[str, ...]:
+    """Every locale Faker has person names for (86 in Faker 3x): an export's names come from anywhere."""
+    import pkgutil
+
+    import faker.providers.person as person
+
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(person.__path__)))
+
+
+def _take(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return list(value)
+    return list(value) if isinstance(value, list | tuple | set | frozenset) else []
+
+
+def _names(attrs: tuple[str, ...], locales: tuple[str, ...] | None = None) -> set[str]:
+    names: set[str] = set()
+    for locale in _locales() if locales is None else locales:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue
+        for attr in attrs:
+            names.update(_take(getattr(provider, attr, ())))
+    return names
+
+
+@functools.lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """First names of every Faker locale (~31,000), for advisory name detection and redaction."""
+    names = _names(("first_names", "first_names_male", "first_names_female"))
+    return frozenset(n for n in names if len(n) > 2 and n.isalpha())
+
+
+@functools.lru_cache(maxsize=1)
+def last_names() -> frozenset[str]:
+    """Last names of the same locales (and the romanised Japanese ones)."""
+    names = _names(("last_names",)) | _names(("last_romanized_names",), ("ja_JP",))
+    return frozenset(n for n in names if len(n) > 2 and n.isalpha()) - first_names()
+
+
+@functools.lru_cache(maxsize=1)
+def _cjk_pattern() -> str:
+    """Japanese names written without spaces: the kanji and kana name lists, longest first."""
+    names = _names(("first_names", "last_names", "first_kana_names", "last_kana_names"), ("ja_JP",))
+    return "|".join(sorted((n for n in names if n and not n.isascii()), key=lambda n: (-len(n), n)))
+
+
+_TITLES = (
+    r"Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Herr|Frau|Hr|Fr|Mme|Mlle|Sr|Sra|Srta|Don|Doña|Dña|Sig|Sig\.ra|Signor|Signora|"
+    r"Dott|Dott\.ssa"
+)
+#: A title and the one or two capitalised words after it (`M.` needs its dot: a bare M is an initial).
+TITLED = rf"\b((?:{_TITLES})\.?|M\.)\s+\p{{Lu}}[\p{{L}}'’-]+(?:\s+\p{{Lu}}[\p{{L}}'’-]+)?"
+HONORIFIC = r"[\p{Han}\p{Katakana}ー]{1,5}(様|さん|殿|氏|くん|ちゃん)"
+
+
+def redact_forms(text: pa.Array, extra: frozenset[str] = frozenset()) -> pa.Array:
+    """Titled names, Japanese names (listed, in `extra`, or before an honorific) become [NAME]."""
+    text = pc.replace_substring_regex(text, TITLED, r"\1 [NAME]")
+    text = pc.replace_substring_regex(text, HONORIFIC, r"[NAME]\1")
+    unspaced = sorted((n for n in extra if not n.isascii() and unicodedata.east_asian_width(n[0]) == "W"), key=len)
+    pattern = "|".join([*(re.escape(n) for n in reversed(unspaced)), _cjk_pattern()])
+    return pc.replace_substring_regex(text, pattern, "[NAME]")
+
+
+@functools.lru_cache(maxsize=2)
+def _lowered(last: bool) -> frozenset[str]:
+    return frozenset(n.lower() for n in (last_names() if last else first_names()))
+
+
+@functools.lru_cache(maxsize=2)
+def _name_array(last: bool) -> pa.Array:
+    return pa.array(sorted(_lowered(last)), pa.string())
+
+
+#: Below this many words `redact_names` splits and looks them up in Python: RE2 compiles the Unicode classes
+#: of its two patterns on every call, which is most of the time a chunk's few notes take (bench/RESULTS.md).
+_FEW_WORDS = 10_000
+_AFFIXES = r"^(?P<lead>[^\p{L}]*)(?P<core>.*?)(?P<trail>[^\p{L}]*)$"
+
+
+def _affixes(word: str) -> tuple[str | None, str | None, str | None, bool]:
+    r"""`_AFFIXES` on one word (None where RE2 finds no match: `.` does not cross a newline), and whether its
+    core starts with an upper-case letter and another letter (`^\p{Lu}\p{L}`)."""
+    letters = [i for i, c in enumerate(word) if c.isalpha()]  # str.isalpha is \p{L}: Lu, Ll, Lt, Lm, Lo
+    if not letters:
+        return word, "", "", False
+    core = word[letters[0] : letters[-1] + 1]
+    if "\n" in core:
+        return None, None, None, False
+    capital = len(core) > 1 and unicodedata.category(core[0]) == "Lu" and core[1].isalpha()
+    return word[: letters[0]], core, word[letters[-1] + 1 :], capital
+
+
+def _words(flat: pa.Array, extra: frozenset[str]) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    """Each word's leading and trailing punctuation; whether its core (without case) is a known first name (or
+    one of `extra`, lower-cased), a known last name, and whether it is capitalised."""
+    if len(flat) < _FEW_WORDS:  # a few notes: Python beats compiling the patterns and building is_in's table
+        affixes = [_affixes(word) for word in flat.to_pylist()]
+        lead, core, trail = (pa.array([a[i] for a in affixes], pa.string()) for i in range(3))
+        lowered = pc.utf8_lower(core).to_pylist()
+        first, last = _lowered(False) | extra, _lowered(True)
+        is_first = np.fromiter((w in first for w in lowered), bool, len(lowered))
+        is_last = np.fromiter((w in last for w in lowered), bool, len(lowered))
+        capital = np.fromiter((a[3] for a in affixes), bool, len(affixes))
+        return lead, trail, is_first, is_last, capital
+    parts = pc.extract_regex(flat, _AFFIXES)
+    lead, core, trail = (parts.field(n) for n in ("lead", "core", "trail"))
+    lowered = pc.utf8_lower(core)
+    is_first = np.asarray(pc.fill_null(pc.is_in(lowered, value_set=_name_array(False)), False))
+    if extra:
+        is_first |= np.asarray(pc.fill_null(pc.is_in(lowered, value_set=pa.array(sorted(extra))), False))
+    is_last = np.asarray(pc.fill_null(pc.is_in(lowered, value_set=_name_array(True)), False))
+    capital = np.asarray(pc.fill_null(pc.match_substring_regex(core, r"^\p{Lu}\p{L}"), False))
+    return lead, trail, is_first, is_last, capital
+
+
+def name_tokens(values: pa.Array) -> frozenset[str]:
+    """The words of a person-name column, lower-cased (for `redact_names(extra=...)`)."""
+    words = pc.list_flatten(pc.split_pattern_regex(pc.utf8_lower(pc.drop_null(values)), r"[^\p{L}]+"))
+    return frozenset(w for w in pc.unique(words).to_pylist() if w and len(w) > 1)
+
+
+def redact_names(text: pa.Array, extra: frozenset[str] = frozenset()) -> pa.Array:
+    """Names in free text become [NAME]: known first names with the capitalised word after them (the surname),
+    `Last, First`, a capitalised word beside a known last name, then the forms of `redact_forms`. Names are
+    looked up without case (`JÜRGEN MÜLLER`, `jürgen müller`: a lower-case surname follows a lower-case first
+    name); `extra` adds names, lower-cased (the words of the table's person-name columns).
+
+    Word by word, vectorised: split on spaces, strip the punctuation around each word, look the word up in
+    the name lists (`is_in`), then join again. (One RE2 alternation of ~7,000 names was far slower.)
+    """
+    text = redact_forms(text, extra)
+    words = pc.split_pattern(text, " ")
+    flat = pc.list_flatten(words)
+    if not len(flat):
+        return text
+    lead, trail, is_first, is_last, capital = _words(flat, extra)
+    lower = np.asarray(pc.fill_null(pc.utf8_is_lower(flat), False))
+    capital &= ~np.asarray(pc.fill_null(pc.ends_with(lead, "["), False))  # a label ([ADDRESS]) is not a word
+    parent = pc.list_parent_indices(words).to_numpy()
+    # neighbours are words of the same text and sentence (`Madrid. Llamar`: two capitals, no name)
+    ends = np.asarray(pc.fill_null(pc.match_substring_regex(trail, r"[.!?;:]"), False))
+    same_text = np.r_[False, (parent[1:] == parent[:-1]) & ~ends[:-1]]
+    same_next = np.r_[same_text[1:], False]
+    comma = np.asarray(pc.fill_null(pc.starts_with(trail, ","), False))
+    prev_capital, next_capital = np.r_[False, capital[:-1]] & same_text, np.r_[capital[1:], False] & same_next
+    known_last = is_last & capital
+    is_name = (
+        is_first
+        | (capital & comma & np.r_[is_first[1:], False] & same_next)  # Last, First
+        | (known_last & (prev_capital | next_capital))
+        | (capital & np.r_[known_last[1:], False] & same_next)
+    )
+    cased = capital | (np.r_[False, lower[:-1]] & lower)  # `jürgen müller`: a lower-case name, lower-case surname
+    surname = np.r_[False, is_first[:-1]] & same_text & cased & ~is_name
+    # a name takes the trailing punctuation of its surname, and the surname word goes
+    trail_after = pa.concat_arrays([trail.slice(1), pa.array([""], pa.string())])
+
+    closing = pc.if_else(pa.array(np.r_[surname[1:], False]), trail_after, trail)
+    named = pc.binary_join_element_wise(lead, "[NAME]", closing, "")
+    flat = pc.if_else(pa.array(is_name), named, flat)
+    keep = ~surname
+    counts = np.bincount(parent[keep], minlength=len(words))
+    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
+    rebuilt = pa.ListArray.from_arrays(offsets, flat.filter(pa.array(keep)))
+    joined = pc.binary_join(rebuilt, " ")
+    return pc.if_else(text.is_null(), text, joined)
