@@ -316,7 +316,8 @@ def _code_row(rng: random.Random, i: int) -> dict[str, object]:
         "vat_id": vat,
         "tracking_number": tracking,
         "last_contact_date": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-        "created_at": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00",
+        "created_at": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} "
+        f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00",
         "warehouse_lat": round(rng.uniform(35, 60), 5),
         "warehouse_lon": round(rng.uniform(-10, 30), 5),
         "legacy_id": rng.randint(10**9, 10**10 - 1),
