@@ -28,7 +28,7 @@ class Detector:
     reserved: Callable[[str], bool]
     label: str
     #: When the whole match fails, try it cut back at each space or dash (`AL47... ALL CAPS`, an IBAN followed
-    #: by words its pattern took in).
+    #: by words its pattern took in; two phones in one cell, `030 1234567 / 089 7654321`).
     shrink: bool = False
 
 
@@ -171,6 +171,7 @@ DETECTORS = (
         numbers.phone,
         reserved.reserved_phone,
         "phone number",
+        shrink=True,
     ),
 )
 PREFILTER = "|".join(f"(?:{d.pattern})" for d in DETECTORS)
@@ -195,10 +196,13 @@ def spans(
     digits valid as a phone somewhere, an unlabelled tax id): for redaction and the check after it.
     """
     taken: list[tuple[int, int]] = []
-    for detector in DETECTORS if only is None else only:
-        for match in _COMPILED[detector.label].finditer(text):
+    # the class the column's name suggests goes first: a French NIR is 15 digits that may also pass as a UATP card
+    for detector in sorted(DETECTORS if only is None else only, key=lambda d: d.cls != hint):
+        pattern, at = _COMPILED[detector.label], 0
+        while (match := pattern.search(text, at)) is not None:
             group = next((g for g in range(1, (match.lastindex or 0) + 1) if match.group(g)), 0)
             start, end = match.span(group)
+            at = max(match.end(), at + 1)
             if any(s < end and start < e for s, e in taken):
                 continue
             ends = [end, *_cuts(text, start, end)] if detector.shrink else [end]
@@ -207,6 +211,7 @@ def spans(
                 if value is not None:
                     taken.append((start, stop))
                     yield start, stop, detector.cls, value, detector.reserved(value)
+                    at = stop  # what the match took in past the value may hold the next (`A / B`)
                     break
 
 
@@ -246,7 +251,8 @@ def _codes(values: pa.Array) -> pa.Array:
     def matches(pattern: str) -> pa.Array:
         return pc.fill_null(pc.match_substring_regex(values, pattern), False)
 
-    hexy = pc.and_(matches(_HEX), matches("[A-Fa-f]"))
+    # a lower-case IBAN of a hex-letter country (`de89 3704 ...` without spaces) is all hex digits too
+    hexy = pc.and_(pc.and_(matches(_HEX), matches("[A-Fa-f]")), pc.invert(matches(r"^\s*[A-Fa-f]{2}\d{2}")))
     coded = pc.or_(matches(_UUID), hexy).to_numpy(zero_copy_only=False).copy()
     barcodes = pc.indices_nonzero(matches(_BARCODE)).to_numpy()
     for i, value in zip(barcodes.tolist(), values.take(pa.array(barcodes)).to_pylist(), strict=True):

@@ -184,6 +184,8 @@ def phone(spot: Spot) -> str | None:
     span = spot.span
     if sum(ch.isdigit() for ch in span) < MIN_PHONE_DIGITS or _DATE_LIKE.search(span) or _continues_something(spot):
         return None
+    if " / " in span or span.count("(") != span.count(")"):
+        return None  # two numbers (`030 1234567 / 089 7654321`), or a bracket closed outside
     text = "+" + span.lstrip()[2:] if span.lstrip().startswith("00") else span
     international = text.lstrip().startswith("+")
     worded = spot.phone_context
