@@ -12,6 +12,7 @@ Other classes are taken as they are: a name spelt two ways may be two people.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -43,7 +44,10 @@ def canonical(cls: str | None, value: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def _phone(value: str) -> str:
+    """Cached: an export's phones recur in every batch (a customer's number on each of their orders), and
+    parsing one costs ~60 us (bench/RESULTS.md, 2026-12-03)."""
     import phonenumbers
 
     text = value.strip()

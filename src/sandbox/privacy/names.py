@@ -89,50 +89,32 @@ def _lowered(last: bool) -> frozenset[str]:
     return frozenset(n.lower() for n in (last_names() if last else first_names()))
 
 
-@functools.lru_cache(maxsize=2)
-def _name_array(last: bool) -> pa.Array:
-    return pa.array(sorted(_lowered(last)), pa.string())
-
-
-#: Below this many words `redact_names` splits and looks them up in Python: RE2 compiles the Unicode classes
-#: of its two patterns on every call, which is most of the time a chunk's few notes take (bench/RESULTS.md).
-_FEW_WORDS = 10_000
-_AFFIXES = r"^(?P<lead>[^\p{L}]*)(?P<core>.*?)(?P<trail>[^\p{L}]*)$"
-
-
-def _affixes(word: str) -> tuple[str | None, str | None, str | None, bool]:
-    r"""`_AFFIXES` on one word (None where RE2 finds no match: `.` does not cross a newline), and whether its
-    core starts with an upper-case letter and another letter (`^\p{Lu}\p{L}`)."""
+def _affixes(word: str) -> tuple[str, str, str, bool]:
+    """A word's leading punctuation, its core (first to last letter), its trailing punctuation, and whether the
+    core starts with an upper-case letter and another letter."""
     letters = [i for i, c in enumerate(word) if c.isalpha()]  # str.isalpha is \p{L}: Lu, Ll, Lt, Lm, Lo
     if not letters:
         return word, "", "", False
     core = word[letters[0] : letters[-1] + 1]
-    if "\n" in core:
-        return None, None, None, False
     capital = len(core) > 1 and unicodedata.category(core[0]) == "Lu" and core[1].isalpha()
     return word[: letters[0]], core, word[letters[-1] + 1 :], capital
 
 
 def _words(flat: pa.Array, extra: frozenset[str]) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray, np.ndarray]:
     """Each word's leading and trailing punctuation; whether its core (without case) is a known first name (or
-    one of `extra`, lower-cased), a known last name, and whether it is capitalised."""
-    if len(flat) < _FEW_WORDS:  # a few notes: Python beats compiling the patterns and building is_in's table
-        affixes = [_affixes(word) for word in flat.to_pylist()]
-        lead, core, trail = (pa.array([a[i] for a in affixes], pa.string()) for i in range(3))
-        lowered = pc.utf8_lower(core).to_pylist()
-        first, last = _lowered(False) | extra, _lowered(True)
-        is_first = np.fromiter((w in first for w in lowered), bool, len(lowered))
-        is_last = np.fromiter((w in last for w in lowered), bool, len(lowered))
-        capital = np.fromiter((a[3] for a in affixes), bool, len(affixes))
-        return lead, trail, is_first, is_last, capital
-    parts = pc.extract_regex(flat, _AFFIXES)
-    lead, core, trail = (parts.field(n) for n in ("lead", "core", "trail"))
-    lowered = pc.utf8_lower(core)
-    is_first = np.asarray(pc.fill_null(pc.is_in(lowered, value_set=_name_array(False)), False))
-    if extra:
-        is_first |= np.asarray(pc.fill_null(pc.is_in(lowered, value_set=pa.array(sorted(extra))), False))
-    is_last = np.asarray(pc.fill_null(pc.is_in(lowered, value_set=_name_array(True)), False))
-    capital = np.asarray(pc.fill_null(pc.match_substring_regex(core, r"^\p{Lu}\p{L}"), False))
+    one of `extra`, lower-cased), a known last name, and whether it is capitalised.
+
+    Worked out once per distinct word, then spread by index: the words of 50,000 notes are a few ten thousand
+    distinct ones (RE2 extraction and `is_in` over every word took ~1 s per batch, bench/RESULTS.md)."""
+    encoded = flat.dictionary_encode()
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    affixes = [_affixes(word) for word in encoded.dictionary.to_pylist()]
+    lead, trail = (pa.array([a[i] for a in affixes], pa.string()).take(encoded.indices) for i in (0, 2))
+    lowered = pc.utf8_lower(pa.array([a[1] for a in affixes], pa.string())).to_pylist()
+    first, last = _lowered(False) | extra, _lowered(True)
+    is_first = np.fromiter((w in first for w in lowered), bool, len(lowered))[indices]
+    is_last = np.fromiter((w in last for w in lowered), bool, len(lowered))[indices]
+    capital = np.fromiter((a[3] for a in affixes), bool, len(affixes))[indices]
     return lead, trail, is_first, is_last, capital
 
 

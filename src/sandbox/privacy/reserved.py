@@ -7,6 +7,7 @@ leaked. Where a country has no reserved phone range, values are masked (subscrib
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -196,12 +197,16 @@ def reserved_ip(value: str) -> bool:
     return any(address in net for net in DOC_NETWORKS if net.version == address.version)
 
 
+@functools.lru_cache(maxsize=1)
+def _phone_ranges() -> tuple[frozenset[tuple[str, int]], tuple[int, ...]]:
+    """(prefix, total length) of every reserved range, and the prefix lengths to try."""
+    ranges = frozenset((prefix, len(prefix) + free) for rs in PHONE_RANGES.values() for prefix, free in rs)
+    return ranges, tuple(sorted({len(prefix) for prefix, _ in ranges}))
+
+
 def reserved_phone(e164_digits: str) -> bool:
-    return any(
-        e164_digits.startswith(prefix) and len(e164_digits) == len(prefix) + free
-        for ranges in PHONE_RANGES.values()
-        for prefix, free in ranges
-    )
+    ranges, widths = _phone_ranges()
+    return any((e164_digits[:k], len(e164_digits)) in ranges for k in widths)
 
 
 def reserved_card(value: str) -> bool:
