@@ -12,7 +12,7 @@ import re
 from sandbox.privacy import reserved
 from sandbox.privacy.spot import Spot
 
-#: Regions a national-format phone (no country code) is read in; with a phone word nearby, every region.
+#: Regions a national-format phone (no country code) is read in.
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "JP", "AU", "ES", "IT", "NL", "CA", "CN")
 MIN_PHONE_DIGITS = 8
 
@@ -175,9 +175,9 @@ def phone(spot: Spot) -> str | None:
     """E.164 digits of a valid number, or of a reserved (fictional) one.
 
     With a country code (`+44 ...`, `0044 ...`) it must be valid there. Without one it must be valid in one of
-    `PHONE_REGIONS` and either have a phone word nearby or the column's name (then any region counts), the
-    strict setting, or be grouped the way that region writes its numbers (`(415) 555-0132`, `917 53 41 62`):
-    a bare run of digits in a text is an order number or an id as often as a phone.
+    `PHONE_REGIONS` and either have a phone word nearby or the column's name, the strict setting, or be grouped
+    the way that region writes its numbers (`(415) 555-0132`, `917 53 41 62`): a bare run of digits in a text
+    is an order number or an id as often as a phone.
     """
     import phonenumbers
 
@@ -188,14 +188,10 @@ def phone(spot: Spot) -> str | None:
         return None  # two numbers (`030 1234567 / 089 7654321`), or a bracket closed outside
     text = "+" + span.lstrip()[2:] if span.lstrip().startswith("00") else span
     international = text.lstrip().startswith("+")
-    worded = spot.phone_context
-    context = worded or spot.strict
+    context = spot.phone_context or spot.strict
     if not (international or context) and len(_groups(span)) < 2:
         return None  # a bare run of digits with nothing to say it is a phone
-    regions: tuple[str, ...] = ("US",) if international else PHONE_REGIONS
-    if worded and not international:
-        regions += tuple(sorted(phonenumbers.SUPPORTED_REGIONS - set(PHONE_REGIONS)))
-    for region in regions:
+    for region in ("US",) if international else PHONE_REGIONS:
         try:
             number = phonenumbers.parse(text, region)
         except phonenumbers.NumberParseException:
