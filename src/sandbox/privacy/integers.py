@@ -15,8 +15,12 @@ import pyarrow.compute as pc
 from sandbox.privacy import numbers, reserved
 from sandbox.privacy.spot import Spot
 
-#: Smallest integer looked at: phone numbers without a trunk prefix have at least 8 digits.
-SMALLEST = 10**7
+#: Smallest integer looked at: a North American number has 10 digits, an E.164 number with its country code
+#: 10 or more in nearly every country.
+SMALLEST = 10**9
+#: Integers packed closer than this on average are keys (`event_id` counting up), not phones or cards: 50,000
+#: customers' numbers spread over a national numbering plan sit ~10^4 or more apart.
+DENSE = 1_000
 #: Distinct large values examined, and the share of them that must be one class.
 SAMPLE = 200
 SHARE = 0.9
@@ -46,6 +50,9 @@ _CHECKS = (("credit_card", _card, reserved.reserved_card), ("phone", _phone, res
 def integer_class(strings: pa.Array) -> tuple[str, np.ndarray] | None:
     """The class of a column of large integers (as digit strings), and which of them are reserved; None when
     fewer than `SHARE` of a sample are one class."""
+    numbers = pc.cast(strings, pa.int64(), safe=False) if len(strings) else strings
+    if len(strings) > 1 and (pc.max(numbers).as_py() - pc.min(numbers).as_py()) / len(strings) < DENSE:
+        return None
     sample = strings.slice(0, SAMPLE).to_pylist()
     for cls, check, is_reserved in _CHECKS:
         found = [check(s) for s in sample]

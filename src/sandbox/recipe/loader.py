@@ -66,8 +66,21 @@ class Source:
         return Issue(code, dotted(path), message, self.file, line, col, hint)
 
 
+#: Nodes a document may expand to (an alias counts each time it is used: a "billion laughs" file is a few
+#: hundred bytes that expand to 10^9 nodes), and how deep it may nest. Recipes and policies use hundreds.
+MAX_NODES = 100_000
+MAX_DEPTH = 40
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, node: yaml.Node) -> None:
+        super().__init__(message)
+        self.node = node
+
+
 def parse(text: str, file: str) -> Source:
-    """Parse YAML text; a syntax error or a duplicate key raises a located RecipeError."""
+    """Parse YAML text; a syntax error, a duplicate key, or a document past `MAX_NODES` or `MAX_DEPTH` raises
+    a located RecipeError."""
     source = Source(file=file, text=text)
     try:
         loader = _Loader(text)  # the reader rejects control characters (a binary file) right here
@@ -86,13 +99,21 @@ def parse(text: str, file: str) -> Source:
         raise RecipeError([Issue("yaml-syntax", "", f"expected valid YAML, got {problem}", file, line, col)]) from None
     except yaml.YAMLError as exc:
         raise RecipeError([Issue("yaml-syntax", "", f"expected valid YAML, got {exc}", file)]) from None
+    except RecursionError:  # the composer recurses once per level of nesting
+        raise RecipeError(
+            [Issue("bad-range", "", f"expected at most {MAX_DEPTH} levels of nesting, got far more", file)]
+        ) from None
     finally:
         loader.dispose()
     if node is None:
         raise RecipeError([Issue("bad-type", "", "expected a mapping, got an empty document", file, 1, 1)])
     issues: list[Issue] = []
     source.values[()] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    source.data = _build(node, (), source, loader, issues)
+    try:
+        source.data = _build(node, (), source, loader, issues, [0])
+    except _TooBig as exc:
+        mark = exc.node.start_mark
+        raise RecipeError([Issue("bad-range", "", str(exc), file, mark.line + 1, mark.column + 1)]) from None
     if issues:
         raise RecipeError(issues)
     return source
@@ -110,7 +131,15 @@ def _unprintable(exc: yaml.reader.ReaderError, text: str, file: str) -> Issue:
     )  # fmt: skip
 
 
-def _build(node: yaml.Node, path: Path, source: Source, loader: _Loader, issues: list[Issue]) -> Any:
+def _build(node: yaml.Node, path: Path, source: Source, loader: _Loader, issues: list[Issue], seen: list[int]) -> Any:
+    """The data of a node; `seen` counts the nodes built so far (aliases expanded)."""
+    seen[0] += 1
+    if seen[0] > MAX_NODES:
+        raise _TooBig(
+            f"expected at most {MAX_NODES:,} values once aliases are expanded, got more (an alias bomb?)", node
+        )
+    if len(path) > MAX_DEPTH:
+        raise _TooBig(f"expected at most {MAX_DEPTH} levels of nesting, got more", node)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
@@ -129,14 +158,14 @@ def _build(node: yaml.Node, path: Path, source: Source, loader: _Loader, issues:
                 continue
             source.keys[here] = key_mark
             source.values[here] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
-            out[key] = _build(value_node, here, source, loader, issues)
+            out[key] = _build(value_node, here, source, loader, issues, seen)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, item in enumerate(node.value):
             here = (*path, i)
             source.values[here] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            items.append(_build(item, here, source, loader, issues))
+            items.append(_build(item, here, source, loader, issues, seen))
         return items
     return loader.construct_object(node, deep=True)
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sandbox.columns.registry import ColumnSpec
+from sandbox.errors import UsageError
+from sandbox.recipe.schema import MAX_ROWS
 
 
 @dataclass(frozen=True)
@@ -88,4 +90,7 @@ class Recipe:
             domain = replace(domain, rows=rows)
         elif rows is not None:
             tables = tuple(replace(t, rows=rows) if t.name == self.primary_name() else t for t in tables)
+        largest = max([t.rows for t in tables] + [domain.rows if domain else 0])
+        if largest > MAX_ROWS:
+            raise UsageError(f"--rows/--scale: expected at most {MAX_ROWS:,} rows in a table, got {largest:,}")
         return replace(out, tables=tables, domain=domain, sizing=sizing)

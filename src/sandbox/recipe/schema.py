@@ -10,7 +10,11 @@ from sandbox.noise.kinds import NOISE_ITEM_SCHEMA
 from sandbox.privacy.classes import PII_CLASSES, POLICIES
 
 SCHEMA_ID = "https://sandbox.invalid/schemas/recipe.schema.json"
-NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+#: Names become folder and file names: 64 characters fit every file system's 255-byte component with room
+#: for `part-00000.parquet` and the folders around it.
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
+#: Rows per table: 10^11 is ~1 TB of Parquet for a narrow table; a typo (`1e18`) must not start a build.
+MAX_ROWS = 10**11
 
 COMMON_COLUMN_PROPERTIES: dict[str, Any] = {
     "null_rate": {
@@ -83,7 +87,12 @@ def domain_schema() -> dict[str, Any]:
         "description": "A domain generator that writes several related tables at once.",
         "properties": {
             "generator": {"enum": names, "description": "The domain generator."},
-            "rows": {"type": "integer", "minimum": 0, "description": "Size of the domain's main unit."},
+            "rows": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_ROWS,
+                "description": "Size of the domain's main unit.",
+            },
             "knobs": {"type": "object", "description": "The domain's knobs (see `sandbox recipes --domains`)."},
         },
     }
@@ -98,7 +107,7 @@ def _table_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["rows", "columns"],
         "properties": {
-            "rows": {"type": "integer", "minimum": 0, "description": "Row count at scale 1."},
+            "rows": {"type": "integer", "minimum": 0, "maximum": MAX_ROWS, "description": "Row count at scale 1."},
             "description": {"type": "string", "description": "What the table holds."},
             "key": {
                 "type": "array",

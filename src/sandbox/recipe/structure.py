@@ -93,7 +93,7 @@ def _translate(
     elif kind == "minProperties":
         yield source.issue("missing-key", path, f"expected at least {expected} entry", key=True)
     elif kind == "pattern":
-        what = schema.get("x-expected") or "a name of letters, digits, _ and -, starting with a letter"
+        what = schema.get("x-expected") or "a name of at most 64 letters, digits, _ and -, starting with a letter"
         parent = _get(source.data, path)
         at_key = isinstance(parent, dict) and isinstance(instance, str) and instance in parent
         where = (*path, instance) if at_key else path

@@ -1,0 +1,95 @@
+"""Hostile input: documents built to exhaust memory or time, and sizes no machine has, refused with exit 2
+quickly and in little memory (each case in a fresh process, measured from outside)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+BOMB = """\
+version: 1
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+HUGE = """\
+version: 1
+name: huge
+tables:
+  t:
+    rows: 1e18
+    columns:
+      id: {sequence: 1}
+"""
+
+
+def sandbox(*args: str) -> tuple[int, str, float, float]:
+    """Exit code, stderr, seconds and peak RSS in MB of one CLI process (its own rusage, from `wait4`)."""
+    with tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "sandbox", *args], stdout=subprocess.DEVNULL, stderr=err)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        return child.returncode, err.read(), seconds, usage.ru_maxrss / 1024
+
+
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_a_yaml_alias_bomb_is_refused_quickly_in_little_memory(tmp_path: Path, command: str) -> None:
+    (tmp_path / "bomb.yaml").write_text(BOMB)
+    args = [command, str(tmp_path / "bomb.yaml")] + (["--out", str(tmp_path / "out")] if command == "build" else [])
+    code, err, _seconds, rss = sandbox(*args)
+    assert code == 2, err
+    assert "bomb.yaml:2:8: bad-range: <root>: expected at most 100,000 values once aliases are expanded" in err
+    assert rss < 200, rss
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_billion_billion_rows_are_refused_before_anything_starts(tmp_path: Path) -> None:
+    (tmp_path / "huge.yaml").write_text(HUGE)
+    code, err, seconds, rss = sandbox("build", str(tmp_path / "huge.yaml"), "--out", str(tmp_path / "out"))
+    assert code == 2, err
+    assert "huge.yaml:5:11: bad-range: tables.t.rows: expected a value <= 100000000000, got 1e+18" in err
+    assert rss < 200 and not (tmp_path / "out").exists()
+    assert seconds < 10  # the process's own start-up; the refusal itself is immediate
+
+
+def test_rows_from_the_command_line_are_bounded_too(tmp_path: Path) -> None:
+    code, err, _seconds, _rss = sandbox("build", "starter", "--rows", str(10**13), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert "--rows/--scale: expected at most 100,000,000,000 rows in a table, got" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_nesting_past_the_limit_is_one_located_issue(tmp_path: Path) -> None:
+    deep = "version: 1\nname: deep\ntables:\n  t:\n    rows: 1\n    columns:\n      x: " + "[" * 3000 + "]" * 3000
+    (tmp_path / "deep.yaml").write_text(deep + "\n")
+    code, err, _seconds, _rss = sandbox("validate", str(tmp_path / "deep.yaml"))
+    assert code == 2 and "Traceback" not in err
+    assert "deep.yaml: bad-range: <root>: expected at most 40 levels of nesting, got far more" in err
+    (tmp_path / "deeper.yaml").write_text("version: 1\nx: " + "[" * 60 + "]" * 60 + "\n")
+    code, err, _seconds, _rss = sandbox("validate", str(tmp_path / "deeper.yaml"))
+    assert code == 2 and "expected at most 40 levels of nesting, got more" in err
+
+
+def test_a_table_name_no_file_system_can_hold_is_refused_at_validation(tmp_path: Path) -> None:
+    name = "t" * 400
+    (tmp_path / "long.yaml").write_text(
+        f"version: 1\nname: x\ntables:\n  {name}:\n    rows: 1\n    columns:\n      id: {{sequence: 1}}\n"
+    )
+    code, err, _seconds, _rss = sandbox("validate", str(tmp_path / "long.yaml"))
+    assert code == 2
+    assert "long.yaml:4:3: bad-type: tables." + name + ": expected a name of at most 64 letters" in err
