@@ -98,3 +98,56 @@ def test_a_table_name_no_file_system_can_hold_is_refused_at_validation(tmp_path:
     code, err, _seconds, _rss = sandbox("validate", str(tmp_path / "long.yaml"))
     assert code == 2
     assert "long.yaml:4:3: bad-type: tables." + name + ": expected a name of at most 64 letters" in err
+
+
+def _csv_cases(folder: Path) -> dict[str, tuple[Path, str]]:
+    """Malformed inputs, made here: (file, the message sandbox must give)."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cases = {}
+    big = folder / "big-field.csv"
+    big.write_text("id,note\n1,ok\n2," + "x" * (50 << 20) + "\n")
+    cases["a 50 MB field"] = (big, f"{big}:3: expected a CSV record, got a field longer than 16 MiB")
+    dup = folder / "duplicate.csv"
+    dup.write_text("id,email,email\n1,a,b\n")
+    cases["duplicate columns"] = (dup, f"{dup}:1: expected unique column names, got 'email' twice")
+    whole = gzip.compress(b"id,email\n" + b"1,someone@example.com\n" * 5000)
+    truncated = folder / "truncated.csv.gz"
+    truncated.write_bytes(whole[: len(whole) // 2])
+    cases["a truncated gzip"] = (truncated, f"{truncated}: expected a gzip-compressed file, got one that ends before")
+    fake_gz = folder / "plain.csv.gz"
+    fake_gz.write_text("id,email\n1,x\n")
+    cases["a .csv.gz that is not gzip"] = (
+        fake_gz,
+        f"{fake_gz}: expected a gzip-compressed file, got a file that is not gzip",
+    )
+    parquet = folder / "table.csv"
+    pq.write_table(pa.table({"id": [1, 2]}), parquet)
+    cases["Parquet named .csv"] = (parquet, f"{parquet}: expected CSV text, got a Parquet file (name it .parquet)")
+    return cases
+
+
+@pytest.mark.parametrize("command", ["scan", "suggest", "anonymise"])
+def test_malformed_csv_is_exit_2_with_a_located_message(tmp_path: Path, command: str) -> None:
+    (tmp_path / "p.yaml").write_text("version: 1\ncolumns:\n  email: {class: email, policy: pseudonymise}\n")
+    for name, (path, message) in _csv_cases(tmp_path).items():
+        args = {
+            "scan": ["scan", str(path)],
+            "suggest": ["anonymise", str(path), "--suggest-policy"],
+            "anonymise": ["anonymise", str(path), "--policy", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "o")],
+        }[command]
+        code, err, _seconds, _rss = sandbox(*args)
+        assert code == 2 and "Traceback" not in err and "internal error" not in err, (name, code, err)
+        assert message in err, (name, err)
+        assert not (tmp_path / "o").exists()
+
+
+def test_cr_only_line_endings_read_as_lines(tmp_path: Path) -> None:
+    """An old Mac export: records end in a bare CR; read as lines, not refused and not one long record."""
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"id,email\r1,someone@example.com\r2,other@example.org\r")
+    code, err, _seconds, _rss = sandbox("anonymise", str(path), "--suggest-policy")
+    assert code == 0, err

@@ -1,7 +1,21 @@
 """`python -m sandbox` and the `sandbox` console script: settle the process (`sandbox.runtime`), run the CLI,
 finish."""
 
+import os
+import signal
 import sys
+
+INTERRUPTED = b"error: interrupted; nothing was written\n"
+
+
+def _interrupted_early(signum: int, frame: object) -> None:
+    """Ctrl-C before the CLI can clean up (imports, the worker pool starting): nothing exists yet to undo."""
+    os.write(2, INTERRUPTED)
+    os._exit(130)
+
+
+# the first thing the process does: from here to the command's own handler, Ctrl-C is one line and exit 130
+signal.signal(signal.SIGINT, _interrupted_early)
 
 
 def main() -> None:
@@ -19,6 +33,9 @@ def main() -> None:
         cli_main()
     except SystemExit as done:
         runtime.finish(done.code)
+    except KeyboardInterrupt:  # between the command's end and the process's
+        os.write(2, INTERRUPTED)
+        runtime.finish(130)
     runtime.finish(0)
 
 

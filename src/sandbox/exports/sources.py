@@ -6,6 +6,7 @@ import codecs
 import csv
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,12 +82,34 @@ def _open_binary(path: Path) -> IO[bytes]:
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+def _head(path: Path) -> bytes:
+    """The first bytes of a (possibly gzipped) file; a `.gz` that is not gzip is refused (one cut short is
+    refused by `_undecodable`, which reads it to its end)."""
+    try:
+        with _open_binary(path) as raw:
+            head = raw.read(4)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise UsageError(
+            f"{path}: expected a gzip-compressed file, got {_gzip_problem(exc)}; nothing was written"
+        ) from None
+    if head.startswith(b"PAR1"):
+        raise UsageError(f"{path}: expected CSV text, got a Parquet file (name it .parquet); nothing was written")
+    return head
+
+
+def _gzip_problem(exc: Exception) -> str:
+    if isinstance(exc, EOFError):
+        return "one that ends before its end-of-stream marker (truncated)"
+    if isinstance(exc, gzip.BadGzipFile):
+        return "a file that is not gzip"
+    return "corrupt compressed data"
+
+
 def csv_encoding(path: Path, given: str | None = None) -> str:
     """`given`, else what the byte-order mark says (UTF-8 or UTF-16), else UTF-8; refused (UsageError, with the
     byte offset) when the file does not decode as that. A guess would be silent: Latin-1 bytes read as UTF-8
     garble names into text no detector knows, and UTF-8 read as cp1252 does the same to every accent."""
-    with _open_binary(path) as raw:
-        head = raw.read(4)
+    head = _head(path)
     encoding = given or next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8")
     bad = _undecodable(path, encoding)
     if bad is not None:
@@ -101,6 +124,15 @@ def csv_encoding(path: Path, given: str | None = None) -> str:
 
 def _undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
     """The offset and value of the first byte of `path` that does not decode as `encoding`, if any."""
+    try:
+        return _first_undecodable(path, encoding)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise UsageError(
+            f"{path}: expected a gzip-compressed file, got {_gzip_problem(exc)}; nothing was written"
+        ) from None
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset = 0  # bytes handed to the decoder so far
     with _open_binary(path) as raw:
@@ -132,7 +164,15 @@ def csv_dialect(path: Path, encoding: str) -> tuple[str, list[str]]:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
+    try:
+        header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
+    except csv.Error as exc:
+        raise UsageError(f"{path}:1: expected a CSV header line, got {exc}; nothing was written") from None
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise UsageError(f"{path}:1: expected unique column names, got {name!r} twice; nothing was written")
+        seen.add(name)
     return delimiter, header
 
 
@@ -159,9 +199,14 @@ def csv_batches(path: Path, encoding: str | None = None) -> Iterator[pa.RecordBa
 
 def _malformed(path: Path, encoding: str, delimiter: str, fields: int) -> str:
     """`FILE:LINE: expected N fields, got M` for the first malformed record (never its content)."""
+    csv.field_size_limit(BATCH_BYTES)
     with _open_text(path, encoding) as handle:
         rows = csv.reader(handle, delimiter=delimiter)
-        for row in rows:
-            if len(row) != fields:
-                return f"{path}:{rows.line_num}: expected {fields} fields, got {len(row)}; nothing was written"
+        try:
+            for row in rows:
+                if len(row) != fields:
+                    return f"{path}:{rows.line_num}: expected {fields} fields, got {len(row)}; nothing was written"
+        except csv.Error as exc:
+            problem = f"a field longer than {BATCH_BYTES >> 20} MiB" if "field limit" in str(exc) else str(exc)
+            return f"{path}:{rows.line_num + 1}: expected a CSV record, got {problem}; nothing was written"
     return f"{path}: expected CSV with {fields} fields per line, got a malformed file; nothing was written"

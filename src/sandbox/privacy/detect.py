@@ -31,6 +31,8 @@ class Detector:
     #: of several detectors in one RE2 union blow up its DFA (the IBAN's `{11,30}` beside the card's `{12,18}`
     #: made the union 4x slower than its parts, bench/RESULTS.md).
     prefilter: str | None = None
+    #: The prefilter at the strict setting (redaction, and a column named for the class), when it differs.
+    strict_prefilter: str | None = None
     #: When the whole match fails, try it cut back at each space or dash (`AL47... ALL CAPS`, an IBAN followed
     #: by words its pattern took in; two phones in one cell, `030 1234567 / 089 7654321`).
     shrink: bool = False
@@ -104,6 +106,16 @@ def _wallet(spot: Spot) -> str | None:
 
 
 _HEX4 = "[0-9A-Fa-f]{4}"
+#: Phone numbers as people write them: with a country code, a trunk 0, or grouped like a NANP or Spanish number.
+_PHONE_SHAPES = (
+    r"\+\d[\d ().\-/]{6,}\d|(?:00|\(0|0)[1-9][\d ().\-/]{5,}\d|"
+    r"\(?[2-9]\d{2}\)? ?[.\-]?\d{3}[ .\-]\d{4}|[1-9]\d{2}[ .]\d{2,3}[ .]\d{2}[ .]\d{2}"
+)
+#: Stems of every phone word `Spot.phone_context` knows (a superset: `ring` also matches `string`).
+_PHONE_STEMS = (
+    r"tel|tél|phone|fon|mobil|móvil|movil|cell|handy|portable|fax|call|ring|whatsapp|sms|contact|kontakt|nummer|"
+    r"anruf|appel|llam|chiam|number|numéro|número|numero|電話|携帯|ＴＥＬ"
+)
 DETECTORS = (
     Detector(
         "email",
@@ -171,15 +183,25 @@ DETECTORS = (
     ),
     Detector(
         "phone",
-        r"(?:^|[^\w+])(\+\d[\d ().\-/]{6,}\d|(?:00|\(0|0)[1-9][\d ().\-/]{5,}\d|"
-        r"\(?[2-9]\d{2}\)? ?[.\-]?\d{3}[ .\-]\d{4}|[1-9]\d{2}[ .]\d{2,3}[ .]\d{2}[ .]\d{2}|\d{8,12})(?:$|[^\w])",
+        rf"(?:^|[^\w+])({_PHONE_SHAPES}|\d{{8,12}})(?:$|[^\w])",
         numbers.phone,
         reserved.reserved_phone,
         "phone number",
+        # a bare run of digits is a phone only with a phone word before it (or when strict): without the word it
+        # need not reach Python (`{"event_id":10054003}` keys in every defect row did)
+        prefilter=rf"(?:^|[^\w+])(?:{_PHONE_SHAPES})(?:$|[^\w])|(?i:{_PHONE_STEMS})[^\n]{{0,40}}\d{{8,12}}",
+        strict_prefilter=rf"(?:^|[^\w+])({_PHONE_SHAPES}|\d{{8,12}})(?:$|[^\w])",
         shrink=True,
     ),
 )
 PREFILTER = "|".join(f"(?:{d.prefilter or d.pattern})" for d in DETECTORS)
+STRICT_PREFILTER = "|".join(f"(?:{d.strict_prefilter or d.prefilter or d.pattern})" for d in DETECTORS)
+
+
+def _prefilter_of(detector: Detector, strict: bool) -> str:
+    return (detector.strict_prefilter if strict else None) or detector.prefilter or detector.pattern
+
+
 #: By detector: a class may have several (MAC and IMEI, wallets are all online identifiers).
 _COMPILED = {d.label: re.compile(d.pattern) for d in DETECTORS}
 
@@ -220,12 +242,12 @@ def spans(
                     break
 
 
-def active_detectors(values: pa.Array) -> list[list[Detector]]:
-    """For each value, the detectors whose pattern matches it (one vectorised RE2 pass per detector)."""
+def active_detectors(values: pa.Array, strict: bool = False) -> list[list[Detector]]:
+    """For each value, the detectors whose prefilter matches it (one vectorised RE2 pass per detector)."""
     if not len(values):
         return []
     hits = [
-        pc.fill_null(pc.match_substring_regex(values, d.prefilter or d.pattern), False).to_numpy(zero_copy_only=False)
+        pc.fill_null(pc.match_substring_regex(values, _prefilter_of(d, strict)), False).to_numpy(zero_copy_only=False)
         for d in DETECTORS
     ]
     return [[d for d, hit in zip(DETECTORS, row, strict=True) if hit] for row in zip(*hits, strict=True)]
@@ -265,7 +287,7 @@ def _codes(values: pa.Array) -> pa.Array:
     return pa.array(coded)
 
 
-def candidates(values: pa.Array) -> list[int]:
+def candidates(values: pa.Array, strict: bool = False) -> list[int]:
     """Positions of values the combined prefilter flags (vectorised, RE2).
 
     A value that is only a date or a timestamp holds no PII, though its digits and dashes look like a phone, and
@@ -277,14 +299,15 @@ def candidates(values: pa.Array) -> list[int]:
     if values.null_count == len(values):
         return []
     # two passes over every value (a timestamp? the prefilter); the rest only over the values they pick
+    union = STRICT_PREFILTER if strict else PREFILTER
     stamped = pc.fill_null(pc.match_substring_regex(values, _TIMESTAMP), False)
     plain = pc.indices_nonzero(pc.invert(stamped))
     dated = pc.indices_nonzero(stamped)
     timeless = pc.replace_substring_regex(values.take(dated), _TIMESTAMP, " ")
     found = pa.concat_arrays(
         [
-            plain.filter(pc.fill_null(pc.match_substring_regex(values.take(plain), PREFILTER), False)),
-            dated.filter(pc.fill_null(pc.match_substring_regex(timeless, PREFILTER), False)),
+            plain.filter(pc.fill_null(pc.match_substring_regex(values.take(plain), union), False)),
+            dated.filter(pc.fill_null(pc.match_substring_regex(timeless, union), False)),
         ]
     )
     found = pc.take(found, pc.array_sort_indices(found))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sandbox.privacy.detect import PREFILTER, active_detectors, spans
+from sandbox.privacy.detect import STRICT_PREFILTER, active_detectors, spans
 from sandbox.privacy.names import redact_names
 
 #: What the first pass replaces, in order, as RE2 patterns over whole arrays.
@@ -70,12 +70,14 @@ ADDRESSES = (
 
 def _strict(text: pa.Array) -> pa.Array:
     """Every span the detectors find at the strict setting, replaced by its class's label."""
-    flagged = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(text, PREFILTER), False))
+    flagged = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(text, STRICT_PREFILTER), False))
     if not len(flagged):
         return text
     values = text.to_pylist()
     picked = text.take(flagged)
-    for position, value, active in zip(flagged.to_pylist(), picked.to_pylist(), active_detectors(picked), strict=True):
+    for position, value, active in zip(
+        flagged.to_pylist(), picked.to_pylist(), active_detectors(picked, strict=True), strict=True
+    ):
         found = sorted(spans(value, active, strict=True), reverse=True)
         for start, end, cls, _value, _reserved in found:
             value = value[:start] + LABELS[cls] + value[end:]
@@ -117,10 +119,10 @@ def leftovers(values: pa.Array | pa.ChunkedArray) -> dict[str, int]:
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         return {}
     distinct = pc.unique(pc.drop_null(values))
-    flagged = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(distinct, PREFILTER), False))
+    flagged = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(distinct, STRICT_PREFILTER), False))
     out: dict[str, int] = {}
     picked = distinct.take(flagged)
-    for value, active in zip(picked.to_pylist(), active_detectors(picked), strict=True):
+    for value, active in zip(picked.to_pylist(), active_detectors(picked, strict=True), strict=True):
         for cls in {cls for _s, _e, cls, _v, _r in spans(value, active, strict=True)}:
             out[cls] = out.get(cls, 0) + 1
     return out

@@ -161,14 +161,15 @@ def _findings(distinct: pa.Array, hint: str | None = None, shared: bool = False)
 Prefiltered = tuple[list[int], list[list[Detector]]]
 
 
-def _prefilter(distinct: pa.Array) -> Prefiltered:
-    positions = candidates(distinct)
-    return positions, active_detectors(distinct.take(pa.array(positions, pa.int64())))
+def _prefilter(distinct: pa.Array, strict: bool = False) -> Prefiltered:
+    positions = candidates(distinct, strict)
+    return positions, active_detectors(distinct.take(pa.array(positions, pa.int64())), strict)
 
 
 def _find(distinct: pa.Array, hint: str | None, prefiltered: Prefiltered | None = None) -> Findings:
     rows: list[tuple[int, str, bool, str]] = []
-    positions, detectors = prefiltered or _prefilter(distinct)
+    # a column named for phones holds bare runs of digits that are phones: they pass the strict prefilter only
+    positions, detectors = prefiltered or _prefilter(distinct, strict=hint == "phone")
     picked = distinct.take(pa.array(positions, pa.int64()))
     for position, text, active in zip(positions, picked.to_pylist(), detectors, strict=True):
         seen: set[str] = set()
@@ -340,7 +341,11 @@ def scan_tables(tables: Sequence[pa.Table], exempt: frozenset[str] = frozenset()
     for t, table in enumerate(tables):
         for name in table.column_names:
             values, hint = table.column(name), classify_name(name)
-            if pa.types.is_dictionary(values.type) or (pa.types.is_integer(values.type) and hint not in NUMBER_CLASSES):
+            if (
+                pa.types.is_dictionary(values.type)
+                or (pa.types.is_integer(values.type) and hint not in NUMBER_CLASSES)
+                or hint == "phone"  # its own prefilter (`_find`)
+            ):
                 scans[t][name] = scan_values(values, exempt, hint)
             elif (distinct := _distinct(values.combine_chunks(), numbers=hint in NUMBER_CLASSES)) is not None:
                 plain.append((t, name, *distinct, hint))
