@@ -22,11 +22,16 @@ def main() -> None:
     from sandbox import runtime
     from sandbox.errors import UsageError
 
+    # Ctrl-C waits while the process settles and the fork server starts: threads started now inherit the block,
+    # so a Ctrl-C cannot land on one of them while the server's start briefly ignores it (runtime.start_forkserver)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         runtime.start(sys.argv[1:])  # before anything imports numpy
     except UsageError as bad:
         sys.stderr.write(f"error: {bad}\n")
         raise SystemExit(bad.exit_code) from None
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from sandbox.cli import main as cli_main
 
     try:

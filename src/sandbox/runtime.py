@@ -29,9 +29,10 @@ import atexit
 import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Sequence
-from multiprocessing import forkserver
+from multiprocessing import forkserver, resource_tracker
 from typing import NoReturn
 
 from sandbox.errors import UsageError
@@ -139,9 +140,19 @@ def start_forkserver() -> None:
     env = worker_env()
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
+    # The server starts with Ctrl-C ignored (an ignored signal stays ignored through fork and exec, and Python
+    # keeps it so): a Ctrl-C while it imports would print its own traceback; the parent decides. Meanwhile the
+    # parent blocks it, so one pressed now waits for the parent's handler instead of being dropped; threads
+    # started before inherit the console script's block (`sandbox.__main__`). The resource tracker starts
+    # first: its own start unblocks SIGINT when done, which inside the window would drop a Ctrl-C.
+    resource_tracker.ensure_running()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         forkserver.ensure_running()
     finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

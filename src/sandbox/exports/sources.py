@@ -165,7 +165,7 @@ def csv_dialect(path: Path, encoding: str) -> tuple[str, list[str]]:
     except csv.Error:
         delimiter = ","
     try:
-        header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
+        header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise UsageError(f"{path}:1: expected a CSV header line, got {exc}; nothing was written") from None
     seen: set[str] = set()
@@ -208,5 +208,5 @@ def _malformed(path: Path, encoding: str, delimiter: str, fields: int) -> str:
                     return f"{path}:{rows.line_num}: expected {fields} fields, got {len(row)}; nothing was written"
         except csv.Error as exc:
             problem = f"a field longer than {BATCH_BYTES >> 20} MiB" if "field limit" in str(exc) else str(exc)
-            return f"{path}:{rows.line_num + 1}: expected a CSV record, got {problem}; nothing was written"
+            return f"{path}:{rows.line_num}: expected a CSV record, got {problem}; nothing was written"
     return f"{path}: expected CSV with {fields} fields per line, got a malformed file; nothing was written"

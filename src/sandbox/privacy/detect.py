@@ -116,6 +116,20 @@ _PHONE_STEMS = (
     r"tel|tél|phone|fon|mobil|móvil|movil|cell|handy|portable|fax|call|ring|whatsapp|sms|contact|kontakt|nummer|"
     r"anruf|appel|llam|chiam|number|numéro|número|numero|電話|携帯|ＴＥＬ"
 )
+#: National ids as written: SSN/ITIN 3-2-4 with separators, NINO, NIR, DNI/NIE, codice fiscale.
+_ID_SHAPES = (
+    r"\d{3}[-. ]\d{2}[-. ]\d{4}|[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]|"
+    r"[12] ?\d{2} ?\d{2} ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3} ?\d{2}|\d{7,8}-?[A-Za-z]|"
+    r"[XYZxyz]-?\d{7}-?[A-Za-z]|[A-Za-z]{6}[0-9LMNP-Vlmnp-v]{2}[A-Za-z][0-9LMNP-Vlmnp-v]{2}[A-Za-z]"
+    r"[0-9LMNP-Vlmnp-v]{3}[A-Za-z]"
+)
+#: Bare or oddly grouped digits that are ids only with a label: an SSN without dashes, a German tax id.
+_ID_BARE = r"\d{9}|\d{3}-\d{6}|\d{5}-\d{4}|\d{11}"
+#: Stems of every label `numbers.labelled` knows (a superset).
+_ID_STEMS = (
+    r"imei|idnr|id-nr|steuer|tax|ssn|itin|nir|insee|nif|nie|dni|identifi|fiscal|n°|no|number|nummer|numéro|número|"
+    r"numero"
+)
 DETECTORS = (
     Detector(
         "email",
@@ -154,13 +168,13 @@ DETECTORS = (
     ),
     Detector(
         "national_id",
-        r"(?:^|[^\w])(\d{3}[-. ]?\d{2}[-. ]?\d{4}|\d{3}-\d{6}|\d{5}-\d{4}|[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]|"
-        r"[12] ?\d{2} ?\d{2} ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3} ?\d{2}|\d{11}|\d{7,8}-?[A-Za-z]|"
-        r"[XYZxyz]-?\d{7}-?[A-Za-z]|[A-Za-z]{6}[0-9LMNP-Vlmnp-v]{2}[A-Za-z][0-9LMNP-Vlmnp-v]{2}[A-Za-z]"
-        r"[0-9LMNP-Vlmnp-v]{3}[A-Za-z])(?:$|[^\w])",
+        rf"(?:^|[^\w])({_ID_SHAPES}|{_ID_BARE})(?:$|[^\w])",
         numbers.national_id,
         reserved.reserved_national_id,
         "national id (check digits)",
+        # bare runs of 9 or 11 digits are ids only after a label (or when strict): keys of that length are common
+        prefilter=rf"(?:^|[^\w])(?:{_ID_SHAPES})(?:$|[^\w])|(?i:{_ID_STEMS})[^\n]{{0,25}}\d{{5}}",
+        strict_prefilter=rf"(?:^|[^\w])({_ID_SHAPES}|{_ID_BARE})(?:$|[^\w])",
     ),
     Detector(
         "online_identifier",

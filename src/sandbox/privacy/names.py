@@ -101,8 +101,8 @@ def _affixes(word: str) -> tuple[str, str, str, bool]:
 
 
 def _words(flat: pa.Array, extra: frozenset[str]) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray, np.ndarray]:
-    """Each word's leading and trailing punctuation; whether its core (without case) is a known first name (or
-    one of `extra`, lower-cased), a known last name, and whether it is capitalised.
+    """Each word's leading and trailing punctuation; whether it is a first name (a capitalised word of the lists,
+    without case, or one of `extra` in any case), a known last name, and whether it is capitalised.
 
     Worked out once per distinct word, then spread by index: the words of 50,000 notes are a few ten thousand
     distinct ones (RE2 extraction and `is_in` over every word took ~1 s per batch, bench/RESULTS.md)."""
@@ -111,10 +111,14 @@ def _words(flat: pa.Array, extra: frozenset[str]) -> tuple[pa.Array, pa.Array, n
     affixes = [_affixes(word) for word in encoded.dictionary.to_pylist()]
     lead, trail = (pa.array([a[i] for a in affixes], pa.string()).take(encoded.indices) for i in (0, 2))
     lowered = pc.utf8_lower(pa.array([a[1] for a in affixes], pa.string())).to_pylist()
-    first, last = _lowered(False) | extra, _lowered(True)
-    is_first = np.fromiter((w in first for w in lowered), bool, len(lowered))[indices]
+    first, last = _lowered(False), _lowered(True)
+    capitals = [a[3] for a in affixes]
+    # the lists' names count when capitalised (`Will`, `JÜRGEN`; `will` is a verb); the table's own in any case
+    is_first = np.fromiter(
+        ((w in first and cap) or w in extra for w, cap in zip(lowered, capitals, strict=True)), bool, len(lowered)
+    )[indices]
     is_last = np.fromiter((w in last for w in lowered), bool, len(lowered))[indices]
-    capital = np.fromiter((a[3] for a in affixes), bool, len(affixes))[indices]
+    capital = np.fromiter(capitals, bool, len(affixes))[indices]
     return lead, trail, is_first, is_last, capital
 
 
@@ -126,12 +130,12 @@ def name_tokens(values: pa.Array) -> frozenset[str]:
 
 def redact_names(text: pa.Array, extra: frozenset[str] = frozenset()) -> pa.Array:
     """Names in free text become [NAME]: known first names with the capitalised word after them (the surname),
-    `Last, First`, a capitalised word beside a known last name, then the forms of `redact_forms`. Names are
-    looked up without case (`JÜRGEN MÜLLER`, `jürgen müller`: a lower-case surname follows a lower-case first
-    name); `extra` adds names, lower-cased (the words of the table's person-name columns).
+    `Last, First`, a capitalised word beside a known last name, then the forms of `redact_forms`. Capitalised
+    words are looked up without case (`JÜRGEN MÜLLER`); `extra` adds names, lower-cased, that count in any case
+    (the words of the table's person-name columns: `jürgen müller`).
 
-    Word by word, vectorised: split on spaces, strip the punctuation around each word, look the word up in
-    the name lists (`is_in`), then join again. (One RE2 alternation of ~7,000 names was far slower.)
+    Word by word: split on spaces, then each distinct word's punctuation stripped and looked up once (`_words`),
+    then joined again. (One RE2 alternation of ~7,000 names was far slower.)
     """
     text = redact_forms(text, extra)
     words = pc.split_pattern(text, " ")
@@ -139,7 +143,6 @@ def redact_names(text: pa.Array, extra: frozenset[str] = frozenset()) -> pa.Arra
     if not len(flat):
         return text
     lead, trail, is_first, is_last, capital = _words(flat, extra)
-    lower = np.asarray(pc.fill_null(pc.utf8_is_lower(flat), False))
     capital &= ~np.asarray(pc.fill_null(pc.ends_with(lead, "["), False))  # a label ([ADDRESS]) is not a word
     parent = pc.list_parent_indices(words).to_numpy()
     # neighbours are words of the same text and sentence (`Madrid. Llamar`: two capitals, no name)
@@ -155,8 +158,7 @@ def redact_names(text: pa.Array, extra: frozenset[str] = frozenset()) -> pa.Arra
         | (known_last & (prev_capital | next_capital))
         | (capital & np.r_[known_last[1:], False] & same_next)
     )
-    cased = capital | (np.r_[False, lower[:-1]] & lower)  # `jürgen müller`: a lower-case name, lower-case surname
-    surname = np.r_[False, is_first[:-1]] & same_text & cased & ~is_name
+    surname = np.r_[False, is_first[:-1]] & same_text & capital & ~is_name
     # a name takes the trailing punctuation of its surname, and the surname word goes
     trail_after = pa.concat_arrays([trail.slice(1), pa.array([""], pa.string())])
 

@@ -27,6 +27,8 @@ from sandbox.privacy.names import first_names
 
 #: Integers this large may be card numbers, phones or ids stored as numbers (in columns named like them).
 _BIG_INT = 10**6
+#: Classes whose values may be bare runs of digits, in a column named for them (the strict prefilter's).
+_BARE_DIGITS = frozenset({"phone", "national_id", "online_identifier"})
 NUMBER_CLASSES = frozenset({"phone", "credit_card", "national_id", "online_identifier", "iban"})
 #: Advisory name detection looks at up to this many distinct values (fatal classes: all of them).
 NAME_SAMPLE = 20_000
@@ -168,8 +170,8 @@ def _prefilter(distinct: pa.Array, strict: bool = False) -> Prefiltered:
 
 def _find(distinct: pa.Array, hint: str | None, prefiltered: Prefiltered | None = None) -> Findings:
     rows: list[tuple[int, str, bool, str]] = []
-    # a column named for phones holds bare runs of digits that are phones: they pass the strict prefilter only
-    positions, detectors = prefiltered or _prefilter(distinct, strict=hint == "phone")
+    # a column named for phones or ids holds bare runs of digits that are: they pass the strict prefilter only
+    positions, detectors = prefiltered or _prefilter(distinct, strict=hint in _BARE_DIGITS)
     picked = distinct.take(pa.array(positions, pa.int64()))
     for position, text, active in zip(positions, picked.to_pylist(), detectors, strict=True):
         seen: set[str] = set()
@@ -344,7 +346,7 @@ def scan_tables(tables: Sequence[pa.Table], exempt: frozenset[str] = frozenset()
             if (
                 pa.types.is_dictionary(values.type)
                 or (pa.types.is_integer(values.type) and hint not in NUMBER_CLASSES)
-                or hint == "phone"  # its own prefilter (`_find`)
+                or hint in _BARE_DIGITS  # its own prefilter (`_find`)
             ):
                 scans[t][name] = scan_values(values, exempt, hint)
             elif (distinct := _distinct(values.combine_chunks(), numbers=hint in NUMBER_CLASSES)) is not None:
