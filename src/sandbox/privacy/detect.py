@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -173,7 +174,9 @@ DETECTORS = (
         reserved.reserved_national_id,
         "national id (check digits)",
         # bare runs of 9 or 11 digits are ids only after a label (or when strict): keys of that length are common
-        prefilter=rf"(?:^|[^\w])(?:{_ID_SHAPES})(?:$|[^\w])|(?i:{_ID_STEMS})[^\n]{{0,25}}\d{{5}}",
+        # (`NO-2020-81391`, an invoice number, has the stem `no` and digits, but no bare id's shape)
+        prefilter=rf"(?:^|[^\w])(?:{_ID_SHAPES})(?:$|[^\w])|"
+        rf"(?i:{_ID_STEMS})[^\n]{{0,25}}[^\w](?:{_ID_BARE})(?:$|[^\w])",
         strict_prefilter=rf"(?:^|[^\w])({_ID_SHAPES}|{_ID_BARE})(?:$|[^\w])",
     ),
     Detector(
@@ -301,6 +304,14 @@ def _codes(values: pa.Array) -> pa.Array:
     return pa.array(coded)
 
 
+def _stamped(values: pa.Array) -> pa.Array:
+    """Positions of the values that hold a timestamp (a cheap literal pass for a colon first)."""
+    colon = pc.indices_nonzero(pc.fill_null(pc.match_substring(values, ":"), False))
+    if not len(colon):
+        return colon
+    return colon.filter(pc.fill_null(pc.match_substring_regex(values.take(colon), _TIMESTAMP), False))
+
+
 def candidates(values: pa.Array, strict: bool = False) -> list[int]:
     """Positions of values the combined prefilter flags (vectorised, RE2).
 
@@ -312,19 +323,16 @@ def candidates(values: pa.Array, strict: bool = False) -> list[int]:
     """
     if values.null_count == len(values):
         return []
-    # two passes over every value (a timestamp? the prefilter); the rest only over the values they pick
+    # one pass over every value (the prefilter); timestamps looked for only where a colon is
     union = STRICT_PREFILTER if strict else PREFILTER
-    stamped = pc.fill_null(pc.match_substring_regex(values, _TIMESTAMP), False)
-    plain = pc.indices_nonzero(pc.invert(stamped))
-    dated = pc.indices_nonzero(stamped)
-    timeless = pc.replace_substring_regex(values.take(dated), _TIMESTAMP, " ")
-    found = pa.concat_arrays(
-        [
-            plain.filter(pc.fill_null(pc.match_substring_regex(values.take(plain), union), False)),
-            dated.filter(pc.fill_null(pc.match_substring_regex(timeless, union), False)),
-        ]
-    )
-    found = pc.take(found, pc.array_sort_indices(found))
+    hits = pc.fill_null(pc.match_substring_regex(values, union), False).to_numpy(zero_copy_only=False).copy()
+    dated = _stamped(values)
+    if len(dated):
+        timeless = pc.replace_substring_regex(values.take(dated), _TIMESTAMP, " ")
+        hits[dated.to_numpy()] = pc.fill_null(pc.match_substring_regex(timeless, union), False).to_numpy(
+            zero_copy_only=False
+        )
+    found = pa.array(np.flatnonzero(hits), pa.int64())
     if not len(found):
         return []
     picked = values.take(found)

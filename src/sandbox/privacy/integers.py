@@ -68,6 +68,10 @@ def large(values: pa.Array) -> pa.StructArray | None:
     """Distinct integers of at least `SMALLEST` as digit strings, with their row counts (`value_counts`); None
     when there are none. A text column counts when nearly all its values are 8 to 19 digits (a CSV's numbers)."""
     if pa.types.is_integer(values.type):
+        extremes = pc.min_max(values)
+        low, high = extremes["min"].as_py(), extremes["max"].as_py()
+        if low is None or -SMALLEST < low <= high < SMALLEST:
+            return None  # keys, counts and amounts: one pass, no strings
         kept = pc.filter(values, pc.fill_null(pc.greater_equal(pc.abs(values), SMALLEST), False))
         strings = pc.cast(pc.abs(kept), pa.string())
     else:
