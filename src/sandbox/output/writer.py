@@ -138,6 +138,7 @@ class Staging:
         self.marker, self.what = marker, what
         self.path = out.parent / f".{out.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
         self.committed = False
+        self.created: list[Path] = []
 
     def __enter__(self) -> Staging:
         out = self.out
@@ -150,6 +151,8 @@ class Staging:
                 f"refusing to replace {out}: it is not {self.what} (it has no {self.marker} written by sandbox)"
             )
 
+        #: The folders above `out` this creates, removed again when nothing is committed.
+        self.created = [p for p in reversed(out.parents) if not p.exists()]
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(out)
         self.path.mkdir()
@@ -173,6 +176,11 @@ class Staging:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if not self.committed:
             shutil.rmtree(self.path, ignore_errors=True)
+            for folder in reversed(self.created):
+                try:
+                    folder.rmdir()  # only while empty: another process may have put something there
+                except OSError:
+                    break
 
 
 def remove_stale(out: Path) -> list[Path]:

@@ -64,7 +64,7 @@ def integer_class(strings: pa.Array) -> tuple[str, np.ndarray] | None:
     return None
 
 
-def large(values: pa.Array) -> pa.StructArray | None:
+def large(values: pa.Array | pa.ChunkedArray) -> pa.StructArray | None:
     """Distinct integers of at least `SMALLEST` as digit strings, with their row counts (`value_counts`); None
     when there are none. A text column counts when nearly all its values are 8 to 19 digits (a CSV's numbers)."""
     if pa.types.is_integer(values.type):
@@ -75,11 +75,11 @@ def large(values: pa.Array) -> pa.StructArray | None:
         kept = pc.filter(values, pc.fill_null(pc.greater_equal(pc.abs(values), SMALLEST), False))
         strings = pc.cast(pc.abs(kept), pa.string())
     else:
-        if pa.types.is_dictionary(values.type):
-            values = values.dictionary_decode()
         head = values.slice(0, 64).to_pylist()
         if not any(v is not None and v.strip().isdigit() for v in head):
-            return None  # most text columns stop here, without a pass over every value
+            return None  # most text columns stop here, without a pass over every value (or decoding it)
+        if pa.types.is_dictionary(values.type):
+            values = values.dictionary_decode()
         trimmed = pc.utf8_trim_whitespace(pc.drop_null(values))
         digits = pc.match_substring_regex(trimmed, r"^\d{8,19}$")
         if not len(trimmed) or pc.mean(pc.cast(digits, pa.int8())).as_py() < SHARE:

@@ -262,6 +262,8 @@ def scan_values(
     `hint` is the class the column's name suggests (e.g. `national_id` for `steuer_id`).
     """
     scan = ColumnScan()
+    if pa.types.is_integer(values.type) and hint not in NUMBER_CLASSES:
+        return _integers(values)  # chunks and all: most integer columns stop at their min and max
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if isinstance(values, pa.DictionaryArray):
@@ -272,8 +274,6 @@ def scan_values(
         if not len(found.positions):
             return scan
         counts = np.bincount(pc.drop_null(values.indices).to_numpy(zero_copy_only=False), minlength=len(strings))
-    elif pa.types.is_integer(values.type) and hint not in NUMBER_CLASSES:
-        return _integers(values)
     else:
         distinct = _distinct(values, numbers=hint in NUMBER_CLASSES)
         if distinct is None:
@@ -286,7 +286,7 @@ def scan_values(
     return scan
 
 
-def _integers(values: pa.Array) -> ColumnScan:
+def _integers(values: pa.Array | pa.ChunkedArray) -> ColumnScan:
     """An integer column (or one of digit strings) the name says nothing about: phone or card numbers stored as
     numbers, decided for the column as a whole (sandbox.privacy.integers)."""
     counted = integers.large(values)

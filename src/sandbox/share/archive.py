@@ -150,30 +150,71 @@ class Member:
     is_dir: bool
 
 
+#: An archive may expand to at most this many times its own size: a sandbox's Parquet parts are compressed
+#: already (a packed sandbox measures ~1:1, its JSON ~10:1), a bomb ~1,000:1. Below the floor nothing is judged.
+MAX_RATIO = 100
+_RATIO_FLOOR = 64 * 1024**2
+#: Folder depth and name lengths every common file system holds (ext4, APFS, NTFS: 255 bytes a name).
+MAX_DEPTH = 32
+_NAME_BYTES = 255
+_ZIP_METHODS = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "deflate",
+    zipfile.ZIP_BZIP2: "bzip2",
+    zipfile.ZIP_LZMA: "lzma",
+}
+_SPECIAL = {
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFLNK: "a symbolic link",
+}
+#: The errors the standard library's readers raise on a malformed archive (NotImplementedError: a zip method
+#: it cannot read; RuntimeError: an encrypted member).
+_MALFORMED = (
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    EOFError,
+    gzip.BadGzipFile,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
+
+
 def members(path: Path, max_bytes: int = MAX_BYTES) -> list[Member]:
-    """The entries of an archive, refused (UsageError, exit 2) unless every one is safe to extract."""
+    """The entries of an archive, refused (UsageError, exit 2) unless every one is safe to extract and the
+    archive is a sandbox (manifest.json and SHA256SUMS at its top)."""
     kind = archive_format(path)
     if not path.is_file():
         raise UsageError(f"{path}: expected an archive file, got {'a folder' if path.exists() else 'nothing'}")
     out: list[Member] = []
+    packed = max(path.stat().st_size, 1)
     total = 0
 
     def admit(name: str, size: int, is_dir: bool) -> None:
         nonlocal total
         out.append(Member(_safe_name(path, name), size, is_dir))
         total += size
-        if total > max_bytes:  # checked entry by entry: a bomb's header is refused before its data is read
+        # checked entry by entry: a bomb's header is refused before its data is read
+        if total > max_bytes:
             raise UsageError(
                 f"{path}: declares {total:,} bytes, expected at most {max_bytes:,} (a zip bomb? raise --max-size "
                 "if you trust it); nothing was written"
+            )
+        if total > _RATIO_FLOOR and total > MAX_RATIO * packed:
+            raise UsageError(
+                f"{path}: declares {total:,} bytes from {packed:,} ({total // packed:,}:1), expected at most "
+                f"{MAX_RATIO}:1 (a zip bomb: a packed sandbox is about 1:1); nothing was written"
             )
 
     try:
         if kind == "zip":
             with zipfile.ZipFile(path) as zf:
                 for info in zf.infolist():
-                    if stat.S_ISLNK(info.external_attr >> 16):
-                        raise UsageError(f"{path}: {info.filename}: expected regular files, got a symbolic link")
+                    _check_zip_entry(path, info)
                     admit(info.filename, info.file_size, info.is_dir())
         else:
             with tarfile.open(path, "r:*") as tar:
@@ -181,18 +222,77 @@ def members(path: Path, max_bytes: int = MAX_BYTES) -> list[Member]:
                     if not (member.isfile() or member.isdir()):
                         what = "a link" if member.issym() or member.islnk() else "a special file"
                         raise UsageError(f"{path}: {member.name}: expected regular files, got {what}")
+                    _check_mode(path, member.name, member.mode)
                     admit(member.name, member.size, member.isdir())
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise UsageError(f"{path}: expected a readable {kind} archive, got {type(exc).__name__}: {exc}") from None
+    except (*_MALFORMED, OSError) as exc:  # reading the listing: any error is the archive's
+        raise _malformed(path, kind, exc) from None
+    _check_layout(path, out)
     return out
 
 
+def _malformed(path: Path, kind: str, exc: BaseException) -> UsageError:
+    detail = "; ".join(line.strip(" -:") for line in str(exc).splitlines() if line.strip(" -:"))
+    return UsageError(f"{path}: expected a readable {kind} archive, got {type(exc).__name__}: {detail}")
+
+
+def _check_zip_entry(path: Path, info: zipfile.ZipInfo) -> None:
+    where = f"{path}: {info.filename}"
+    _safe_name(path, info.filename)  # before zipfile looks at it (an empty name breaks `is_dir`)
+    if "\0" in info.orig_filename:  # zipfile cuts the name at the NUL: `a\0b` would land as `a`
+        raise UsageError(f"{path}: {info.orig_filename!r}: expected a name without NUL bytes, got one with")
+    if info.flag_bits & 0x1:
+        raise UsageError(f"{where}: expected a plain archive, got an encrypted member")
+    if info.compress_type not in _ZIP_METHODS:
+        raise UsageError(
+            f"{where}: expected one of the compression methods {', '.join(_ZIP_METHODS.values())}, got method "
+            f"{info.compress_type}"
+        )
+    mode = info.external_attr >> 16
+    if stat.S_IFMT(mode) in _SPECIAL:
+        raise UsageError(f"{where}: expected regular files, got {_SPECIAL[stat.S_IFMT(mode)]}")
+    _check_mode(path, info.filename, mode)
+
+
+def _check_mode(path: Path, name: str, mode: int) -> None:
+    if mode & (stat.S_ISUID | stat.S_ISGID):
+        raise UsageError(f"{path}: {name}: expected plain permissions, got a setuid or setgid bit")
+
+
+def _check_layout(path: Path, found: list[Member]) -> None:
+    """No name twice, no name both a file and a folder, and the two files every packed sandbox has."""
+    seen: dict[str, bool] = {}
+    for member in found:
+        if member.name in seen and not (member.is_dir and seen[member.name]):
+            raise UsageError(f"{path}: {member.name}: expected each name once, got it twice")
+        seen[member.name] = member.is_dir
+    folders = {str(parent) for m in found for parent in PurePosixPath(m.name).parents}
+    clash = sorted(name for name, is_dir in seen.items() if not is_dir and name in folders)
+    if clash:
+        raise UsageError(f"{path}: {clash[0]}: expected a file or a folder, got a name that is both")
+    files = {name for name, is_dir in seen.items() if not is_dir}
+    if not {MANIFEST, SUMS} <= files:
+        raise UsageError(
+            f"{path}: expected a sandbox archive made by `sandbox pack` ({MANIFEST} and {SUMS} at its top), "
+            f"got one without {MANIFEST if MANIFEST not in files else SUMS}"
+        )
+
+
 def _safe_name(archive: Path, name: str) -> str:
+    if not name.strip("/"):
+        raise UsageError(f"{archive}: expected a name for every member, got an empty one")
+    if "\0" in name:
+        raise UsageError(f"{archive}: {name!r}: expected a name without NUL bytes, got one with")
     pure = PurePosixPath(name)
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or "\\" in name:
         raise UsageError(f"{archive}: {name}: expected a relative path inside the archive, got an absolute one")
     if ".." in pure.parts:
         raise UsageError(f"{archive}: {name}: expected a path inside the target, got one with '..'")
+    if pure.as_posix() == ".":
+        raise UsageError(f"{archive}: {name}: expected a file or folder name, got '.'")
+    if len(pure.parts) > MAX_DEPTH:
+        raise UsageError(f"{archive}: {name[:80]}...: expected at most {MAX_DEPTH} folders deep, got {len(pure.parts)}")
+    if any(len(part.encode("utf-8", "surrogateescape")) > _NAME_BYTES for part in pure.parts):
+        raise UsageError(f"{archive}: {name[:80]}...: expected names of at most {_NAME_BYTES} bytes, got a longer one")
     return pure.as_posix().rstrip("/")
 
 
@@ -217,6 +317,13 @@ def extract(path: str | Path, target: Path, max_bytes: int = MAX_BYTES) -> list[
     """Extract a checked archive's files into the existing empty folder `target`; returns their names."""
     path = Path(path)
     checked = {m.name: m for m in members(path, max_bytes)}
+    try:
+        return _extract(path, target, checked)
+    except _MALFORMED as exc:  # a lying size, names that differ between headers, a bad CRC: found while reading
+        raise _malformed(path, archive_format(path), exc) from None
+
+
+def _extract(path: Path, target: Path, checked: dict[str, Member]) -> list[str]:
     root = target.resolve()
     names = []
     for member, fh in _open_member(path, archive_format(path)):
@@ -243,5 +350,16 @@ def unpack(path: str | Path, out: str | Path, *, overwrite: bool = False, max_by
     members(Path(path), max_bytes)  # refuse before creating anything
     with Staging(Path(out), overwrite) as staging:
         names = extract(path, staging.path, max_bytes)
+        unlisted = sorted(set(names) - {SUMS} - set(listed_in_sums(staging.path)))
+        if unlisted:
+            raise UsageError(
+                f"{path}: {unlisted[0]}: not listed in {SUMS} (added after the pack?); nothing was written"
+            )
         staging.commit()
     return names
+
+
+def listed_in_sums(folder: Path) -> list[str]:
+    """The paths a sandbox's SHA256SUMS lists (`SHA256  PATH` lines)."""
+    text = (folder / SUMS).read_text(encoding="utf-8", errors="replace")
+    return [line.partition("  ")[2] for line in text.splitlines() if "  " in line]
