@@ -154,3 +154,24 @@ def test_cr_only_line_endings_read_as_lines(tmp_path: Path) -> None:
     code, draft, err = run("anonymise", str(path), "--suggest-policy")
     assert code == 0, err
     assert "email in 100% of 2 distinct values" in draft
+
+
+def test_a_build_bigger_than_the_free_space_is_refused_unless_forced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 50_000, 50_000))
+    out = tmp_path / "shop"
+    code, _, err = run("build", "starter", "--rows", "60000", "-o", str(out), "--workers", "1")
+    assert code == 2, err
+    assert (
+        "this build needs ~" in err
+        and "and the disk has 48.8 KB free; free space, build fewer rows, or pass --force" in err
+    )
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    code, _, err = run("build", "starter", "--rows", "60000", "-o", str(out), "--workers", "1", "--force")
+    assert code == 0, err
+    assert (out / "manifest.json").is_file()

@@ -4,6 +4,7 @@ the problem, before anything lands in the target, outside it, or in the temp fol
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import stat
 import struct
@@ -218,3 +219,59 @@ def test_a_real_packed_sandbox_still_unpacks(tmp_path: Path) -> None:
         assert run("unpack", str(tmp_path / f"s.{suffix}"), "-o", str(tmp_path / suffix))[0] == 0
         assert run("verify", str(tmp_path / f"s.{suffix}"))[0] == 0
     assert gzip.decompress((tmp_path / "s.tar.gz").read_bytes())  # a real gzip stream
+
+
+def test_a_signed_pack_verifies_and_a_forgery_does_not(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    assert run("build", "starter", "--rows", "200", "-o", str(folder))[0] == 0
+    key = tmp_path / "organisers.pem"
+    assert run("keygen", str(key))[0] == 0
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    public = f"{key}.pub"
+    for suffix in ("zip", "tar.gz"):
+        archive = tmp_path / f"signed.{suffix}"
+        assert run("pack", str(folder), "-o", str(archive), "--sign", str(key))[0] == 0
+        code, out, _ = run("verify", str(archive), "--key", public)
+        assert code == 0 and "SHA256SUMS is signed by" in out, out
+    again = tmp_path / "again.zip"
+    run("pack", str(folder), "-o", str(again), "--sign", str(key))
+    assert again.read_bytes() == (tmp_path / "signed.zip").read_bytes()  # Ed25519 is deterministic
+
+    # one flipped byte in a part
+    with zipfile.ZipFile(tmp_path / "signed.zip") as zf:
+        entries = {i.filename: zf.read(i) for i in zf.infolist()}
+    part = next(n for n in entries if n.endswith(".parquet"))
+
+    def forged(name: str, changes: dict[str, bytes]) -> Path:
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as zf:
+            for entry, data in {**entries, **changes}.items():
+                zf.writestr(entry, data)
+        return path
+
+    flipped = bytearray(entries[part])
+    flipped[len(flipped) // 2] ^= 0xFF
+    code, out, _ = run("verify", str(forged("flip.zip", {part: bytes(flipped)})), "--key", public)
+    assert code == 1 and f"MISMATCH {part}: sha256 differs" in out, out
+
+    # the forgery: the part changed, its sha256 in manifest.json and SHA256SUMS regenerated to match
+    old_hash, new_hash = hashlib.sha256(entries[part]).hexdigest(), hashlib.sha256(bytes(flipped)).hexdigest()
+    manifest = entries["manifest.json"].replace(old_hash.encode(), new_hash.encode())
+    sums = entries["SHA256SUMS"].decode().replace(old_hash, new_hash)
+    sums = sums.replace(hashlib.sha256(entries["manifest.json"]).hexdigest(), hashlib.sha256(manifest).hexdigest())
+    forgery = forged("forged.zip", {part: bytes(flipped), "manifest.json": manifest, "SHA256SUMS": sums.encode()})
+    assert run("verify", str(forgery))[0] == 0  # checksums prove integrity, not origin
+    code, out, _ = run("verify", str(forgery), "--key", public)
+    assert code == 1 and "MISMATCH SHA256SUMS.sig: does not match" in out, out
+
+    # another key's signature; an unsigned pack; a key file that is not a key
+    other = tmp_path / "other.pem"
+    run("keygen", str(other))
+    code, out, _ = run("verify", str(tmp_path / "signed.zip"), "--key", f"{other}.pub")
+    assert code == 1 and "does not match" in out
+    run("pack", str(folder), "-o", str(tmp_path / "plain.zip"))
+    code, out, _ = run("verify", str(tmp_path / "plain.zip"), "--key", public)
+    assert code == 1 and "MISMATCH SHA256SUMS.sig: missing: --key needs a sandbox packed with --sign" in out
+    (tmp_path / "junk.pub").write_text("not a key\n")
+    code, _, err = run("verify", str(tmp_path / "signed.zip"), "--key", str(tmp_path / "junk.pub"))
+    assert code == 2 and "junk.pub: expected an unencrypted Ed25519 public key in PEM form" in err, err

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from tests.conftest import ROOT
 RECIPE = str(ROOT / "bench/generic10.yaml")
 
 
-def start(out: Path) -> subprocess.Popen[bytes]:
+def start(out: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -36,6 +38,7 @@ def start(out: Path) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        env=env,
     )
 
 
@@ -135,3 +138,27 @@ def test_ctrl_c_during_start_up_is_one_line_and_exit_130(tmp_path: Path) -> None
         assert code == 130 and stderr.strip() == "error: interrupted; nothing was written", (code, stderr)
     time.sleep(0.5)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_sigkill_leaves_temp_folders_the_next_run_removes(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    temp = Path(tempfile.mkdtemp(prefix="t", dir="/tmp"))  # short: the fork server's socket path lives in it
+    request.addfinalizer(lambda: shutil.rmtree(temp, ignore_errors=True))
+    env = {**os.environ, "TMPDIR": str(temp)}
+    out = tmp_path / "big"
+    proc = start(out, env)
+    children = wait_for_parts(out, proc)
+    assert list(temp.glob("sandbox-run-*/pymp-*")), list(temp.rglob("*"))  # multiprocessing's, inside ours
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert_gone(children)  # the workers follow their build
+    assert list(temp.glob("sandbox-run-*"))  # a SIGKILL runs no clean-up
+    again = subprocess.run(
+        [sys.executable, "-m", "sandbox", "build", "starter", "--rows", "2000", "--out", str(out), "--workers", "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stderr
+    assert list(temp.iterdir()) == []  # the dead run's folder and this run's own are gone
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".big")] == []  # and the dead staging folder

@@ -13,6 +13,7 @@ A build, stage by stage (`build` reads in this order):
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from sandbox.engine import local
 from sandbox.engine.pipeline import Outcome
 from sandbox.engine.plan import DEFECTS, Job, column_privacy, plan, producers, table_infos
 from sandbox.errors import UsageError
-from sandbox.explain.card import write_card
+from sandbox.explain.card import human_size, write_card
 from sandbox.explain.conformance import describe, knob_help
 from sandbox.noise.defects import DEFECTS_SCHEMA
 from sandbox.output.location import RemoteStaging, is_url, local_path
@@ -60,16 +61,42 @@ class BuildProgress:
 
 
 class _Tally:
-    """Sums the finished chunks' parts for the caller's progress callback."""
+    """Sums the finished chunks' parts for the caller's progress callback; after the first chunk, `room` checks
+    the estimate for the whole build against the free space."""
 
-    def __init__(self, report: Callable[[BuildProgress], None] | None) -> None:
-        self.report, self.rows, self.bytes = report, 0, 0
+    def __init__(
+        self, report: Callable[[BuildProgress], None] | None, room: Callable[[BuildProgress], None] | None = None
+    ) -> None:
+        self.report, self.room, self.rows, self.bytes = report, room, 0, 0
 
     def __call__(self, done: int, total: int, outcome: Outcome) -> None:
         self.rows += sum(p.rows for p in outcome.parts if p.role == "data")
         self.bytes += sum(p.bytes for p in outcome.parts)
+        at = BuildProgress(done, total, self.rows, self.bytes)
+        if self.room is not None and done == 1:
+            self.room(at)
         if self.report:
-            self.report(BuildProgress(done, total, self.rows, self.bytes))
+            self.report(at)
+
+
+#: Free space kept beside a build's estimate: the estimate is from the first chunk, and the disk is shared.
+SPARE = 1.1
+
+
+def _room_check(folder: Path, out: str | Path) -> Callable[[BuildProgress], None]:
+    """Refuses (UsageError, exit 2: nothing kept) a build whose estimate exceeds the free space at `folder`."""
+
+    def check(at: BuildProgress) -> None:
+        needed = at.estimated_bytes - at.bytes
+        free = shutil.disk_usage(folder).free
+        if needed * SPARE > free:
+            raise UsageError(
+                f"{out}: this build needs ~{human_size(at.estimated_bytes)} (estimated from its first chunk of "
+                f"{at.total:,}) and the disk has {human_size(free)} free; free space, build fewer rows, or pass "
+                "--force; nothing was written"
+            )
+
+    return check
 
 
 def build(
@@ -85,6 +112,7 @@ def build(
     key_file: str | Path | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Build a sandbox into `out` (a folder or an fsspec URL): all of it, or (on any error, leak or interrupt)
     nothing.
@@ -94,7 +122,8 @@ def build(
     `progress` is called as each chunk finishes, with the rows and bytes so far and the estimate for the whole
     build. `engine` "local" runs chunks here or on a process pool of `workers`; "dask" submits them to the Dask
     cluster at `scheduler` (else a LocalCluster of `workers` single-threaded processes). The bytes are the
-    same either way.
+    same either way. A local build whose estimate (after its first chunk) exceeds the disk's free space stops
+    with a UsageError and leaves nothing, unless `force`.
     """
     started = time.perf_counter()
     if rows is not None and scale is not None:
@@ -109,7 +138,8 @@ def build(
     stats: dict[str, Any] = {}
     with _staging(out, overwrite) as staging:
         jobs = plan(found, str(staging.path), key.secret)
-        outcomes = _run(jobs, engine, workers, scheduler, _Tally(progress), stats)  # 3. every chunk
+        room = None if force or is_url(out) else _room_check(Path(staging.path), out)
+        outcomes = _run(jobs, engine, workers, scheduler, _Tally(progress, room), stats)  # 3. every chunk
         infos = table_infos(model, found)
         parts = _with_defects(staging.path, [part for outcome in outcomes for part in outcome.parts], infos)
         scans = report.merged_scans(parts)  # 4. fail closed

@@ -133,11 +133,30 @@ def pooled(argv: Sequence[str]) -> bool:
     return workers.isdigit() and int(workers) > 1
 
 
+#: This process tree's temp folder (`sandbox.core.processes.run_temp`), once made.
+_TEMP: str | None = None
+
+
 def start_forkserver() -> None:
     """Start the fork server (once) with `worker_env()` and the preload, leaving this process's own environment
     as it was."""
+    import tempfile
+    from multiprocessing import util
+
+    from sandbox.core.processes import run_temp
+
     multiprocessing.get_context("forkserver").set_forkserver_preload([PRELOAD] if enabled("preload") else [])
-    env = worker_env()
+    # every temp folder of the process tree inside one of ours, so a SIGKILL leaves one the next run removes
+    global _TEMP
+    if _TEMP is None:
+        _TEMP = run_temp() or ""
+        if _TEMP:
+            before, tempfile.tempdir = tempfile.tempdir, _TEMP
+            try:
+                util.get_temp_dir()  # this process's `pymp-*` folder (the fork server's socket), made now, inside
+            finally:
+                tempfile.tempdir = before
+    env = {**worker_env(), **({"TMPDIR": _TEMP} if _TEMP else {})}
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     # The server starts with Ctrl-C ignored (an ignored signal stays ignored through fork and exec, and Python

@@ -87,6 +87,11 @@ class ProgressLine:
     help="local: this machine (--workers processes); dask: a Dask cluster (pip install -e '.[dask]').",
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 [a LocalCluster].")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Build even when the size estimated from the first chunk exceeds the disk's free space.",
+)
 def build(
     recipe: str,
     out: str,
@@ -100,6 +105,7 @@ def build(
     key_file: Path | None,
     engine: str,
     scheduler: str | None,
+    force: bool,
 ) -> None:
     """Build RECIPE (a YAML file or a built-in name) into the folder or URL OUT.
 
@@ -129,6 +135,7 @@ def build(
             key_file=key_file,
             engine=engine,
             scheduler=scheduler,
+            force=force,
         )
 
     finally:

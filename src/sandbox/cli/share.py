@@ -23,9 +23,15 @@ max_size_option = click.option(
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Archive: .zip, .tar.gz or .tar.")
 @click.option("--without-truth", is_flag=True, help="Leave truth/ (the answer keys) out, for exercises graded later.")
+@click.option(
+    "--sign",
+    "sign_with",
+    type=click.Path(path_type=Path),
+    help="Ed25519 private key (PEM; `sandbox keygen`): adds SHA256SUMS.sig, which `verify --key` checks.",
+)
 @overwrite_option
 @json_option("the archive's path, files, bytes and sha256")
-def pack(folder: Path, out: Path, without_truth: bool, overwrite: bool, as_json: bool) -> None:
+def pack(folder: Path, out: Path, without_truth: bool, sign_with: Path | None, overwrite: bool, as_json: bool) -> None:
     """Pack the sandbox FOLDER into one archive with the same bytes every time.
 
     Entries are sorted, with fixed timestamps and modes, and a SHA256SUMS file inside, so the unpacked
@@ -36,10 +42,15 @@ def pack(folder: Path, out: Path, without_truth: bool, overwrite: bool, as_json:
     Example:
       sandbox pack shop/ -o shop.zip
       sandbox pack shop/ -o exercise.tar.gz --without-truth
+      sandbox pack shop/ -o shop.zip --sign organisers.pem
+
+    Checksums prove integrity, not origin: anyone who edits a file can regenerate them. --sign adds an
+    Ed25519 signature over SHA256SUMS, so `sandbox verify shop.zip --key organisers.pem.pub` proves the
+    archive is the one its key's owner packed.
     """
     from sandbox.share.archive import pack as run
 
-    packed = run(folder, out, without_truth=without_truth, overwrite=overwrite)
+    packed = run(folder, out, without_truth=without_truth, overwrite=overwrite, sign_with=sign_with)
     if as_json:
         summary = {"path": str(packed.path), "files": packed.files, "bytes": packed.bytes, "sha256": packed.sha256}
         click.echo(json.dumps(summary, indent=2))
@@ -47,6 +58,27 @@ def pack(folder: Path, out: Path, without_truth: bool, overwrite: bool, as_json:
     click.echo(
         f"packed {folder} into {packed.path}: {packed.files} files, {human_size(packed.bytes)}, sha256 {packed.sha256}"
     )
+
+
+@cli.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@overwrite_option
+def keygen(out: Path, overwrite: bool) -> None:
+    """Make an Ed25519 key pair for signing packs: OUT (private, mode 0600) and OUT.pub (public).
+
+    Keep OUT to yourself; hand OUT.pub to whoever receives your sandboxes. OpenSSL's keys work too
+    (`openssl genpkey -algorithm ed25519 -out OUT`).
+
+    \b
+    Example:
+      sandbox keygen organisers.pem
+      sandbox pack shop/ -o shop.zip --sign organisers.pem
+      sandbox verify shop.zip --key organisers.pem.pub
+    """
+    from sandbox.share.signing import keygen as run
+
+    private, public = run(out, overwrite=overwrite)
+    click.echo(f"wrote {private} (private: keep it) and {public} (public: hand it out)")
 
 
 @cli.command()
@@ -78,9 +110,17 @@ def unpack(archive: Path, out: Path, overwrite: bool, max_size: int, as_json: bo
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Also rebuild from the manifest's recipe and seed; compare the bytes.")
 @key_file_option("the key the sandbox was built with, if it was not derived from the seed")
+@click.option(
+    "--key",
+    "public_key",
+    type=click.Path(path_type=Path),
+    help="Ed25519 public key (PEM): SHA256SUMS must carry its signature (`pack --sign`) and list every file.",
+)
 @max_size_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify(path: Path, rebuild: bool, key_file: Path | None, max_size: int, as_json: bool) -> None:
+def verify(
+    path: Path, rebuild: bool, key_file: Path | None, public_key: Path | None, max_size: int, as_json: bool
+) -> None:
     """Check that PATH (a sandbox folder or archive) holds exactly what its manifest says; exit 1 if not.
 
     Every file is checked for its sha256, size, row count and schema, and against SHA256SUMS when there is
@@ -92,10 +132,11 @@ def verify(path: Path, rebuild: bool, key_file: Path | None, max_size: int, as_j
     Example:
       sandbox verify shop.zip
       sandbox verify shop/ --rebuild
+      sandbox verify shop.zip --key organisers.pem.pub
     """
     from sandbox.share.verify import verify as run
 
-    result = run(path, rebuild=rebuild, key_file=key_file, max_bytes=max_size)
+    result = run(path, rebuild=rebuild, key_file=key_file, max_bytes=max_size, public_key=public_key)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:

@@ -34,7 +34,7 @@ def dotted(path: Path) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + part
+            out += ("." if out else "") + str(part)  # a key YAML reads as a number or a date is still a name
     return out
 
 

@@ -27,6 +27,7 @@ from sandbox.core.files import sha256_file
 from sandbox.errors import CheckFailed, UsageError
 from sandbox.output.manifest import MANIFEST, encode, read_manifest
 from sandbox.output.writer import Staging
+from sandbox.share.signing import SIGNATURE, sign
 
 SUMS = "SHA256SUMS"
 #: Default ceiling on the bytes an archive may declare; `--max-size` raises it.
@@ -53,7 +54,7 @@ def sandbox_files(folder: Path) -> list[str]:
             raise UsageError(f"{path}: expected regular files in a sandbox, got a symbolic link")
         if path.is_file():
             out.append(path.relative_to(folder).as_posix())
-    return sorted(p for p in out if p != SUMS)
+    return sorted(p for p in out if p not in (SUMS, SIGNATURE))
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,19 @@ class Packed:
     sha256: str
 
 
-def pack(folder: str | Path, out: str | Path, *, without_truth: bool = False, overwrite: bool = False) -> Packed:
+def pack(
+    folder: str | Path,
+    out: str | Path,
+    *,
+    without_truth: bool = False,
+    overwrite: bool = False,
+    sign_with: str | Path | None = None,
+) -> Packed:
     """Write the sandbox `folder` into the archive `out` (.zip, .tar.gz or .tar), checking it on the way.
 
     A file that differs from the manifest stops the pack (CheckFailed): a corrupt sandbox is not handed on.
-    `without_truth` leaves `truth/` out and lists the withheld tables in the archived manifest.
+    `without_truth` leaves `truth/` out and lists the withheld tables in the archived manifest. `sign_with`, an
+    Ed25519 private key file, adds SHA256SUMS.sig: its signature over SHA256SUMS (`sandbox.share.signing`).
     """
     folder, out = Path(folder), Path(out)
     kind = archive_format(out)
@@ -99,7 +108,9 @@ def pack(folder: str | Path, out: str | Path, *, without_truth: bool = False, ov
     if missing:
         raise CheckFailed(f"{folder / missing[0]}: listed in manifest.json but missing; run `sandbox verify {folder}`")
     contents[SUMS] = "".join(f"{sums[n]}  {n}\n" for n in names).encode("utf-8")
-    entries = sorted([*names, SUMS])
+    if sign_with is not None:
+        contents[SIGNATURE] = sign(contents[SUMS], sign_with)
+    entries = sorted([*names, *(n for n in (SUMS, SIGNATURE) if n in contents)])
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -350,7 +361,7 @@ def unpack(path: str | Path, out: str | Path, *, overwrite: bool = False, max_by
     members(Path(path), max_bytes)  # refuse before creating anything
     with Staging(Path(out), overwrite) as staging:
         names = extract(path, staging.path, max_bytes)
-        unlisted = sorted(set(names) - {SUMS} - set(listed_in_sums(staging.path)))
+        unlisted = sorted(set(names) - {SUMS, SIGNATURE} - set(listed_in_sums(staging.path)))
         if unlisted:
             raise UsageError(
                 f"{path}: {unlisted[0]}: not listed in {SUMS} (added after the pack?); nothing was written"

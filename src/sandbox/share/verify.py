@@ -16,7 +16,8 @@ from sandbox.errors import UsageError
 from sandbox.output.manifest import MANIFEST, Manifest, decode, lock
 from sandbox.output.manifest_schema import manifest_schema
 from sandbox.privacy import keys
-from sandbox.share.archive import MAX_BYTES, SUMS, archive_format, extract
+from sandbox.share.archive import MAX_BYTES, SUMS, archive_format, extract, listed_in_sums
+from sandbox.share.signing import SIGNATURE, read_key, signature_problem
 
 
 @dataclass(frozen=True)
@@ -53,19 +54,27 @@ class Verification:
 
 
 def verify(
-    path: str | Path, *, rebuild: bool = False, key_file: str | Path | None = None, max_bytes: int = MAX_BYTES
+    path: str | Path,
+    *,
+    rebuild: bool = False,
+    key_file: str | Path | None = None,
+    max_bytes: int = MAX_BYTES,
+    public_key: str | Path | None = None,
 ) -> Verification:
     """Check every file against the manifest (sha256, size, rows, schema) and SHA256SUMS when present.
 
     `path` is a sandbox folder or an archive made by `pack` (extracted to a temporary folder first).
-    With `rebuild`, also build the recipe and seed the manifest records and compare the bytes.
+    With `rebuild`, also build the recipe and seed the manifest records and compare the bytes. With
+    `public_key` (an Ed25519 public key file), SHA256SUMS must carry that key's signature.
     """
     path = Path(path)
+    if public_key is not None:
+        read_key(Path(public_key), private=False)  # a bad key file is bad input (exit 2), before any work
     if path.is_file():
         archive_format(path)
         with tempfile.TemporaryDirectory(prefix="sandbox-verify-") as tmp:
             extract(path, Path(tmp), max_bytes)
-            result = verify(tmp, rebuild=rebuild, key_file=key_file)
+            result = verify(tmp, rebuild=rebuild, key_file=key_file, public_key=public_key)
         result.path = str(path)
         return result
     if not path.is_dir():
@@ -78,6 +87,8 @@ def verify(
         return result
     listed = _check_files(path, manifest, result)
     _check_sums(path, result)
+    if public_key is not None:
+        _check_signature(path, public_key, result)
     for extra in _data_files(path) - listed:
         result.mismatches.append(Mismatch(extra, "not listed in manifest.json (added after the build?)"))
     if rebuild and result.ok:
@@ -156,6 +167,25 @@ def _check_sums(folder: Path, result: Verification) -> None:
             result.mismatches.append(Mismatch(rel, f"listed in {SUMS} but missing"))
         elif sha256_file(folder / rel) != digest:
             result.mismatches.append(Mismatch(rel, f"sha256 differs from {SUMS}"))
+
+
+def _check_signature(folder: Path, public_key: str | Path, result: Verification) -> None:
+    """SHA256SUMS signed by the key, and every file of the folder listed in it."""
+    sums, signature = folder / SUMS, folder / SIGNATURE
+    if not sums.is_file() or not signature.is_file():
+        missing = SUMS if not sums.is_file() else SIGNATURE
+        result.mismatches.append(Mismatch(missing, "missing: --key needs a sandbox packed with --sign"))
+        return
+    problem = signature_problem(sums.read_bytes(), signature.read_bytes(), public_key)
+    if problem:
+        result.mismatches.append(Mismatch(SIGNATURE, problem))
+        return
+    listed = set(listed_in_sums(folder)) | {SUMS, SIGNATURE}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
+        rel = path.relative_to(folder).as_posix()
+        if rel not in listed:
+            result.mismatches.append(Mismatch(rel, f"not listed in the signed {SUMS} (added after the pack?)"))
+    result.notes.append(f"{SUMS} is signed by {public_key}")
 
 
 def _data_files(folder: Path) -> set[str]:
