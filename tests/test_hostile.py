@@ -175,3 +175,11 @@ def test_a_build_bigger_than_the_free_space_is_refused_unless_forced(
     code, _, err = run("build", "starter", "--rows", "60000", "-o", str(out), "--workers", "1", "--force")
     assert code == 0, err
     assert (out / "manifest.json").is_file()
+
+
+def test_a_faker_pool_of_a_billion_is_refused_at_validation(tmp_path: Path) -> None:
+    recipe = tmp_path / "pool.yaml"
+    recipe.write_text(HUGE.replace("rows: 1e18", "rows: 10") + "      name: {faker: name, pool: 1000000000}\n")
+    code, err, seconds, _ = sandbox("validate", str(recipe))
+    assert code == 2 and seconds < 10
+    assert f"{recipe}:8:" in err and "bad-range: tables.t.columns.name.pool: expected a value <= 5000000" in err

@@ -21,6 +21,7 @@ from sandbox.core.pools import faker_for, faker_pool
 from sandbox.core.suggest import did_you_mean
 
 DEFAULT_POOL = 10_000
+MAX_POOL = 5_000_000
 _SCALAR = (str, int, float, bool)
 
 
@@ -99,7 +100,14 @@ register(
                 "en_US",
                 "locale(s)",
             ),
-            integer("pool", "How many values to draw once and sample from (distinct values).", DEFAULT_POOL, ge=1),
+            integer(
+                "pool",
+                "How many values to draw once and sample from (distinct values); at most 5,000,000: Faker draws "
+                "one value at a time (~15 us each), so a pool of a billion would run for hours.",
+                DEFAULT_POOL,
+                ge=1,
+                le=MAX_POOL,
+            ),
         ),
         _faker,
         _check_faker,
