@@ -149,7 +149,7 @@ def test_sigkill_leaves_temp_folders_the_next_run_removes(tmp_path: Path, reques
     children = wait_for_parts(out, proc)
     assert list(temp.glob("sandbox-run-*/pymp-*")), list(temp.rglob("*"))  # multiprocessing's, inside ours
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)  # reaps it and closes its pipes
     assert_gone(children)  # the workers follow their build
     assert list(temp.glob("sandbox-run-*"))  # a SIGKILL runs no clean-up
     again = subprocess.run(
