@@ -304,14 +304,6 @@ def _codes(values: pa.Array) -> pa.Array:
     return pa.array(coded)
 
 
-def _stamped(values: pa.Array) -> pa.Array:
-    """Positions of the values that hold a timestamp (a cheap literal pass for a colon first)."""
-    colon = pc.indices_nonzero(pc.fill_null(pc.match_substring(values, ":"), False))
-    if not len(colon):
-        return colon
-    return colon.filter(pc.fill_null(pc.match_substring_regex(values.take(colon), _TIMESTAMP), False))
-
-
 def candidates(values: pa.Array, strict: bool = False) -> list[int]:
     """Positions of values the combined prefilter flags (vectorised, RE2).
 
@@ -323,15 +315,20 @@ def candidates(values: pa.Array, strict: bool = False) -> list[int]:
     """
     if values.null_count == len(values):
         return []
-    # one pass over every value (the prefilter); timestamps looked for only where a colon is
+    # the prefilter on the text without its timestamps (only values with a colon can hold one): in one pass over
+    # them all when most have a colon, else over the others as they are and again over those without timestamps
     union = STRICT_PREFILTER if strict else PREFILTER
-    hits = pc.fill_null(pc.match_substring_regex(values, union), False).to_numpy(zero_copy_only=False).copy()
-    dated = _stamped(values)
-    if len(dated):
-        timeless = pc.replace_substring_regex(values.take(dated), _TIMESTAMP, " ")
-        hits[dated.to_numpy()] = pc.fill_null(pc.match_substring_regex(timeless, union), False).to_numpy(
-            zero_copy_only=False
-        )
+    colons = pc.indices_nonzero(pc.fill_null(pc.match_substring(values, ":"), False))
+    if 2 * len(colons) > len(values):
+        values_now = pc.replace_substring_regex(values, _TIMESTAMP, " ")
+        hits = pc.fill_null(pc.match_substring_regex(values_now, union), False).to_numpy(zero_copy_only=False)
+    else:
+        hits = pc.fill_null(pc.match_substring_regex(values, union), False).to_numpy(zero_copy_only=False).copy()
+        if len(colons):
+            timeless = pc.replace_substring_regex(values.take(colons), _TIMESTAMP, " ")
+            hits[colons.to_numpy()] = pc.fill_null(pc.match_substring_regex(timeless, union), False).to_numpy(
+                zero_copy_only=False
+            )
     found = pa.array(np.flatnonzero(hits), pa.int64())
     if not len(found):
         return []
