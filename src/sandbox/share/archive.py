@@ -2,8 +2,10 @@
 
 The same sandbox gives the same archive bytes: entries sorted, fixed timestamps, owners and modes, and a
 `SHA256SUMS` inside so anyone can check an unpacked copy with `sha256sum -c SHA256SUMS`. Extraction
-refuses absolute paths, `..`, links and special files, and archives that declare more bytes than a limit
-(zip bombs), before anything is written; files land in a staging folder that becomes the target at the end.
+refuses absolute paths, `..`, links and special files, setuid bits, odd names, encrypted members, archives
+that declare more bytes than a limit or expand too far (zip bombs), and archives that are not a sandbox,
+before anything is written; files land in a staging folder that becomes the target at the end. Pack signs
+SHA256SUMS on request (`sandbox.share.signing`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sandbox.errors import UsageError
+from sandbox.errors import MissingExtra, UsageError
 
 SIGNATURE = "SHA256SUMS.sig"
 
@@ -23,9 +23,7 @@ def _crypto() -> Any:
     try:
         from cryptography.hazmat.primitives import serialization
     except ImportError:
-        raise UsageError(
-            "signing needs the cryptography library: pip install 'sandbox[sign]' (or pip install cryptography)"
-        ) from None
+        raise MissingExtra("sign", "cryptography") from None
     return serialization
 
 
