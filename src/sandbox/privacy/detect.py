@@ -320,8 +320,8 @@ def candidates(values: pa.Array, strict: bool = False) -> list[int]:
     union = STRICT_PREFILTER if strict else PREFILTER
     colons = pc.indices_nonzero(pc.fill_null(pc.match_substring(values, ":"), False))
     if 2 * len(colons) > len(values):
-        values_now = pc.replace_substring_regex(values, _TIMESTAMP, " ")
-        hits = pc.fill_null(pc.match_substring_regex(values_now, union), False).to_numpy(zero_copy_only=False)
+        timeless = pc.replace_substring_regex(values, _TIMESTAMP, " ")
+        hits = pc.fill_null(pc.match_substring_regex(timeless, union), False).to_numpy(zero_copy_only=False)
     else:
         hits = pc.fill_null(pc.match_substring_regex(values, union), False).to_numpy(zero_copy_only=False).copy()
         if len(colons):
