@@ -95,14 +95,19 @@ def mutated_text(draw: st.DrawFn) -> str:
             )
         return "\n".join(lines) + "\n"
     data = json.loads(json.dumps(yaml.safe_load(text), default=str))
-    for _ in range(draw(st.integers(1, 3))):
+    return yaml.safe_dump(mutations(draw, data, ODD_VALUES, 3), sort_keys=False)
+
+
+def mutations(draw: st.DrawFn, data: Any, values: st.SearchStrategy[Any], most: int) -> Any:
+    """`data` after 1 to `most` random replacements, deletions or renames anywhere in it."""
+    for _ in range(draw(st.integers(1, most))):
         path = draw(st.sampled_from(paths(data)))
         action = draw(st.sampled_from(["replace", "delete", "rename"]))
         try:
-            data = mutate(data, path, action, copy.deepcopy(draw(ODD_VALUES)))
+            data = mutate(data, path, action, copy.deepcopy(draw(values)))
         except (KeyError, IndexError, TypeError):
             continue
-    return yaml.safe_dump(data, sort_keys=False)
+    return data
 
 
 def build_small(text: str) -> None:

@@ -11,7 +11,6 @@ import io
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -23,7 +22,7 @@ from sandbox.exports.anonymise import anonymise
 from sandbox.exports.scanning import scan_path
 from sandbox.exports.suggest_policy import suggest_for
 from sandbox.recipe.validate import load
-from tests.test_fuzz import ODD_VALUES, mutate, mutated_text, paths
+from tests.test_fuzz import ODD_VALUES, mutated_text, mutations
 
 EXPORT = (
     "customer_id,full_name,email,phone,city,note,amount\n"
@@ -75,15 +74,7 @@ def check_recipe(text: str) -> None:
 
 @st.composite
 def policy_text(draw: st.DrawFn) -> str:
-    data: Any = copy.deepcopy(POLICY)
-    for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from(paths(data)))
-        action = draw(st.sampled_from(["replace", "delete", "rename"]))
-        try:
-            data = mutate(data, path, action, copy.deepcopy(draw(POLICY_VALUES)))
-        except (KeyError, IndexError, TypeError):
-            continue
-    text = yaml.safe_dump(data, sort_keys=False)
+    text = yaml.safe_dump(mutations(draw, copy.deepcopy(POLICY), POLICY_VALUES, 4), sort_keys=False)
     if draw(st.booleans()):
         at = draw(st.integers(0, len(text)))
         text = (
