@@ -162,3 +162,35 @@ def test_sigkill_leaves_temp_folders_the_next_run_removes(tmp_path: Path, reques
     assert again.returncode == 0, again.stderr
     assert list(temp.iterdir()) == []  # the dead run's folder and this run's own are gone
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".big")] == []  # and the dead staging folder
+
+
+_CTRL_C_IN_SPAWN = """
+import os, signal, sys, time
+import psutil
+from multiprocessing import forkserver
+from sandbox.engine.local import pool_map
+
+read_signed = forkserver.read_signed
+def interrupted(fd):  # the parent has sent the first worker its start-up data; its pid is not read back yet
+    forkserver.read_signed = read_signed
+    os.kill(os.getpid(), signal.SIGINT)
+    return read_signed(fd)
+forkserver.read_signed = interrupted
+try:
+    pool_map(abs, range(8), 2)
+except KeyboardInterrupt:
+    time.sleep(1)
+    server = [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
+    print(len(server), len([w for w in server[0].children() if w.status() != psutil.STATUS_ZOMBIE]))
+else:
+    print("no interrupt")
+"""
+
+
+def test_ctrl_c_while_a_worker_starts_kills_that_worker_too() -> None:
+    """A Ctrl-C between the worker's fork and the pool learning its pid is held until the pool knows it, so the
+    clean-up kills it: otherwise it outlives the build and, as the build's exit removes the pool's semaphores,
+    prints a traceback from inside multiprocessing (seen under load in the start-up test above)."""
+    done = subprocess.run([sys.executable, "-c", _CTRL_C_IN_SPAWN], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "0"], done.stdout  # the fork server, and none of its workers left

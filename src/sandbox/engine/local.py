@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import TypeVar
 
 import numpy as np
@@ -128,9 +129,27 @@ def _refill(
     if len(pending) >= limit:
         return
     for position, item in queue:
-        pending[pool.submit(fn, item)] = position
+        with _ctrl_c_held():  # a submit may start a worker: the pool must know it before a Ctrl-C unwinds
+            pending[pool.submit(fn, item)] = position
         if len(pending) >= limit:
             return
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) that arrives inside the block and deliver it at the block's end. Only the main
+    thread handles signals; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        signal.raise_signal(signal.SIGINT)
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
