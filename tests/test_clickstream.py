@@ -13,7 +13,19 @@ import sandbox
 from sandbox.errors import RecipeError
 from sandbox.recipe.validate import load
 
-TABLES = ("sessions", "customers", "products", "events", "orders", "order_items")
+TABLES = (
+    "sessions",
+    "customers",
+    "products",
+    "events",
+    "orders",
+    "order_items",
+    "payments",
+    "returns",
+    "promotions",
+    "stockouts",
+    "fx_rates",
+)
 
 
 def connect(base: Path) -> duckdb.DuckDBPyConnection:
@@ -46,7 +58,63 @@ RULES = {
     "subtotal is the sum of line totals": """
         select count(*) from orders o join (select order_id, sum(line_total) as s from order_items group by 1) i
         using (order_id) where o.subtotal <> i.s""",
-    "total is subtotal + shipping + tax": "select count(*) from orders where total <> subtotal + shipping + tax",
+    "total is subtotal - discount + shipping + tax": """
+        select count(*) from orders where total <> subtotal - discount + shipping + tax""",
+    "tax is on the goods after a percent or fixed discount": """
+        select count(*) from orders o left join promotions p using (promotion_code)
+        join (values ('DE', 0.19), ('FR', 0.20), ('NL', 0.21), ('GB', 0.20), ('US', 0.0)) v(country, rate)
+          on v.country = o.shipping_country
+        where o.tax <> round((o.subtotal - case when p.kind = 'free_shipping' then 0 else o.discount end)
+                             * v.rate, 2)""",
+    "a discount is the promotion's": """
+        select count(*) from orders o left join promotions p using (promotion_code)
+        where (p.promotion_code is null) <> (o.promotion_code is null)
+           or (p.kind = 'percent' and o.discount <> floor(o.subtotal * p.value) / 100)
+           or (p.kind = 'free_shipping' and o.discount <> o.shipping)
+           or (p.kind = 'fixed' and o.discount > o.subtotal)
+           or (p.promotion_code is null and o.discount <> 0)""",
+    "a promotion is used while it runs": """
+        select count(*) from orders o join promotions p using (promotion_code)
+        where o.ordered_at < p.starts_at or o.ordered_at >= p.ends_at""",
+    "orders are in the shipping country's currency": """
+        select count(*) from orders join (values ('DE', 'EUR'), ('FR', 'EUR'), ('NL', 'EUR'), ('GB', 'GBP'),
+                                                 ('US', 'USD')) v(country, money) on v.country = shipping_country
+        where currency <> money""",
+    "a unit price is the product's euro price at the order day's rate": """
+        select count(*) from order_items i join orders o using (order_id) join products p using (product_id)
+        left join fx_rates r on r.currency = o.currency and r.date = cast(o.ordered_at as date)
+        where r.rate is null or i.unit_price <> round(p.price * r.rate, 2)""",
+    "payments sum to the total of every order not cancelled": """
+        select count(*) from orders o left join (select order_id, sum(amount) paid from payments group by 1) p
+        using (order_id)
+        where (o.status = 'cancelled' and p.paid is not null)
+           or (o.status <> 'cancelled' and (p.paid is null or p.paid <> o.total))""",
+    "payments come after their order": """
+        select count(*) from payments p join orders o using (order_id) where p.paid_at < o.ordered_at""",
+    "returns come after delivery, and refunds after returns": """
+        select count(*) from returns r join orders o using (order_id)
+        where o.delivered_at is null or r.requested_at <= o.delivered_at or r.refunded_at <= r.requested_at
+           or o.status <> 'returned'""",
+    "a refund never exceeds its line, nor an order's refunds what was paid": """
+        select (select count(*) from returns r left join order_items i using (order_id, line_no)
+                where i.line_total is null or r.refund_amount > i.line_total or r.quantity > i.quantity
+                   or r.quantity < 1)
+             + (select count(*) from (select order_id, sum(refund_amount) refunded from returns group by 1) r
+                left join (select order_id, sum(amount) paid from payments group by 1) p using (order_id)
+                where p.paid is null or r.refunded > p.paid)""",
+    "returned orders have a return": """
+        select count(*) from orders o where o.status = 'returned'
+        and not exists (select 1 from returns r where r.order_id = o.order_id)""",
+    "no event of a product lies inside its stock-out": """
+        select count(*) from events e join stockouts s using (product_id)
+        where e.ts >= s.starts_at and e.ts < s.ends_at and e.event_id not in (select event_id from late)""",
+    "stock-outs of a product do not overlap": """
+        select count(*) from (select product_id, starts_at,
+                                     lag(ends_at) over (partition by product_id order by starts_at) prev_end
+                              from stockouts) where prev_end > starts_at""",
+    "bounced marks exactly the sessions with one event": """
+        select count(*) from sessions s join (select session_id, count(distinct event_id) n from events group by 1)
+        using (session_id) where s.bounced <> (n = 1)""",
     "line total is quantity x unit price": "select count(*) from order_items where line_total <> quantity * unit_price",
     "every event lies inside its session": """
         select count(*) from events e join sessions s using (session_id)

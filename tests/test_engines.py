@@ -26,7 +26,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("recipe", "rows"), [("small", None), ("iot", 6), ("ecommerce", 30_000)])
+@pytest.mark.parametrize(("recipe", "rows"), [("small", None), ("iot", 6), ("ecommerce", 60_000)])
 def test_local_1_local_2_and_dask_give_identical_parts(
     small: Path, tmp_path: Path, recipe: str, rows: int | None
 ) -> None:

@@ -111,6 +111,12 @@ def numbers(
     return Param(name, schema, description, default, label)
 
 
+def multipliers(name: str, description: str, default: Any = _REQUIRED, *, le: float = 100) -> Param:
+    """A mapping of names to non-negative numbers (e.g. peak days to their traffic multipliers)."""
+    schema = {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": le}}
+    return Param(name, schema, description, default, f"mapping of name to number in [0, {le:g}]")
+
+
 def defaults(params: tuple[Param, ...], given: dict[str, Any]) -> dict[str, Any]:
     """The given values with every optional parameter's default filled in."""
     out = {p.name: p.default for p in params if not p.required}

@@ -18,43 +18,21 @@ import pyarrow.compute as pc
 from sandbox.columns.registry import Finding
 from sandbox.columns.temporal import TIMESTAMP, parse_instant
 from sandbox.core import exact
-from sandbox.core.params import integer, number, string
 from sandbox.domains.checks import Faults, KnobCheck, TableReader, matches, share
-from sandbox.domains.ecommerce import funnel
-from sandbox.domains.ecommerce.shop import US_PER_DAY, catalogue, customer_countries, customers
+from sandbox.domains.ecommerce import funnel, realised
+from sandbox.domains.ecommerce.calendar import Calendar, calendar, peak_problems
+from sandbox.domains.ecommerce.currency import fx_rates
+from sandbox.domains.ecommerce.knobs import KNOBS
+from sandbox.domains.ecommerce.orders import Market
+from sandbox.domains.ecommerce.promotions import promotions
+from sandbox.domains.ecommerce.shop import US_PER_DAY, catalogue, customer_countries, customers, vocabulary
+from sandbox.domains.ecommerce.stock import stockouts
 from sandbox.domains.interface import Domain, DomainContext, TableInfo
 from sandbox.noise.corruptions import pick, replace_rows, set_missing
 from sandbox.noise.defects import row_keys
 from sandbox.privacy.columns import advisory, born_safe
 
-KNOBS = (
-    number("conversion_rate", "Share of human sessions that end in a purchase.", 0.025, gt=0, le=0.5),
-    number("cart_abandonment", "Share of sessions with a cart that do not buy.", 0.70, ge=0, le=0.99),
-    number("bot_share", "Share of all sessions that are bots (many fast page views, never buy).", 0.02, ge=0, le=0.5),
-    number(
-        "anonymous_share", "Share of human sessions without a logged-in customer (they never buy).", 0.35, ge=0, le=0.95
-    ),
-    number("sessions_per_customer", "Mean sessions per customer over the date range.", 4.0, ge=1, le=1000),
-    integer("products", "Products in the catalogue.", 2000, ge=10, le=1_000_000),
-    number("popularity_skew", "Zipf exponent of product popularity.", 1.1, gt=0, le=3),
-    string("start", "First day of the sessions (UTC).", "2025-01-01", format="date"),
-    integer("days", "Days of traffic.", 90, ge=1, le=3650),
-    number("mobile_share", "Share of human sessions on mobile.", 0.58, ge=0, le=1),
-    number("tablet_share", "Share of human sessions on tablets (desktop gets the rest).", 0.07, ge=0, le=1),
-    number("mobile_conversion", "Conversion multiplier of mobile sessions.", 0.7, gt=0, le=10),
-    number("desktop_conversion", "Conversion multiplier of desktop sessions.", 1.4, gt=0, le=10),
-    number("tablet_conversion", "Conversion multiplier of tablet sessions.", 1.0, gt=0, le=10),
-    number("direct_conversion", "Conversion multiplier of direct visits.", 1.0, gt=0, le=10),
-    number("organic_search_conversion", "Conversion multiplier of organic search visits.", 1.0, gt=0, le=10),
-    number("paid_search_conversion", "Conversion multiplier of paid search visits.", 1.3, gt=0, le=10),
-    number("social_conversion", "Conversion multiplier of social visits (e.g. an instagram ad).", 0.6, gt=0, le=10),
-    number("email_conversion", "Conversion multiplier of email campaign visits.", 1.8, gt=0, le=10),
-    number("affiliate_conversion", "Conversion multiplier of affiliate visits.", 1.2, gt=0, le=10),
-    number("duplicate_event_rate", "Share of events the tracker sends twice (same event_id).", 0.004, ge=0, le=0.5),
-    number("late_event_rate", "Share of events stamped after their session ended.", 0.006, ge=0, le=0.5),
-    number("missing_product_rate", "Share of product views that lose their product_id.", 0.01, ge=0, le=0.5),
-)
-EVENTS_PER_HUMAN, EVENTS_PER_BOT = 9, 70
+EVENTS_PER_HUMAN, EVENTS_PER_BOT = 5, 70
 
 
 class Clickstream(Domain):
@@ -89,6 +67,11 @@ class Clickstream(Domain):
             TableInfo("events", "Tracked events in session order.", key=("event_id",)),
             TableInfo("orders", "One order per purchase.", key=("order_id",)),
             TableInfo("order_items", "Order lines: the cart at purchase.", key=("order_id", "line_no")),
+            TableInfo("payments", "What paid each order that was not cancelled.", key=("payment_id",)),
+            TableInfo("returns", "Order lines sent back after delivery, and their refunds.", key=("return_id",)),
+            TableInfo("promotions", "Promotion codes and when they run.", key=("promotion_code",)),
+            TableInfo("stockouts", "When each product was out of stock.", key=("product_id", "starts_at")),
+            TableInfo("fx_rates", "Units of each order currency per euro, per day.", key=("date", "currency")),
         ]
 
     def plan(self, knobs: Mapping[str, Any], rows: int, chunk_rows: int) -> list[dict[str, Any]]:
@@ -127,6 +110,8 @@ class Clickstream(Domain):
             cart = matches(batch.column(1), ["add_to_cart"])
             carted.append(pc.unique(batch.column(0).filter(cart)))
             views += pc.sum(matches(batch.column(1), ["product_view"])).as_py() or 0
+        cal = shop_calendar(knobs, parse_instant(knobs["start"]))
+        timing = realised.calendar_checks(knobs, cal, reader, bot_ids.combine_chunks())
         ids = pa.chunked_array(carted, pa.int64())
         carts = len(pc.unique(ids.filter(pc.invert(pc.is_in(ids, value_set=bot_ids.combine_chunks())))))
         human, orders = sessions - bots, reader.rows("orders")
@@ -158,6 +143,9 @@ class Clickstream(Domain):
                 views,
                 "product views",
             ),
+            *timing,
+            *realised.price_checks(knobs, reader),
+            *realised.sales_checks(knobs, reader),
         ]
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
@@ -182,11 +170,42 @@ class Clickstream(Domain):
             parse_instant(knobs["start"])
         except ValueError:
             yield ("bad-type", ("start",), f"expected an ISO date like 2025-01-01, got {knobs['start']!r}", None)
+        carting = knobs["conversion_rate"] / (1 - knobs["cart_abandonment"])
+        if carting < 1 and knobs["bounce_rate"] > 1 - carting:  # else the cart rate's own issue above says it
+            yield (
+                "bad-range",
+                ("bounce_rate",),
+                f"expected a bounce rate of at most {1 - carting:.3f} (the human sessions without a cart, "
+                f"from conversion_rate / (1 - cart_abandonment)), got {knobs['bounce_rate']}",
+                None,
+            )
+        for key, message, meant in peak_problems(knobs["peak_days"]):
+            yield ("bad-choice", ("peak_days", key), message, meant)
+        endings = knobs["price_endings"]
+        for ending in endings:
+            if not (len(str(ending)) == 2 and str(ending).isdigit()):
+                yield (
+                    "bad-type",
+                    ("price_endings", ending),
+                    f"expected two-digit cents like '99', got {ending!r}",
+                    None,
+                )
+        if math.fsum(float(v) for v in endings.values()) > 1:
+            yield ("bad-range", ("price_endings",), "expected shares that sum to at most 1", None)
+        for name in ("weekday_profile", "month_profile"):
+            if not any(float(w) > 0 for w in knobs[name]):
+                yield ("bad-range", (name,), "expected at least one weight above 0", None)
 
     def produce(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
-        start = parse_instant(knobs["start"])
-        knobs = {**knobs, "_start_us": start, "_end_us": start + int(knobs["days"]) * US_PER_DAY}
-        shop = catalogue(ctx.seed, int(knobs["products"]), str(knobs["start"]))
+        start, days = parse_instant(knobs["start"]), int(knobs["days"])
+        knobs = {
+            **knobs,
+            "_start_us": start,
+            "_end_us": start + days * US_PER_DAY,
+            "_calendar": shop_calendar(knobs, start),
+        }
+        market = _market(ctx.seed, knobs, start)
+        shop = market.shop
         rng = ctx.rng("sessions")
         people, identified = payload["customers"], payload["identified"]
         country = customer_countries(ctx.seed, ctx.chunk, people)
@@ -205,7 +224,7 @@ class Clickstream(Domain):
         pad = len(kind) - identified
         customer_id = np.concatenate([local + payload["first_customer"], np.full(pad, -1)])
         session_country = np.concatenate([country[local], np.zeros(pad, np.int64)])
-        chunk = funnel.generate(rng, knobs, shop, kind, customer_id, session_country, payload["first_session"])
+        chunk = funnel.generate(rng, knobs, market, kind, customer_id, session_country, payload["first_session"])
         first_seen = rng.integers(knobs["_start_us"], knobs["_end_us"], people)
         ids = chunk.sessions["customer_id"].combine_chunks()
         known = ids.is_valid().to_numpy(zero_copy_only=False)
@@ -214,15 +233,47 @@ class Clickstream(Domain):
         np.minimum.at(first_seen, seen_ids, started)
 
         events = _track_noise(ctx, knobs, chunk)
-        products = shop.table if ctx.chunk == 0 else shop.table.slice(0, 0)
+        shared = {  # the same in every chunk: written once, by the first
+            "products": shop.table,
+            "promotions": market.promotions.table,
+            "stockouts": market.stock.table,
+            "fx_rates": market.rates.table,
+        }
         return {
             "sessions": chunk.sessions,
             "customers": customers(ctx.seed, ctx.chunk, payload["first_customer"], country, first_seen),
-            "products": products,
             "events": events,
-            "orders": chunk.orders,
-            "order_items": chunk.order_items,
+            **chunk.sales,
+            **{name: table if ctx.chunk == 0 else table.slice(0, 0) for name, table in shared.items()},
         }
+
+
+def _market(seed: int, knobs: Mapping[str, Any], start: int) -> Market:
+    shop_key = (seed, int(knobs["products"]), str(knobs["start"]), _endings(knobs))
+    days = int(knobs["days"])
+    return Market(
+        catalogue(*shop_key),
+        stockouts(*shop_key, days, float(knobs["stockout_share"])),
+        fx_rates(seed, start, days),
+        promotions(start, days),
+    )
+
+
+def _endings(knobs: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted((str(k), float(v)) for k, v in knobs["price_endings"].items()))
+
+
+def shop_calendar(knobs: Mapping[str, Any], start: int) -> Calendar:
+    """The calendar the knobs describe (customers' countries weighted by their share, for public holidays)."""
+    countries = tuple((code, float(v[1])) for code, v in vocabulary()["countries"].items())
+    return calendar(
+        start,
+        int(knobs["days"]),
+        tuple(float(w) for w in knobs["weekday_profile"]),
+        tuple(float(w) for w in knobs["month_profile"]),
+        tuple(sorted((str(k), float(v)) for k, v in knobs["peak_days"].items())),
+        countries,
+    )
 
 
 def _track_noise(ctx: DomainContext, knobs: Mapping[str, Any], chunk: funnel.Chunk) -> pa.Table:

@@ -6,6 +6,7 @@ come from the funnel; a lexsort shuffles only the browsing segment, so carts alw
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,12 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.columns.keys import zipf_ranks
-from sandbox.columns.temporal import TIMESTAMP, profiled_instants
+from sandbox.columns.temporal import TIMESTAMP
 from sandbox.core import exact
 from sandbox.core.draws import levels, normal_quantiles
 from sandbox.domains.common import labels
+from sandbox.domains.ecommerce import stock
+from sandbox.domains.ecommerce.calendar import session_starts
 from sandbox.domains.ecommerce.events import ADD, CHECKOUT, EVENT_TYPES, PRODUCT, PURCHASE, PV, REMOVE, SEARCH
-from sandbox.domains.ecommerce.orders import order_tables
+from sandbox.domains.ecommerce.orders import Market, order_tables
 from sandbox.domains.ecommerce.sessions import session_table
 from sandbox.domains.ecommerce.shop import Catalogue, vocabulary
 
@@ -64,7 +67,11 @@ HOURS = [
     4.2,
     2.2,
 ]
-WEEKDAYS = [1.0, 0.97, 0.95, 0.96, 0.92, 0.98, 1.12]
+#: The hour profile as probabilities (fsum, not a SIMD reduction).
+HOURS_P = np.array(HOURS) / math.fsum(HOURS)
+#: The spread of a session's engagement (how much more or less it browses than its device's mean): lognormal,
+#: so session lengths are heavy-tailed (a few long sessions, many short ones).
+ENGAGEMENT_SIGMA = 1.0
 BROWSE_PAGES = {"mobile": 3.0, "desktop": 2.0, "tablet": 2.5}
 BROWSE_PRODUCTS = {"mobile": 2.6, "desktop": 2.0, "tablet": 2.3}
 US = 1_000_000
@@ -82,6 +89,8 @@ class Funnel:
     conversion: float
     abandonment: float
     anonymous: float
+    bounce: float
+    single_item: float
 
     @classmethod
     def from_knobs(cls, knobs: Mapping[str, Any]) -> Funnel:
@@ -102,6 +111,8 @@ class Funnel:
             knobs["conversion_rate"],
             knobs["cart_abandonment"],
             knobs["anonymous_share"],
+            knobs["bounce_rate"],
+            knobs["single_item_share"],
         )
 
     def purchase_probability(self) -> np.ndarray:
@@ -118,8 +129,8 @@ def _sessions(rng: np.random.Generator, funnel: Funnel, kind: np.ndarray, knobs:
     n = len(kind)
     bot = kind == 2
     start, end = knobs["_start_us"], knobs["_end_us"]
-    starts = profiled_instants(start, end, HOURS, WEEKDAYS, rng, n)
-    starts[bot] = rng.integers(start, end, int(bot.sum()))
+    starts = session_starts(rng, knobs["_calendar"], HOURS_P, n)
+    starts[bot] = rng.integers(start, end, int(bot.sum()))  # bots keep no calendar
     device = rng.choice(3, n, p=funnel.device_p)
     device[bot] = np.where(rng.random(int(bot.sum())) < 0.9, 1, 0)
     referral = rng.choice(len(funnel.referrals), n, p=funnel.referral_p)
@@ -128,6 +139,10 @@ def _sessions(rng: np.random.Generator, funnel: Funnel, kind: np.ndarray, knobs:
     cart = rng.random(n) < p_buy / (1 - funnel.abandonment)
     purchase = cart & (rng.random(n) < 1 - funnel.abandonment)
     checkout = purchase | (cart & (rng.random(n) < 0.4))
+    # bounces come from the humans without a cart, so that their share of all human sessions is the knob
+    carting = funnel.conversion / (1 - funnel.abandonment)
+    bounce = (kind != 2) & ~cart & (rng.random(n) < funnel.bounce / (1 - carting))
+    single = cart & (rng.random(n) < funnel.single_item)
     return {
         "start": starts,
         "device": device,
@@ -136,6 +151,8 @@ def _sessions(rng: np.random.Generator, funnel: Funnel, kind: np.ndarray, knobs:
         "purchase": purchase,
         "checkout": checkout,
         "bot": bot,
+        "bounce": bounce,
+        "single": single,
     }
 
 
@@ -146,18 +163,24 @@ def _segment_lengths(rng: np.random.Generator, s: dict, funnel: Funnel) -> np.nd
     views = np.array([BROWSE_PRODUCTS[d] for d in funnel.devices])[s["device"]]
     searchy = np.isin(np.array(funnel.referrals)[s["referral"]], ["organic_search", "paid_search"])
     carts = np.flatnonzero(s["cart"])
-    adds = np.zeros(n, np.int64)
-    adds[carts] = 1 + rng.poisson(0.4, len(carts))
+    adds = np.zeros(n, np.int64)  # the order's lines: one for a single-item cart, else one or more
+    adds[carts] = np.where(s["single"][carts], 1, 1 + rng.poisson(0.6, len(carts)))
+    removed = np.zeros(n, np.int64)  # a product added, then taken out again: one more add than lines
+    removed[carts] = ~s["single"][carts] & (rng.random(len(carts)) < 0.2)
     lengths = np.zeros((n, 8), np.int64)
     lengths[:, 0] = 1
     bots, humans = np.flatnonzero(bot), np.flatnonzero(~bot)  # each drawn from its own distributions
     lengths[bots, 1] = 15 + rng.poisson(40, len(bots))
     lengths[bots, 3] = rng.poisson(15, len(bots))
-    lengths[humans, 1] = rng.poisson(pages[humans])
-    lengths[humans, 2] = rng.poisson(0.3 + 0.8 * searchy[humans])
-    lengths[humans, 3] = rng.poisson(views[humans])
-    lengths[:, 4] = 2 * adds
-    lengths[carts, 5] = (adds[carts] >= 2) & (rng.random(len(carts)) < 0.2)
+    engaged = exact.lognormal(rng, -(ENGAGEMENT_SIGMA**2) / 2, ENGAGEMENT_SIGMA, len(humans))  # mean 1
+    lengths[humans, 1] = rng.poisson(pages[humans] * engaged)
+    lengths[humans, 2] = rng.poisson((0.3 + 0.8 * searchy[humans]) * engaged)
+    lengths[humans, 3] = rng.poisson(views[humans] * engaged)
+    lengths[s["bounce"], 1:4] = 0  # the landing page only
+    stayed = ~bot & ~s["bounce"] & (lengths[:, 1:].sum(axis=1) == 0)
+    lengths[stayed, 1] = 1  # a session that is not a bounce sees a second page
+    lengths[:, 4] = 2 * (adds + removed)
+    lengths[:, 5] = removed
     lengths[:, 6] = s["checkout"]
     lengths[:, 7] = s["purchase"]
     return np.minimum(lengths, 400)
@@ -274,8 +297,7 @@ def _urls(
 class Chunk:
     sessions: pa.Table
     events: pa.Table
-    orders: pa.Table
-    order_items: pa.Table
+    sales: dict[str, pa.Table]  # orders, order_items, payments, returns
     bots: np.ndarray  # session ids of bot sessions
     bot_events: np.ndarray
     windows: tuple[np.ndarray, np.ndarray]
@@ -284,7 +306,7 @@ class Chunk:
 def generate(
     rng: np.random.Generator,
     knobs: Mapping[str, Any],
-    shop: Catalogue,
+    market: Market,
     kind: np.ndarray,
     customer_id: np.ndarray,
     customer_country: np.ndarray,
@@ -292,6 +314,7 @@ def generate(
 ) -> Chunk:
     """All sessions of one chunk with their events and orders; `customer_id` is -1 for anonymous sessions."""
     funnel = Funnel.from_knobs(knobs)
+    shop = market.shop
     s = _sessions(rng, funnel, kind, knobs)
     order = np.lexsort((np.arange(len(kind)), s["start"]))  # session ids follow start time
     s = {k: v[order] for k, v in s.items()}
@@ -304,7 +327,6 @@ def generate(
     total = len(etype)
     per_session = lengths.sum(axis=1)
     starts_at = np.cumsum(per_session) - per_session  # where each session's events begin (empty for none)
-
     seq = np.arange(total) - np.repeat(starts_at, per_session) + 1
     product = _products(rng, ev_session, etype, pair_pos, interest, shop, float(knobs["popularity_skew"]))
     dwell = DWELL_MEDIAN[etype] * DWELL_SPREAD[levels(rng, total)]  # lognormal per page type
@@ -315,6 +337,7 @@ def generate(
     done = np.cumsum(dwell_us)
     before = done - dwell_us - np.repeat(done[starts_at] - dwell_us[starts_at], per_session)
     ts = s["start"][ev_session] + before
+    product = stock.around_stockouts(market.stock, product, etype, ts)
     ended = s["start"] + np.add.reduceat(dwell_us, starts_at) if total else s["start"]
     event_interest = interest[ev_session]
     queries = _queries(rng, etype == SEARCH, event_interest, shop)
@@ -335,11 +358,11 @@ def generate(
             "seq": seq.astype(np.int64),
         }
     )
-    orders, items = order_tables(
-        rng, s, session_id, customer_id, customer_country, ev_session, etype, product, ts, shop
+    sales = order_tables(
+        rng, knobs, s, session_id, customer_id, customer_country, ev_session, etype, product, ts, market
     )
     bots = session_id[s["bot"]]
-    return Chunk(sessions, events, orders, items, bots, lengths.sum(axis=1)[s["bot"]], (s["start"], ended))
+    return Chunk(sessions, events, sales, bots, lengths.sum(axis=1)[s["bot"]], (s["start"], ended))
 
 
 def _category_weights(shop: Catalogue) -> np.ndarray:

@@ -77,5 +77,6 @@ def session_table(
             "referral_source": labels(funnel.referrals, s["referral"]),
             "landing_page": urls.take(pa.array(starts_at)),
             "converted": pa.array(s["purchase"]),
+            "bounced": pa.array(s["bounce"]),
         }
     )

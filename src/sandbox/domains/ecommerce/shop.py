@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +40,9 @@ class Catalogue:
 
 
 @functools.lru_cache(maxsize=4)
-def catalogue(seed: int, products: int, start: str) -> Catalogue:
-    """The product table: a pure function of (seed, size, start date), rebuilt in any process that needs it."""
+def catalogue(seed: int, products: int, start: str, endings: tuple[tuple[str, float], ...] = ()) -> Catalogue:
+    """The product table: a pure function of (seed, size, start date, price endings), rebuilt in any process
+    that needs it."""
     vocab = vocabulary()
     rng = stream(seed, "products", 0, "catalogue")
     cats = vocab["categories"]
@@ -49,7 +51,7 @@ def catalogue(seed: int, products: int, start: str) -> Catalogue:
     price_cents = np.rint(np.clip(exact.lognormal(rng, log_mean, 0.6, len(log_mean)), 1.0, 5000.0) * 100).astype(
         np.int64
     )
-    price_cents = (price_cents // 100) * 100 + 99  # shop prices end in .99
+    price_cents = price_endings(rng, price_cents, endings)
     titles = []
     noun_pick, adj_pick = rng.integers(0, 1 << 30, products), rng.integers(0, 1 << 30, products)
     brand_pick = rng.integers(0, len(vocab["brands"]), products)
@@ -76,6 +78,18 @@ def catalogue(seed: int, products: int, start: str) -> Catalogue:
     )
     by_category = tuple(np.flatnonzero(category == c) for c in range(len(names)))
     return Catalogue(table, category, price_cents, by_category, tuple(names))
+
+
+def price_endings(rng: np.random.Generator, cents: np.ndarray, endings: tuple[tuple[str, float], ...]) -> np.ndarray:
+    """Prices moved to the endings' shares (e.g. ("99", 0.15): 15% end in .99); the rest keep their own cents,
+    moved off the listed endings so that each ending's share is the one asked for."""
+    listed = [int(ending) for ending, _ in endings]
+    shares = [share for _, share in endings]
+    pick = rng.choice(len(listed) + 1, len(cents), p=[*shares, max(0.0, 1 - math.fsum(shares))])
+    euros, own = np.maximum(cents // 100, 1), cents % 100
+    spare = next((c % 100 for c in range(49, 149) if c % 100 not in listed), 49)
+    own = np.where(np.isin(own, listed), spare, own)
+    return euros * 100 + np.append(np.array(listed, np.int64), 0)[pick] + np.where(pick == len(listed), own, 0)
 
 
 def _by_locale(kind: str, locales: list[str], pick: np.ndarray, rng: np.random.Generator) -> pa.DictionaryArray:
