@@ -26,6 +26,7 @@ RANGES = {
     "payments_in_instalments": (0.05, 1.0),
     "orders_with_a_return": (0.02, 0.30),
     "currencies": (3, float("inf")),
+    "repeat_purchases_within_a_day": (0.10, 0.45),
 }
 
 
@@ -51,6 +52,10 @@ def realism(base: Path) -> dict[str, float]:
             "select (select count(distinct order_id) from returns) / (select count(*) from orders)"
         ),
         "currencies": one("select count(distinct currency) from orders"),
+        "repeat_purchases_within_a_day": one("""
+            select avg((gap < interval 1 day)::int) from (
+                select ordered_at - lag(ordered_at) over (partition by customer_id order by ordered_at) gap
+                from orders) where gap is not null"""),
     }
 
 

@@ -75,6 +75,9 @@ ENGAGEMENT_SIGMA = 1.0
 BROWSE_PAGES = {"mobile": 3.0, "desktop": 2.0, "tablet": 2.5}
 BROWSE_PRODUCTS = {"mobile": 2.6, "desktop": 2.0, "tablet": 2.3}
 US = 1_000_000
+US_PER_HOUR = 3_600 * US
+#: Mean hours between a session and a return visit that follows it.
+RETURN_GAP_HOURS = 2.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,33 @@ def _sessions(rng: np.random.Generator, funnel: Funnel, kind: np.ndarray, knobs:
         "bounce": bounce,
         "single": single,
     }
+
+
+def _return_visits(
+    rng: np.random.Generator,
+    start: np.ndarray,
+    customer_id: np.ndarray,
+    kind: np.ndarray,
+    share: float,
+    knobs: Mapping[str, Any],
+) -> np.ndarray:
+    """Session starts with `share` of each customer's later sessions moved to soon after the one before (a
+    return visit, RETURN_GAP_HOURS later on average), so visits, and the purchases in them, cluster in days."""
+    known = np.flatnonzero(kind == 0)
+    if not len(known) or share <= 0:
+        return start
+    # each customer's sessions in the order they were drawn, not in time order: a run's anchor is then any of
+    # them (an unbiased calendar draw), never their earliest, so the day profile and the peaks keep their shape
+    mine = known[np.argsort(customer_id[known], kind="stable")]
+    owner = customer_id[mine]
+    later = np.r_[False, owner[1:] == owner[:-1]]
+    follows = later & (rng.random(len(mine)) < share)
+    gap = np.where(follows, exact.exponential(rng, RETURN_GAP_HOURS * US_PER_HOUR, len(mine)).astype(np.int64), 0)
+    anchor = np.maximum.accumulate(np.where(follows, 0, np.arange(len(mine))))  # the visit a run follows
+    run_gap = np.cumsum(gap) - np.cumsum(gap)[anchor]  # time since the anchor, through the run's gaps
+    moved = start.copy()
+    moved[mine] = np.minimum(start[mine][anchor] + run_gap, knobs["_end_us"] - 1)
+    return moved
 
 
 def _segment_lengths(rng: np.random.Generator, s: dict, funnel: Funnel) -> np.ndarray:
@@ -316,6 +346,7 @@ def generate(
     funnel = Funnel.from_knobs(knobs)
     shop = market.shop
     s = _sessions(rng, funnel, kind, knobs)
+    s["start"] = _return_visits(rng, s["start"], customer_id, kind, float(knobs["return_visit_share"]), knobs)
     order = np.lexsort((np.arange(len(kind)), s["start"]))  # session ids follow start time
     s = {k: v[order] for k, v in s.items()}
     kind, customer_id, customer_country = kind[order], customer_id[order], customer_country[order]

@@ -86,6 +86,15 @@ KNOBS = (
         le=1,
     ),
     number(
+        "return_visit_share",
+        "Share of a logged-in customer's later sessions that come back within hours of the one before (2 h on "
+        "average): with the default about a quarter of repeat purchases fall within a day of the previous "
+        "one, as in Olist's repeat orders.",
+        0.55,
+        ge=0,
+        le=0.95,
+    ),
+    number(
         "discount_share",
         "Share of orders with a promotion code: Olist pays 11% of its payment rows with vouchers.",
         0.11,

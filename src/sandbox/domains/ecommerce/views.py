@@ -33,6 +33,7 @@ def views(box: Sandbox) -> list[tuple[str, Figure]]:
     return [
         ("Purchase funnel: human sessions reaching each step (bots from truth/defects left out)", _funnel(reached)),
         ("Human sessions by hour of day (UTC) and device", _by_hour(humans)),
+        ("Human sessions per day: the weekly rhythm, the seasons and the peak days", _by_day(humans)),
     ]
 
 
@@ -60,5 +61,30 @@ def _by_hour(humans: pa.Table) -> Figure:
     ax.set_xlabel("hour of day (UTC)")
     ax.set_ylabel("sessions")
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _by_day(humans: pa.Table) -> Figure:
+    plt = pyplot()
+    days = pc.cast(humans["started_at"], pa.date32()).value_counts()
+    order = np.argsort(days.field("values").cast(pa.int32()).to_numpy())
+    day = days.field("values").to_numpy(zero_copy_only=False)[order]
+    count = days.field("counts").to_numpy()[order]
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    ax.plot(day, count, linewidth=0.9, color="#3b6ea5")
+    if len(count):
+        top = int(np.argmax(count))
+        median = float(np.median(count))
+        ax.axhline(median, color="#999999", linewidth=0.8, linestyle="--")
+        ax.annotate(
+            f"{day[top]}: {count[top] / median:.1f}x the median day",
+            (day[top], count[top]),
+            xytext=(-190, -12),
+            textcoords="offset points",
+            fontsize=9,
+        )
+    ax.set_ylabel("sessions")
+    fig.autofmt_xdate()
     fig.tight_layout()
     return fig
