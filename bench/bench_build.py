@@ -48,7 +48,7 @@ SUITES = {
     "generic": Suite(
         str(HERE / "generic10.yaml"), ("1M", 1_000_000), ("10M", 10_000_000), None, naive=True, gated=True
     ),
-    "ecommerce": Suite("ecommerce", ("1M events", 121_000), ("10M events", 1_210_000), "events"),
+    "ecommerce": Suite("ecommerce", ("1M events", 175_000), ("10M events", 1_750_000), "events"),
     "iot": Suite("iot", ("10M readings", 100), ("100M readings", 1_000), "readings"),
     "ledger": Suite("ledger", ("100k invoices", 100_000), ("1M invoices", 1_000_000), "truth_invoices"),
 }

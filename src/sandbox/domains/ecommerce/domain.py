@@ -111,7 +111,7 @@ class Clickstream(Domain):
             carted.append(pc.unique(batch.column(0).filter(cart)))
             views += pc.sum(matches(batch.column(1), ["product_view"])).as_py() or 0
         cal = shop_calendar(knobs, parse_instant(knobs["start"]))
-        timing = realised.calendar_checks(knobs, cal, reader, bot_ids.combine_chunks())
+        timing = realised.calendar_checks(knobs, cal, reader)
         ids = pa.chunked_array(carted, pa.int64())
         carts = len(pc.unique(ids.filter(pc.invert(pc.is_in(ids, value_set=bot_ids.combine_chunks())))))
         human, orders = sessions - bots, reader.rows("orders")

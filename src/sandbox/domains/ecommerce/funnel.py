@@ -76,6 +76,7 @@ BROWSE_PAGES = {"mobile": 3.0, "desktop": 2.0, "tablet": 2.5}
 BROWSE_PRODUCTS = {"mobile": 2.6, "desktop": 2.0, "tablet": 2.3}
 US = 1_000_000
 US_PER_HOUR = 3_600 * US
+US_PER_DAY = 24 * US_PER_HOUR
 #: Mean hours between a session and a return visit that follows it.
 RETURN_GAP_HOURS = 2.0
 
@@ -165,7 +166,6 @@ def _return_visits(
     customer_id: np.ndarray,
     kind: np.ndarray,
     share: float,
-    knobs: Mapping[str, Any],
 ) -> np.ndarray:
     """Session starts with `share` of each customer's later sessions moved to soon after the one before (a
     return visit, RETURN_GAP_HOURS later on average), so visits, and the purchases in them, cluster in days."""
@@ -181,8 +181,13 @@ def _return_visits(
     gap = np.where(follows, exact.exponential(rng, RETURN_GAP_HOURS * US_PER_HOUR, len(mine)).astype(np.int64), 0)
     anchor = np.maximum.accumulate(np.where(follows, 0, np.arange(len(mine))))  # the visit a run follows
     run_gap = np.cumsum(gap) - np.cumsum(gap)[anchor]  # time since the anchor, through the run's gaps
+    # a return visit stays on its anchor's day (so the calendar keeps its shape): one that would run past
+    # midnight comes as long before the anchor instead, and no earlier than the day's start
+    at = start[mine][anchor]
+    day = at - at % US_PER_DAY
+    after = at + run_gap
     moved = start.copy()
-    moved[mine] = np.minimum(start[mine][anchor] + run_gap, knobs["_end_us"] - 1)
+    moved[mine] = np.where(after < day + US_PER_DAY, after, np.maximum(at - run_gap, day))
     return moved
 
 
@@ -346,7 +351,7 @@ def generate(
     funnel = Funnel.from_knobs(knobs)
     shop = market.shop
     s = _sessions(rng, funnel, kind, knobs)
-    s["start"] = _return_visits(rng, s["start"], customer_id, kind, float(knobs["return_visit_share"]), knobs)
+    s["start"] = _return_visits(rng, s["start"], customer_id, kind, float(knobs["return_visit_share"]))
     order = np.lexsort((np.arange(len(kind)), s["start"]))  # session ids follow start time
     s = {k: v[order] for k, v in s.items()}
     kind, customer_id, customer_country = kind[order], customer_id[order], customer_country[order]

@@ -17,17 +17,18 @@ from sandbox.domains.ecommerce.calendar import US_PER_DAY, Calendar
 K = "domain.knobs."
 
 
-def calendar_checks(knobs: Mapping[str, Any], cal: Calendar, reader: TableReader, bot_ids: pa.Array) -> list[KnobCheck]:
-    """The bounce rate, each peak's multiplier and Saturday against Monday, from the human sessions."""
+def calendar_checks(knobs: Mapping[str, Any], cal: Calendar, reader: TableReader) -> list[KnobCheck]:
+    """The bounce rate, each peak's multiplier and Saturday against Monday, from the human sessions: all
+    sessions less the bots, whose start is in truth/defects (bots keep no calendar and never bounce)."""
     per_day = np.zeros(len(cal.days), np.int64)
     bounced = human = 0
-    for batch in reader.batches("sessions", ["session_id", "started_at", "bounced"]):
-        keep = pc.invert(pc.is_in(batch.column(0), value_set=bot_ids))
-        started = batch.column(1).filter(keep).cast(pa.int64()).to_numpy()
-        day = np.clip(started // US_PER_DAY - cal.days[0], 0, len(cal.days) - 1)
-        per_day += np.bincount(day, minlength=len(cal.days))
-        human += len(started)
-        bounced += pc.sum(batch.column(2).filter(keep)).as_py() or 0
+    for batch in reader.batches("sessions", ["started_at", "bounced"]):
+        per_day += _days(cal, batch.column(0))
+        human += batch.num_rows
+        bounced += pc.sum(batch.column(1)).as_py() or 0
+    for batch in reader.batches("defects", ["start_ts"], ("kind", ["bot_session"])):
+        per_day -= _days(cal, batch.column(0))
+        human -= batch.num_rows
     checks = [share(K + "bounce_rate", float(knobs["bounce_rate"]), bounced, human, "human sessions")]
     expected = human * cal.p  # sessions each day would get from the calendar
     dates = (cal.days + 3) % 7  # weekday, Monday 0 (1970-01-01 was a Thursday)
@@ -63,6 +64,12 @@ def calendar_checks(knobs: Mapping[str, Any], cal: Calendar, reader: TableReader
             KnobCheck(K + "weekday_profile", weights[5] / weights[0], realised, se, "Saturday's sessions over Monday's")
         )
     return checks
+
+
+def _days(cal: Calendar, instants: pa.Array) -> np.ndarray:
+    """Sessions per calendar day of these start instants."""
+    day = np.clip(instants.cast(pa.int64()).to_numpy() // US_PER_DAY - cal.days[0], 0, len(cal.days) - 1)
+    return np.bincount(day, minlength=len(cal.days))
 
 
 def price_checks(knobs: Mapping[str, Any], reader: TableReader) -> list[KnobCheck]:

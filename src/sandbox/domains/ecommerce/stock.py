@@ -101,7 +101,9 @@ def out_of_stock(stock: Stockouts, product: np.ndarray, ts: np.ndarray) -> np.nd
 def around_stockouts(stock: Stockouts, product: np.ndarray, etype: np.ndarray, ts: np.ndarray) -> np.ndarray:
     """The events' products with every view, add and removal of an out-of-stock product moved to its
     substitute: a view, the add right after it and a removal of that add move together."""
-    out = out_of_stock(stock, product, ts)
+    out = np.zeros(len(product), bool)
+    carried = np.flatnonzero(product >= 0)  # only views, adds and removals carry a product
+    out[carried] = out_of_stock(stock, product[carried], ts[carried])
     removes = np.flatnonzero(etype == REMOVE)
     out[removes - 1] |= out[removes]  # a removal takes back the add before it
     adds = np.flatnonzero(etype == ADD)
