@@ -204,15 +204,15 @@ def _segment_lengths(rng: np.random.Generator, s: dict, funnel: Funnel) -> np.nd
     removed[carts] = ~s["single"][carts] & (rng.random(len(carts)) < 0.2)
     lengths = np.zeros((n, 8), np.int64)
     lengths[:, 0] = 1
-    bots, humans = np.flatnonzero(bot), np.flatnonzero(~bot)  # each drawn from its own distributions
+    bots = np.flatnonzero(bot)  # bots and browsing humans each drawn from their own distributions
+    browsing = np.flatnonzero(~bot & ~s["bounce"])  # a bounce sees the landing page only
     lengths[bots, 1] = 15 + rng.poisson(40, len(bots))
     lengths[bots, 3] = rng.poisson(15, len(bots))
-    engaged = exact.lognormal(rng, -(ENGAGEMENT_SIGMA**2) / 2, ENGAGEMENT_SIGMA, len(humans))  # mean 1
-    lengths[humans, 1] = rng.poisson(pages[humans] * engaged)
-    lengths[humans, 2] = rng.poisson((0.3 + 0.8 * searchy[humans]) * engaged)
-    lengths[humans, 3] = rng.poisson(views[humans] * engaged)
-    lengths[s["bounce"], 1:4] = 0  # the landing page only
-    stayed = ~bot & ~s["bounce"] & (lengths[:, 1:].sum(axis=1) == 0)
+    engaged = exact.lognormal(rng, -(ENGAGEMENT_SIGMA**2) / 2, ENGAGEMENT_SIGMA, len(browsing))  # mean 1
+    lengths[browsing, 1] = rng.poisson(pages[browsing] * engaged)
+    lengths[browsing, 2] = rng.poisson((0.3 + 0.8 * searchy[browsing]) * engaged)
+    lengths[browsing, 3] = rng.poisson(views[browsing] * engaged)
+    stayed = browsing[lengths[browsing, 1:].sum(axis=1) == 0]
     lengths[stayed, 1] = 1  # a session that is not a bounce sees a second page
     lengths[:, 4] = 2 * (adds + removed)
     lengths[:, 5] = removed
