@@ -13,14 +13,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sandbox.columns.keys import zipf_ranks
 from sandbox.columns.temporal import TIMESTAMP
 from sandbox.core import exact
 from sandbox.core.draws import levels, normal_quantiles
 from sandbox.domains.common import labels
-from sandbox.domains.ecommerce import stock
+from sandbox.domains.ecommerce import pages, stock
 from sandbox.domains.ecommerce.calendar import session_starts
 from sandbox.domains.ecommerce.events import ADD, CHECKOUT, EVENT_TYPES, PRODUCT, PURCHASE, PV, REMOVE, SEARCH
 from sandbox.domains.ecommerce.orders import Market, order_tables
@@ -280,54 +279,6 @@ def _products(
     return product
 
 
-def _queries(rng: np.random.Generator, search: np.ndarray, category: np.ndarray, shop: Catalogue) -> pa.DictionaryArray:
-    """A query on each search event (related to the session's category of interest), null elsewhere."""
-    vocab = vocabulary()["categories"]
-    per_cat = [
-        [n for n in vocab[c]["nouns"]] + [f"{a} {n}" for a in vocab[c]["adjectives"] for n in vocab[c]["nouns"]]
-        for c in shop.categories
-    ]
-    offsets = np.cumsum([0] + [len(q) for q in per_cat])
-    sizes = np.array([len(q) for q in per_cat])
-    index = np.zeros(len(search), np.int32)
-    wanted = category[search]
-    index[search] = offsets[wanted] + (rng.random(len(wanted)) * sizes[wanted]).astype(np.int64)
-    return pa.DictionaryArray.from_arrays(
-        pa.array(index, mask=~search), pa.array([q for qs in per_cat for q in qs], pa.string())
-    )
-
-
-def _urls(
-    rng: np.random.Generator,
-    etype: np.ndarray,
-    product: np.ndarray,
-    queries: pa.DictionaryArray,
-    interest: np.ndarray,
-    shop: Catalogue,
-) -> pa.DictionaryArray:
-    """Page URLs as a dictionary: category pages (the session's category of interest 60% of the time),
-    checkout pages, one URL per product and per search query."""
-    base = "https://shop.example"
-    fixed = [f"{base}/c/{c}" for c in shop.categories] + [f"{base}/checkout", f"{base}/checkout/confirmation"]
-    products = len(shop.category)
-    dictionary = pa.concat_arrays(
-        [
-            pa.array(fixed, pa.string()),
-            pc.binary_join_element_wise(f"{base}/p/", pc.cast(pa.array(np.arange(1, products + 1)), pa.string()), ""),
-            pc.binary_join_element_wise(f"{base}/search?q=", pc.replace_substring(queries.dictionary, " ", "+"), ""),
-        ]
-    )
-    categories, other = len(shop.categories), product < 0
-    index = (len(fixed) + product).astype(np.int32)  # product pages; the rest are set below
-    search, checkout, purchase = other & (etype == SEARCH), other & (etype == CHECKOUT), other & (etype == PURCHASE)
-    index[search] = len(fixed) + products + pc.fill_null(queries.indices, 0).to_numpy()[search]
-    index[checkout], index[purchase] = categories, categories + 1
-    pages = np.flatnonzero(other & ~search & ~checkout & ~purchase)
-    own = rng.random(len(pages)) < 0.6
-    index[pages] = np.where(own, interest[pages], rng.integers(0, categories, len(pages)))
-    return pa.DictionaryArray.from_arrays(pa.array(index), dictionary)
-
-
 @dataclass
 class Chunk:
     sessions: pa.Table
@@ -348,8 +299,7 @@ def generate(
     first_session: int,
 ) -> Chunk:
     """All sessions of one chunk with their events and orders; `customer_id` is -1 for anonymous sessions."""
-    funnel = Funnel.from_knobs(knobs)
-    shop = market.shop
+    funnel, shop = Funnel.from_knobs(knobs), market.shop
     s = _sessions(rng, funnel, kind, knobs)
     s["start"] = _return_visits(rng, s["start"], customer_id, kind, float(knobs["return_visit_share"]))
     order = np.lexsort((np.arange(len(kind)), s["start"]))  # session ids follow start time
@@ -376,8 +326,8 @@ def generate(
     product = stock.around_stockouts(market.stock, product, etype, ts)
     ended = s["start"] + np.add.reduceat(dwell_us, starts_at) if total else s["start"]
     event_interest = interest[ev_session]
-    queries = _queries(rng, etype == SEARCH, event_interest, shop)
-    urls = _urls(rng, etype, product, queries, event_interest, shop)
+    queries = pages.queries(rng, etype == SEARCH, event_interest, shop)
+    urls = pages.urls(rng, etype, product, queries, event_interest, shop)
     sessions = session_table(rng, s, funnel, session_id, kind, customer_id, customer_country, ended, urls, starts_at)
     cust = np.where(kind == 0, customer_id, -1)[ev_session]
     events = pa.table(

@@ -54,7 +54,7 @@ KNOBS = (
         "Days whose traffic is multiplied: black_friday (Olist's busiest day, 2017-11-24, had ~7x the median "
         "day's orders), cyber_monday, pre_christmas (the 14 days before 24 December), public_holidays (from the "
         "`holidays` library for the customers' countries, weighted by their share), or a date: MM-DD every year, "
-        "YYYY-MM-DD once.",
+        "YYYY-MM-DD once. Setting it replaces the defaults: list every peak to keep.",
         dict(PEAKS),
     ),
     number("mobile_share", "Share of human sessions on mobile.", 0.58, ge=0, le=1),
