@@ -211,19 +211,27 @@ def diff(a: Path, b: Path, psi: float, ks: float, null_rate: float, as_json: boo
     "-p",
     required=True,
     type=click.Path(path_type=Path),
-    help="Parquet or CSV with columns table, row_key, kind and optionally column.",
+    help="Parquet or CSV with columns table, row_key, kind, and optionally column, start_ts and end_ts.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def score(folder: Path, predictions: Path, as_json: bool) -> None:
     """Grade detections in PREDICTIONS against the sandbox's truth/defects: precision, recall, F1 per kind.
 
     A prediction matches a fault with the same table, row_key and kind, and the same column when it gives
-    one. row_key is the JSON the defects table uses, e.g. {"order_id":17}.
+    one. row_key is the JSON the defects table uses, e.g. {"order_id":17}; for a table keyed by one column
+    a bare value does too.
+
+    With start_ts and end_ts (ISO timestamps; equal, or end_ts empty, for a point), the kinds whose faults
+    have windows are also scored in time, per entity (the row_key without its time columns, e.g. a
+    sensor): range F1 (Tatbul et al. 2018: a prediction is precise only in the share of it inside a fault,
+    a fault's recall is half for being touched and half for how much of it is covered), event F1 (touched
+    or not) and point-adjusted F1 (one touch credits the whole fault: widely reported, and known to
+    overstate). A prediction spanning the whole period scores well by key and poorly by range.
 
     \b
     Example:
       sandbox score shop/ --predictions found.csv
-      sandbox score shop/ -p found.parquet --json
+      sandbox score plant/ -p alarms.parquet --json
     """
     from sandbox.share.score import score as run
 
@@ -238,20 +246,24 @@ def score(folder: Path, predictions: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"kinds": [s.to_dict() for s in scores]}, indent=2))
         return
+    timed = any(s.windows for s in scores)
     grid = [["kind", "truth", "predicted", "correct", "precision", "recall", "f1"]]
+    grid[0] += ["range f1", "event f1", "PA f1"] if timed else []
     for s in scores:
-        grid.append(
-            [
-                s.kind,
-                f"{s.truth:,}",
-                f"{s.predicted:,}",
-                f"{s.matched_predictions:,}",
-                f"{s.precision:.3f}",
-                f"{s.recall:.3f}",
-                f"{s.f1:.3f}",
-            ]
-        )
-    click.echo(grid_text(grid, {1, 2, 3, 4, 5, 6}))
+        row = [
+            s.kind,
+            f"{s.truth:,}",
+            f"{s.predicted:,}",
+            f"{s.matched_predictions:,}",
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+            f"{s.f1:.3f}",
+        ]
+        if timed:
+            families = ("range", "event", "point_adjusted")
+            row += [f"{s.windows[f]['f1']:.3f}" for f in families] if s.windows else ["-"] * 3
+        grid.append(row)
+    click.echo(grid_text(grid, set(range(1, len(grid[0])))))
 
 
 @cli.command()

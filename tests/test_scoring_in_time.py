@@ -1,0 +1,144 @@
+"""Time-aware scoring (`sandbox score` with start_ts/end_ts): range-based, event-wise and point-adjusted
+precision and recall, checked against hand-worked windows, then on a plant where a lazy detector (one window per
+sensor and kind over the whole period) scores perfectly by key and poorly in time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import sandbox
+from sandbox.cli import cli
+from sandbox.share.ranges import tally
+from sandbox.share.score import score
+
+
+def scores(true: list[tuple[int, int]], pred: list[tuple[int, int]]) -> dict[str, dict[str, float]]:
+    t, p = np.array(true or np.zeros((0, 2)), np.int64), np.array(pred or np.zeros((0, 2)), np.int64)
+    return tally(t[:, 0], t[:, 1], p[:, 0], p[:, 1]).scores()
+
+
+def test_a_window_across_two_faults() -> None:
+    """Faults [10, 20] and [40, 50], one prediction [15, 45]: each fault touched (0.5) and half covered
+    (0.25): recall 0.75; 10 of the prediction's 30 inside faults: precision 1/3. Event-wise both touched and
+    the prediction touches one: 1 and 1. Point-adjusted: the 20 of both faults detected, 20 predicted
+    outside: precision 0.5."""
+    got = scores([(10, 20), (40, 50)], [(15, 45)])
+    assert got["range"]["recall"] == pytest.approx(0.75)
+    assert got["range"]["precision"] == pytest.approx(1 / 3)
+    assert got["event"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert got["point_adjusted"]["precision"] == pytest.approx(0.5)
+    assert got["point_adjusted"]["recall"] == 1.0
+
+
+def test_a_window_over_the_whole_period_is_precise_only_as_far_as_the_faults_go() -> None:
+    got = scores([(100, 110)], [(0, 1000)])
+    assert got["range"]["precision"] == pytest.approx(0.01)
+    assert got["range"]["f1"] < 0.03
+    assert got["event"]["f1"] == 1.0  # event-wise cannot tell
+
+
+def test_points_and_windows() -> None:
+    """A point inside a fault is fully precise; a fault that is a point is found when a window contains it."""
+    assert scores([(10, 20)], [(15, 15)])["range"]["precision"] == 1.0
+    got = scores([(5, 5), (30, 30)], [(0, 10), (7, 7)])
+    assert got["range"]["recall"] == pytest.approx(0.5)  # the first point touched and covered, the second not
+    assert got["event"]["precision"] == pytest.approx(0.5)  # the window touches a fault, the point at 7 not
+
+
+def test_nothing_predicted_and_nothing_true() -> None:
+    assert scores([(1, 2)], [])["range"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    assert scores([], [(1, 2)])["range"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+def test_overlapping_predictions_count_their_union() -> None:
+    got = scores([(0, 100)], [(0, 60), (40, 100)])
+    assert got["range"]["recall"] == 1.0
+    assert got["point_adjusted"]["precision"] == 1.0
+
+
+@pytest.fixture(scope="module")
+def plant(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("plant") / "plant"
+    sandbox.build("iot", out, rows=4, seed=4)
+    return out
+
+
+def _windows(plant: Path, lazy: bool) -> pd.DataFrame:
+    """Every windowed fault as a prediction: keyed per sensor, over its own window or the whole period."""
+    con = duckdb.connect()
+    truth = con.execute(f"""select "table", kind, "column", row_key, start_ts, end_ts
+                            from '{plant}/truth/defects/*.parquet' where start_ts is not null""").df()
+    truth["row_key"] = [json.dumps({"sensor_id": json.loads(k)["sensor_id"]}) for k in truth["row_key"]]
+    if lazy:
+        lo, hi = con.execute(f"select min(ts), max(ts) from '{plant}/tables/readings/**/*.parquet'").fetchone()
+        truth = truth.drop_duplicates(["table", "kind", "column", "row_key"]).assign(start_ts=lo, end_ts=hi)
+    return truth
+
+
+def test_the_faults_own_windows_score_one_in_every_family(plant: Path) -> None:
+    for s in score(plant, _windows(plant, lazy=False)):
+        if s.windows:
+            assert {family: values["f1"] for family, values in s.windows.items()} == pytest.approx(
+                {"range": 1.0, "event": 1.0, "point_adjusted": 1.0}
+            ), s.kind
+
+
+def test_a_lazy_detector_scores_by_key_but_not_by_range(plant: Path) -> None:
+    """One window per sensor and kind over the whole period: key F1 1.0 on dropouts, range F1 near 0."""
+    got = {s.kind: s for s in score(plant, _windows(plant, lazy=True))}
+    assert got["dropout"].f1 == 1.0
+    assert got["dropout"].windows is not None and got["dropout"].windows["range"]["f1"] < 0.2
+    assert got["stuck"].windows is not None and got["stuck"].windows["range"]["f1"] < 0.2
+
+
+def test_the_cli_shows_the_time_families_and_parses_iso_text(plant: Path, tmp_path: Path) -> None:
+    frame = _windows(plant, lazy=False)
+    frame["start_ts"] = [t.isoformat() for t in frame["start_ts"]]
+    frame["end_ts"] = ""  # a point where end_ts is left out... and for the windows below, their own end
+    frame.loc[frame["kind"] != "spike", "end_ts"] = [
+        t.isoformat() for t in _windows(plant, lazy=False).loc[frame["kind"] != "spike", "end_ts"]
+    ]
+    path = tmp_path / "alarms.csv"
+    frame.to_csv(path, index=False)
+    done = CliRunner().invoke(cli, ["score", str(plant), "-p", str(path), "--json"])
+    assert done.exit_code == 0, done.output
+    kinds = {k["kind"]: k for k in json.loads(done.output)["kinds"]}
+    assert kinds["spike"]["range"]["f1"] == 1.0 and kinds["dropout"]["event"]["recall"] == 1.0
+    table = CliRunner().invoke(cli, ["score", str(plant), "-p", str(path)])
+    assert "range f1" in table.output and "PA f1" in table.output
+
+
+def test_a_window_that_ends_before_it_starts_is_exit_2(plant: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    pd.DataFrame(
+        {
+            "table": ["readings"],
+            "row_key": ['{"sensor_id":1}'],
+            "kind": ["dropout"],
+            "start_ts": ["2025-03-02T00:00:00Z"],
+            "end_ts": ["2025-03-01T00:00:00Z"],
+        }
+    ).to_csv(path, index=False)
+    done = CliRunner().invoke(cli, ["score", str(plant), "-p", str(path)])
+    assert done.exit_code == 2
+    assert done.output.strip() == f"error: {path}: row 1: expected end_ts at or after start_ts"
+
+
+def test_a_time_that_is_not_iso_is_exit_2_naming_the_row(plant: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        'table,row_key,kind,start_ts\nreadings,"{""sensor_id"":1}",dropout,2025-03-01\n'
+        'readings,"{""sensor_id"":1}",dropout,yesterday\n'
+    )
+    done = CliRunner().invoke(cli, ["score", str(plant), "-p", str(path)])
+    assert done.exit_code == 2
+    assert done.output.strip() == (
+        f"error: {path}: row 2: expected an ISO 8601 time in start_ts (e.g. 2025-03-01T12:00:00Z), got 'yesterday'"
+    )
