@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import polars as pl
 import pyarrow.dataset as ds
 import pytest
@@ -106,29 +107,31 @@ def test_stuck_values_repeat_exactly(plant: Path) -> None:
     assert all(distinct == 1 for _, distinct, _ in rows), [r for r in rows if r[1] != 1][:3]
 
 
-def test_spikes_exceed_the_rolling_median_by_5_mads(plant: Path) -> None:
-    con = connect(plant)
-    spikes = con.execute("""select sensor_id, cast(json_extract_string(row_key, '$.ts') as timestamptz) ts
-                            from faults where kind = 'spike'""").fetchall()
-    assert len(spikes) > 20
-    failures = 0
-    for sensor, ts in spikes[:200]:
-        window = [
-            v
-            for (v,) in con.execute(
-                """
-            select value from (select value, ts, row_number() over (order by ts) n from readings
-                               where sensor_id = ? and value is not null)
-            where ts between ? - interval 15 minute and ? + interval 15 minute order by ts""",
-                [sensor, ts, ts],
-            ).fetchall()
-        ]
-        spike = con.execute("select value from readings where sensor_id = ? and ts = ?", [sensor, ts]).fetchall()[0][0]
-        around = np.array([v for v in window if v != spike])
-        median = np.median(around)
-        mad = np.median(np.abs(around - median))
-        failures += not abs(spike - median) > 5 * mad
-    assert failures == 0
+def robust_z_recall(base: Path) -> tuple[float, int]:
+    """The issue's reference detector: per sensor, |x - median| / (1.4826 MAD) > 6 over a centred 61-sample
+    window; the share of the labelled spikes it flags, and how many spikes there are."""
+    con = connect(base)
+    readings = con.execute(
+        "select sensor_id, ts, value from readings where value is not null order by sensor_id, ts"
+    ).df()
+    spikes = con.execute("""select distinct sensor_id, cast(json_extract_string(row_key, '$.ts') as timestamptz) ts
+                            from faults where kind = 'spike'""").df()
+
+    def flagged(values: pd.Series) -> pd.Series:
+        median = values.rolling(61, center=True, min_periods=31).median()
+        mad = (values - median).abs().rolling(61, center=True, min_periods=31).median()
+        return (values - median).abs() / (1.4826 * mad) > 6
+
+    readings["flagged"] = readings.groupby("sensor_id", group_keys=False)["value"].apply(flagged)
+    found = readings.merge(spikes, on=["sensor_id", "ts"]).drop_duplicates(["sensor_id", "ts"])
+    return float(found["flagged"].mean()), len(spikes)
+
+
+def test_a_rolling_robust_z_score_finds_some_spikes_not_all(plant: Path) -> None:
+    """Spike sizes are lognormal around `spike_sigma` (6 by default): some subtle, some gross."""
+    recall, spikes = robust_z_recall(plant)
+    assert spikes > 200
+    assert 0.30 <= recall <= 0.95, recall
 
 
 def test_failures_show_vibration_precursors(plant: Path) -> None:
@@ -186,3 +189,12 @@ def test_realised_rates_land_on_their_knobs(write_recipe: Callable[..., Path], t
     assert within(got["dropout"], 0.02, 0.02 * np.sqrt(1 / got["drops"])), got
     assert within(got["gap"], 6.0, 6.0 / np.sqrt(got["drops"])), got
     assert within(got["spike"], 0.0005, np.sqrt(0.0005 / n)), got
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(5))
+def test_the_default_plant_s_spikes_are_not_all_easy(tmp_path: Path, seed: int) -> None:
+    sandbox.build("iot", tmp_path / "out", seed=seed, workers=2)
+    recall, spikes = robust_z_recall(tmp_path / "out")
+    assert spikes > 1000
+    assert 0.30 <= recall <= 0.95, recall

@@ -7,6 +7,7 @@ failures, with vibration rising before them, are in truth/failures.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,7 +24,7 @@ from sandbox.domains.checks import Faults, KnobCheck, TableReader, poisson_se, r
 from sandbox.domains.common import labels
 from sandbox.domains.interface import Domain, DomainContext, TableInfo
 from sandbox.domains.iot.plant import KINDS, US_PER_DAY, device_plan, layout, vocabulary
-from sandbox.domains.iot.signals import Day
+from sandbox.domains.iot.signals import SPIKE_SPREAD, Day
 from sandbox.privacy.columns import redacted_text
 
 KNOBS = (
@@ -32,6 +33,16 @@ KNOBS = (
     number("dropout_rate", "Share of scheduled readings lost (bursty: a two-state Markov chain).", 0.02, ge=0, lt=0.9),
     number("mean_gap_samples", "Mean length of a dropout, in samples.", 6.0, ge=1, le=100_000),
     number("spike_rate", "Share of readings with a spike.", 0.0005, ge=0, le=0.1),
+    number(
+        "spike_sigma",
+        "Median spike size in multiples of the vendor's noise; sizes are lognormal around it, so some spikes are "
+        "subtle (2-6 sigma) and some gross. The default makes a rolling robust z-score (61 samples, threshold 6) "
+        "find about half of them: a benchmark that a trivial detector cannot win (NAB's labelled machine "
+        "failures defeat that detector too).",
+        6.0,
+        gt=0,
+        le=1000,
+    ),
     number("stuck_per_sensor_day", "Stuck-at windows per sensor and day.", 0.03, ge=0, le=24),
     number("drift_per_sensor_month", "Gradual drift windows per sensor and 30 days.", 0.3, ge=0, le=30),
     number("failure_rate", "Failures per device and year (vibration rises before each).", 6.0, ge=0, le=365),
@@ -93,11 +104,7 @@ class Sensors(Domain):
         intervals = reader.read("sensors", ["sample_interval_s"])["sample_interval_s"].to_numpy()
         scheduled = int(np.sum(days * 86400 // intervals))
         sensor_days, device_years = len(intervals) * days, reader.rows("devices") * days / 365
-        lost = runs = 0
-        for batch in reader.batches("defects", ["params"], ("kind", ["dropout"])):
-            samples = pc.extract_regex(batch.column(0), r'"samples": (?P<n>\d+)').field("n")
-            lost += pc.sum(pc.cast(samples, pa.int64())).as_py() or 0
-            runs += batch.num_rows
+        lost, runs = _dropouts(reader)
         delivered = reader.rows("readings") - faults.get(("readings", None, "duplicate_reading"), 0)
         rate, k = float(knobs["dropout_rate"]), "domain.knobs."
         stuck, drift = float(knobs["stuck_per_sensor_day"]), float(knobs["drift_per_sensor_month"])
@@ -119,6 +126,7 @@ class Sensors(Domain):
                 scheduled,
                 "scheduled readings",
             ),
+            _spike_sizes(knobs, reader),
             share(
                 k + "duplicate_rate",
                 knobs["duplicate_rate"],
@@ -235,3 +243,31 @@ def _maintenance(ctx: DomainContext, devices: np.ndarray, plans: list, day_start
             "technician_note": pa.array([r[4] for r in rows], pa.string()),
         }
     )
+
+
+def _dropouts(reader: TableReader) -> tuple[int, int]:
+    """Samples lost to dropouts, and how many dropouts, from truth/defects."""
+    lost = runs = 0
+    for batch in reader.batches("defects", ["params"], ("kind", ["dropout"])):
+        samples = pc.extract_regex(batch.column(0), r'"samples": (?P<n>\d+)').field("n")
+        lost += pc.sum(pc.cast(samples, pa.int64())).as_py() or 0
+        runs += batch.num_rows
+    return lost, runs
+
+
+def _spike_sizes(knobs: Mapping[str, Any], reader: TableReader) -> KnobCheck:
+    """The median spike size, |observed - truth| over the sensor's vendor noise, from truth/defects."""
+    sensors = reader.read("sensors", ["sensor_id", "vendor_noise_sd"])
+    noise = dict(zip(sensors["sensor_id"].to_pylist(), sensors["vendor_noise_sd"].to_pylist(), strict=True))
+    sizes = []
+    for batch in reader.batches("defects", ["row_key", "truth_value", "observed_value"], ("kind", ["spike"])):
+        sensor = pc.cast(pc.extract_regex(batch.column(0), r'"sensor_id":(?P<id>\d+)').field("id"), pa.int64())
+        jump = pc.abs(pc.subtract(pc.cast(batch.column(2), pa.float64()), pc.cast(batch.column(1), pa.float64())))
+        sd = np.array([noise.get(s, np.nan) for s in sensor.to_pylist()])
+        sizes.append(jump.to_numpy(zero_copy_only=False) / sd)
+    found = np.concatenate(sizes) if sizes else np.zeros(0)
+    target = float(knobs["spike_sigma"])
+    # the standard error of a sample median of lognormal sizes: sqrt(pi / 2) x spread x median / sqrt(n)
+    se = 1.2533 * SPIKE_SPREAD * target / math.sqrt(len(found)) if len(found) else math.inf
+    realised = float(np.median(found)) if len(found) else 0.0
+    return KnobCheck("domain.knobs.spike_sigma", target, realised, se, "spikes, in multiples of the vendor's noise")

@@ -29,6 +29,8 @@ from sandbox.noise.defects import DefectLog
 
 PHI, LOAD_PHI, LOAD_STEP = 0.9, 0.97, 300
 #: The columns of the grid the readings are gathered from (quality holds the device's own flag).
+#: The log-sd of spike magnitudes around `spike_sigma`: a tenth of them under half the median, a tenth over twice.
+SPIKE_SPREAD = 0.55
 GRID = {"sensor_id": np.int64, "ts": np.int64, "received_at": np.int64, "value": np.float64, "quality": np.int8}
 
 
@@ -108,7 +110,9 @@ class Day(Delivery):
         hits = pick(rng, value.size, float(self.knobs["spike_rate"]))
         hit_row, hit_col = np.divmod(hits, n)
         clean = value[hit_row, hit_col]
-        value[hit_row, hit_col] += rng.choice([-1, 1], len(hits)) * rng.uniform(20, 40, len(hits)) * sd[hit_row]
+        median = float(exact.log(float(self.knobs["spike_sigma"])))
+        size = exact.lognormal(rng, median, SPIKE_SPREAD, len(hits))  # in multiples of the vendor's noise
+        value[hit_row, hit_col] += rng.choice([-1, 1], len(hits)) * size * sd[hit_row]
         state, keep = self._delivered(k, t, first, sensor, value, clean, hit_row)
         spiked = ~self._stuck(k, t, first, sensor, value, hit_row, hit_col)  # the spike is what the reading shows
         flagged = (state == 2) & keep
