@@ -135,11 +135,17 @@ class Day(Delivery):
         plant, devices, n = self.plant, self.devices, len(t)
         site = plant.device_site[devices]
         climate = np.array(plant.climates)[plant.climate[site]]
-        # cycles once per distinct UTC offset among the group's sites; the rest row by row (no grid temporaries)
-        offsets, site_cycle = np.unique(plant.utc_offset_hours[site], return_inverse=True)
+        # cycles once per distinct (UTC offset, climate) among the group's sites; the rest row by row (no grid
+        # temporaries). The daily cycle's strength is the climate's: the sun outdoors, control loops indoors
+        pairs, site_cycle = np.unique(
+            np.stack([plant.utc_offset_hours[site], plant.climate[site]], axis=1), axis=0, return_inverse=True
+        )
+        offsets, site_cycle = pairs[:, 0], site_cycle.ravel()
+        strength = np.array([self.vocab["daily_cycle"][c] for c in plant.climates])[pairs[:, 1].astype(np.int64)]
         hours = (t // US % 86_400) / 3600
         weekend = ((t // US_PER_DAY + 3) % 7) >= 5
         cycles = spec["daily_amplitude"] * exact.sin(2 * np.pi * (hours[None, :] + offsets[:, None] - 9) / 24)
+        cycles *= strength[:, None]
         cycles += spec["weekly_amplitude"] * np.where(weekend, -1.0, 0.4)
         load = spec["load_coupling"] * 0.1 * self.load[:, (np.arange(n) * spec["interval_s"]) // LOAD_STEP]
         noise = ar1(self.rng, len(devices), n, PHI, sd)
