@@ -199,6 +199,12 @@ def test_the_default_plant_s_spikes_are_not_all_easy_nor_its_days_all_sun(tmp_pa
     assert spikes > 1000
     assert 0.30 <= recall <= 0.95, recall
     assert hour_of_day_share(tmp_path / "out")["all"] < 0.4
+    longest = (
+        connect(tmp_path / "out")
+        .execute("select max(end_ts - start_ts) from faults where kind = 'outage'")
+        .fetchall()[0][0]
+    )
+    assert longest is not None and longest.total_seconds() >= 6 * 3600, longest
 
 
 def hour_of_day_share(base: Path) -> dict[str, float]:
@@ -227,3 +233,17 @@ def test_hour_of_day_explains_little_indoors_and_much_outdoors(plant: Path) -> N
     assert indoors and max(indoors) < 0.3, got
     if "outdoor" in got:
         assert got["outdoor"] > 0.5, got
+
+
+def test_outages_lose_every_reading_of_the_device_for_hours(tmp_path: Path) -> None:
+    recipe = FAILING.replace("knobs: {days: 6,", "knobs: {days: 6, outages_per_device_month: 10,")
+    (tmp_path / "plant.yaml").write_text(recipe)
+    sandbox.build(tmp_path / "plant.yaml", tmp_path / "out", rows=4)
+    con = connect(tmp_path / "out")
+    outages = con.execute("""select sensor_id, start_ts, end_ts from faults where kind = 'outage'""").fetchall()
+    assert len(outages) >= 5 * 3  # every sensor of a device at once
+    assert len({(start, end) for _, start, end in outages}) * 5 == len(outages)
+    inside = con.execute("""select count(*) from readings r join faults f using (sensor_id)
+                            where f.kind = 'outage' and r.ts > f.start_ts + interval 1 minute
+                              and r.ts < f.end_ts - interval 1 minute""").fetchall()[0][0]
+    assert inside == 0  # a minute's margin: the windows are in the device clock, readings carry its jitter

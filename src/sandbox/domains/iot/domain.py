@@ -55,6 +55,22 @@ KNOBS = (
         "late_uploads_per_device_day", "Connectivity losses per device and day (readings held back).", 0.1, ge=0, le=100
     ),
     number("duplicate_rate", "Share of readings delivered twice.", 0.001, ge=0, le=0.5),
+    number(
+        "outages_per_device_month",
+        "Network losses per device and 30 days, during which its readings are lost (an assumption: set it from "
+        "your own plant's logs).",
+        1.0,
+        ge=0,
+        le=300,
+    ),
+    number(
+        "outage_median_hours",
+        "Median length of an outage; lengths are lognormal and heavy-tailed (numenta/NAB's ambient temperature "
+        "series has gaps of 1 to 173 hours, median 39).",
+        12.0,
+        gt=0,
+        le=24 * 365,
+    ),
 )
 
 
@@ -155,6 +171,7 @@ class Sensors(Domain):
                 poisson_se(failure, device_years),
                 "device-years",
             ),
+            _outage_rate(knobs, faults, reader.rows("devices") * days / 30),
         ]
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
@@ -242,6 +259,19 @@ def _maintenance(ctx: DomainContext, devices: np.ndarray, plans: list, day_start
             ),
             "technician_note": pa.array([r[4] for r in rows], pa.string()),
         }
+    )
+
+
+def _outage_rate(knobs: Mapping[str, Any], faults: Faults, device_months: float) -> KnobCheck:
+    """Outages per device-month, from truth/defects (one row per sensor of the device)."""
+    rate = float(knobs["outages_per_device_month"])
+    outages = faults.get(("readings", "value", "outage"), 0) / len(KINDS)
+    return KnobCheck(
+        "domain.knobs.outages_per_device_month",
+        rate,
+        ratio(outages, device_months),
+        poisson_se(rate, device_months),
+        "device-months",
     )
 
 

@@ -165,6 +165,10 @@ class Runs:
     value: np.ndarray
 
 
+#: The log-sd of outage lengths around `outage_median_hours`: one in ten lasts over 4.7 times the median.
+OUTAGE_SPREAD = 1.2
+
+
 @dataclass(frozen=True)
 class DevicePlan:
     skew_us: int
@@ -179,6 +183,7 @@ class DevicePlan:
     stuck: list[Runs]
     drift: list[Runs]  # value: slope per day, in units of the sensor's noise sd
     uploads: list[tuple[int, int, int]]  # (start us, end us, delay us): readings held back, then sent
+    outages: list[tuple[int, int]]  # (start us, end us): the network is down and the readings are lost
 
 
 def _runs(rng: np.random.Generator, samples: int, rate: float, mean_gap: float) -> Runs:
@@ -238,7 +243,16 @@ def device_plan(
         stuck,
         drift,
         uploads,
+        _outages(rng, knobs, start_us, end_us),
     )
+
+
+def _outages(rng: np.random.Generator, knobs: dict[str, Any], start_us: int, end_us: int) -> list[tuple[int, int]]:
+    """Network losses: Poisson in time, lognormal in length (heavy-tailed: hours, sometimes days)."""
+    count = rng.poisson(knobs["outages_per_device_month"] * (end_us - start_us) / (30 * US_PER_DAY))
+    begin = rng.integers(start_us, end_us, count)
+    hours = exact.lognormal(rng, float(exact.log(float(knobs["outage_median_hours"]))), OUTAGE_SPREAD, count)
+    return [(int(b), int(b + h * 3600 * US)) for b, h in zip(begin.tolist(), hours.tolist(), strict=True)]
 
 
 def _failures(

@@ -182,6 +182,8 @@ class Day(Delivery):
                 clean[mine] = clean[mine] * scale + offset
             for failed, repaired in zip(plan.failures, plan.repaired, strict=True):
                 keep[row, span(t, failed, repaired)] = False
+            for begin, end in plan.outages:
+                keep[row, span(t, begin, end)] = False
             if k == KINDS.index("humidity") and plan.death_us is not None:
                 keep[row, span(t, plan.death_us, self.period_end)] = False
         return state, keep
@@ -254,7 +256,7 @@ class Day(Delivery):
                     self._window(sensor, plan, "calibration_step", when, when, {"delta": delta})
 
     def _announce(self, plan: DevicePlan, k: int, sensor: int, spec: Mapping[str, Any]) -> None:
-        """The window faults of the device's plan that begin today: heat death, late uploads, and on day 0 its
+        """The window faults of the device's plan that begin today: heat death, late uploads, outages, and on day 0 its
         clock skew and any unit mix-up."""
         if (
             k == KINDS.index("humidity")
@@ -272,6 +274,10 @@ class Day(Delivery):
         for begin, end, delay in plan.uploads:
             if self.day_start <= begin < self.day_start + US_PER_DAY:
                 self._window(sensor, plan, "late_delivery", begin, end, {"delay_seconds": round(delay / US, 1)})
+        for begin, end in plan.outages:
+            if self.day_start <= begin < self.day_start + US_PER_DAY:
+                ends = min(end, self.period_end)
+                self._window(sensor, plan, "outage", begin, ends, {"hours": round((ends - begin) / US / 3600, 2)})
         if self.day == 0:
             self._window(
                 sensor,

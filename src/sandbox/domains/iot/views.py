@@ -20,6 +20,7 @@ SHADED = {
     "drift": "#ff7f0e",
     "late_delivery": "#17becf",
     "heat_death": "#7f7f7f",
+    "outage": "#bcbd22",
 }
 WEEK_US = 7 * 86400 * 10**6
 
