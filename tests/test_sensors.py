@@ -8,12 +8,12 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 import polars as pl
 import pyarrow.dataset as ds
 import pytest
 
 import sandbox
+from sandbox.domains.iot.series import robust_z_flags
 
 FAILING = """\
 version: 1
@@ -117,12 +117,7 @@ def robust_z_recall(base: Path) -> tuple[float, int]:
     spikes = con.execute("""select distinct sensor_id, cast(json_extract_string(row_key, '$.ts') as timestamptz) ts
                             from faults where kind = 'spike'""").df()
 
-    def flagged(values: pd.Series) -> pd.Series:
-        median = values.rolling(61, center=True, min_periods=31).median()
-        mad = (values - median).abs().rolling(61, center=True, min_periods=31).median()
-        return (values - median).abs() / (1.4826 * mad) > 6
-
-    readings["flagged"] = readings.groupby("sensor_id", group_keys=False)["value"].apply(flagged)
+    readings["flagged"] = readings.groupby("sensor_id", group_keys=False)["value"].apply(robust_z_flags)
     found = readings.merge(spikes, on=["sensor_id", "ts"]).drop_duplicates(["sensor_id", "ts"])
     return float(found["flagged"].mean()), len(spikes)
 
