@@ -129,22 +129,52 @@ def test_a_rolling_robust_z_score_finds_some_spikes_not_all(plant: Path) -> None
     assert 0.30 <= recall <= 0.95, recall
 
 
-def test_failures_show_vibration_precursors(plant: Path) -> None:
+#: The sensor kind each failure mode shows in first, and which way it moves.
+PRECURSOR = {
+    "bearing_wear": ("vibration", 1),
+    "cooling_loss": ("temperature", 1),
+    "process_upset": ("pressure", -1),
+    "electrical_fault": ("power", 1),
+}
+
+
+def test_each_failure_mode_shows_in_its_own_signal_first(plant: Path) -> None:
+    """Per failure, its mode's signal in the 48 h before it moves past its device's baseline + 3 sigma (below,
+    for a falling pressure), in at least 90% of failures; four modes appear."""
     con = connect(plant)
-    rows = con.execute("""
-        with vib as (select s.device_id, r.ts, r.value from readings r join sensors s using (sensor_id)
-                     where s.kind = 'vibration' and r.value is not null
-                       and (r.sensor_id, r.ts) not in (select sensor_id, cast(json_extract_string(row_key, '$.ts')
-                                                       as timestamptz) from faults where kind = 'spike')),
-             base as (select device_id, median(value) m, 1.4826 * mad(value) s from vib v
-                      where not exists (select 1 from failures f where f.device_id = v.device_id
-                                        and v.ts between f.failed_at - interval 2 day and f.failed_at + interval 1 day)
-                      group by 1)
-        select f.device_id, f.failed_at, max(v.value) > any_value(b.m) + 3 * any_value(b.s)
-        from failures f join base b using (device_id) join vib v using (device_id)
-        where v.ts between f.failed_at - interval 48 hour and f.failed_at group by 1, 2""").fetchall()
-    assert len(rows) >= 10
-    assert sum(flag for *_, flag in rows) / len(rows) >= 0.9
+    modes = [m for (m,) in con.execute("select distinct mode from failures").fetchall()]
+    assert sorted(modes) == sorted(PRECURSOR), modes
+    outcomes = []
+    for mode, (kind, sign) in PRECURSOR.items():
+        outcomes += con.execute(f"""
+            with sig as (select s.device_id, r.ts, {sign} * r.value v from readings r join sensors s using (sensor_id)
+                         where s.kind = '{kind}' and r.value is not null
+                           and (r.sensor_id, r.ts) not in (select sensor_id, cast(json_extract_string(row_key, '$.ts')
+                                                           as timestamptz) from faults where kind = 'spike')),
+                 base as (select device_id, median(v) m, 1.4826 * mad(v) s from sig g
+                          where not exists (select 1 from failures f where f.device_id = g.device_id
+                                            and g.ts between f.failed_at - interval 2 day
+                                                         and f.failed_at + interval 1 day)
+                          group by 1)
+            select max(g.v) > any_value(b.m) + 3 * any_value(b.s)
+            from failures f join base b using (device_id) join sig g using (device_id)
+            where f.mode = '{mode}' and g.ts between f.failed_at - interval 48 hour and f.failed_at
+            group by f.device_id, f.failed_at""").fetchall()
+    assert len(outcomes) >= 10
+    assert sum(flag for (flag,) in outcomes) / len(outcomes) >= 0.9
+
+
+def test_a_process_upset_keeps_reporting_and_the_others_go_quiet(plant: Path) -> None:
+    con = connect(plant)
+    after = dict(
+        con.execute("""
+        select f.mode, avg((select count(*) from readings r join sensors s using (sensor_id)
+                            where s.device_id = f.device_id and r.ts between f.failed_at + interval 10 minute
+                                                                       and f.failed_at + interval 3 hour))
+        from failures f group by 1""").fetchall()
+    )
+    assert after["process_upset"] > 100, after
+    assert all(n < 5 for mode, n in after.items() if mode != "process_upset"), after
 
 
 def test_technician_notes_are_redacted(plant: Path) -> None:

@@ -2,7 +2,7 @@
 
 Chunks are (group of devices, one UTC day); readings are written partitioned by day (hive `day=YYYY-MM-DD`).
 Every fault is a row of truth/defects with the sensor as row_key and its window in the device's clock;
-failures, with vibration rising before them, are in truth/failures.
+failures, each with its mode's precursor rising before it, are in truth/failures.
 """
 
 from __future__ import annotations
@@ -213,9 +213,9 @@ def _today(when: int, day_start: int) -> bool:
 
 def _failures(devices: np.ndarray, plans: list, day_start: int) -> pa.Table:
     rows = [
-        (int(d) + 1, int(t), c)
+        (int(d) + 1, int(t), c, m)
         for d, p in zip(devices, plans, strict=True)
-        for t, c in zip(p.failures, p.causes, strict=True)
+        for t, c, m in zip(p.failures, p.causes, p.modes, strict=True)
         if _today(int(t), day_start)
     ]
     return pa.table(
@@ -223,6 +223,7 @@ def _failures(devices: np.ndarray, plans: list, day_start: int) -> pa.Table:
             "device_id": pa.array([r[0] for r in rows], pa.int64()),
             "failed_at": pa.array([r[1] for r in rows], TIMESTAMP),
             "cause": pa.array([r[2] for r in rows], pa.string()),
+            "mode": pa.array([r[3] for r in rows], pa.string()),
         }
     )
 

@@ -175,6 +175,7 @@ class DevicePlan:
     jitter_us: float
     failures: np.ndarray  # failed_at (us)
     causes: list[str]
+    modes: list[str]  # per failure, from its cause: which signals show it coming (vocabulary "precursors")
     repaired: np.ndarray  # back up at (us)
     maintenance: list[tuple[int, str, int, float]]  # (ts us, kind, sensor kind index, calibration delta)
     heat_waves: list[tuple[int, int, float]]  # (start us, end us, degrees)
@@ -235,6 +236,7 @@ def device_plan(
         float(rng.uniform(20, 200) * 1000),
         failed,
         causes,
+        [vocab["failure_modes"][c] for c in causes],
         repaired,
         maintenance,
         waves,

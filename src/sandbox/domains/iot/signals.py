@@ -180,8 +180,9 @@ class Day(Delivery):
                 mine = slice(bounds[row], bounds[row + 1])
                 value[row] = value[row] * scale + offset
                 clean[mine] = clean[mine] * scale + offset
-            for failed, repaired in zip(plan.failures, plan.repaired, strict=True):
-                keep[row, span(t, failed, repaired)] = False
+            for failed, repaired, mode in zip(plan.failures, plan.repaired, plan.modes, strict=True):
+                if mode not in self.vocab["keeps_reporting"]:
+                    keep[row, span(t, failed, repaired)] = False
             for begin, end in plan.outages:
                 keep[row, span(t, begin, end)] = False
             if k == KINDS.index("humidity") and plan.death_us is not None:
@@ -229,11 +230,16 @@ class Day(Delivery):
             for begin, end, degrees in plan.heat_waves:
                 value[span(t, begin, end)] += degrees
         lead = float(self.knobs["failure_lead_hours"]) * 3600 * US
-        if KINDS[k] in ("vibration", "temperature"):
-            scale = (8 * sd + 0.5 * abs(spec["base"]["hot mill floor"])) * (1.0 if KINDS[k] == "vibration" else 0.3)
-            for failed in plan.failures:
-                inside = span(t, failed - lead, failed)
-                value[inside] += scale * ((t[inside] - (failed - lead)) / lead) ** 2
+        precursors = self.vocab["precursors"]
+        for failed, repaired, mode in zip(plan.failures, plan.repaired, plan.modes, strict=True):
+            weight = precursors[mode].get(KINDS[k], 0.0)  # the kinds this mode shows in, and how strongly
+            if not weight:
+                continue
+            scale = (8 * sd + 0.5 * abs(spec["base"]["hot mill floor"])) * weight
+            inside = span(t, failed - lead, failed)
+            value[inside] += scale * ((t[inside] - (failed - lead)) / lead) ** 2
+            if mode in self.vocab["keeps_reporting"]:  # still running: the level stays off until the repair
+                value[span(t, failed, repaired)] += scale
         drift = plan.drift[k]  # a few runs: Python numbers are cheaper than numpy scalars here
         for s, length, slope in zip(drift.start.tolist(), drift.length.tolist(), drift.value.tolist(), strict=True):
             lo, hi = max(s - first, 0), min(s + length - first, n)
