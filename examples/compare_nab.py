@@ -108,8 +108,8 @@ def main(nab: Path) -> None:
         " most of an outdoor one; gaps are the series' own (NAB's ambient series has a week-long one; the "
         "sandbox's come from dropouts and outages); the robust z-score's flags are the reference detector's, "
         "and the last row is how many labelled windows it touches at all. Not yet alike: NAB's machine "
-        "failures are temperature drops with the machine still reporting, the sandbox's failures are "
-        "vibration and heat rises, then silence (issue #24's failure modes)."
+        "failures are temperature drops with the machine still reporting; of the sandbox's four failure modes "
+        "the one that keeps reporting (a process upset) shows as a falling pressure, not temperature."
     )
 
 
