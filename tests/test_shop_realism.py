@@ -154,3 +154,17 @@ def test_200k_sessions_look_like_real_shops(tmp_path: Path, seed: int) -> None:
     assert_realistic(got)
     missed = [c for c in conformance(tmp_path / "out") if not c.ok]
     assert not missed, missed
+
+
+def test_a_calendar_without_a_day_of_traffic_is_refused(write_recipe: Callable[..., Path]) -> None:
+    text = (
+        sandbox.builtin_recipes()["ecommerce"]
+        .read_text()
+        .replace(
+            "    days: 365", "    days: 1\n    weekday_profile: [1, 1, 1, 1, 1, 1, 1]\n    peak_days: {'01-01': 0}"
+        )
+    )
+    with pytest.raises(RecipeError) as caught:
+        load(text, "ecommerce.yaml")
+    assert [(i.code, i.path) for i in caught.value.issues] == [("bad-range", "domain.knobs.days")]
+    assert "leave every day of the 1 from 2025-01-01 at 0" in caught.value.issues[0].message

@@ -25,6 +25,10 @@ NAMED = ("black_friday", "cyber_monday", "pre_christmas", "public_holidays")
 PRE_CHRISTMAS_DAYS = 14
 
 
+class NoTraffic(ValueError):
+    """Every day's weight is 0 (the profiles and peak days close the shop for the whole range)."""
+
+
 @dataclass(frozen=True)
 class Calendar:
     """Every day of the range (days since 1970-01-01), the probability of a session falling on it, and the
@@ -91,7 +95,10 @@ def calendar(
     factors = {key: _peak_mask(key, dates, countries) * (multiplier - 1) + 1 for key, multiplier in peaks}
     for factor in factors.values():
         weight = weight * factor
-    return Calendar(numbers, weight / math.fsum(weight.tolist()), factors)
+    total = math.fsum(weight.tolist())
+    if not total > 0:
+        raise NoTraffic("no day of the calendar has traffic")
+    return Calendar(numbers, weight / total, factors)
 
 
 def _peak_mask(key: str, dates: list[dt.date], countries: tuple[tuple[str, float], ...]) -> np.ndarray:

@@ -20,7 +20,7 @@ from sandbox.columns.temporal import TIMESTAMP, parse_instant
 from sandbox.core import exact
 from sandbox.domains.checks import Faults, KnobCheck, TableReader, matches, share
 from sandbox.domains.ecommerce import funnel, realised
-from sandbox.domains.ecommerce.calendar import Calendar, calendar, peak_problems
+from sandbox.domains.ecommerce.calendar import Calendar, NoTraffic, calendar, peak_problems
 from sandbox.domains.ecommerce.currency import fx_rates
 from sandbox.domains.ecommerce.knobs import KNOBS
 from sandbox.domains.ecommerce.orders import Market
@@ -183,7 +183,8 @@ class Clickstream(Domain):
                 f"from conversion_rate / (1 - cart_abandonment)), got {knobs['bounce_rate']}",
                 None,
             )
-        for key, message, meant in peak_problems(knobs["peak_days"]):
+        peaks = list(peak_problems(knobs["peak_days"]))
+        for key, message, meant in peaks:
             yield ("bad-choice", ("peak_days", key), message, meant)
         endings = knobs["price_endings"]
         for ending in endings:
@@ -199,6 +200,15 @@ class Clickstream(Domain):
         for name in ("weekday_profile", "month_profile"):
             if not any(float(w) > 0 for w in knobs[name]):
                 yield ("bad-range", (name,), "expected at least one weight above 0", None)
+                return
+        if not peaks and _closed(knobs):
+            yield (
+                "bad-range",
+                ("days",),
+                "expected traffic on at least one day: weekday_profile, month_profile and peak_days leave every "
+                f"day of the {knobs['days']} from {knobs['start']} at 0",
+                None,
+            )
 
     def produce(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
         start, days = parse_instant(knobs["start"]), int(knobs["days"])
@@ -250,6 +260,17 @@ class Clickstream(Domain):
             **chunk.sales,
             **{name: table if ctx.chunk == 0 else table.slice(0, 0) for name, table in shared.items()},
         }
+
+
+def _closed(knobs: Mapping[str, Any]) -> bool:
+    """Whether the calendar leaves no day with traffic (or its start is no date: its own issue says so)."""
+    try:
+        shop_calendar(knobs, parse_instant(knobs["start"]))
+    except NoTraffic:
+        return True
+    except ValueError:
+        return False
+    return False
 
 
 def _market(seed: int, knobs: Mapping[str, Any], start: int) -> Market:
