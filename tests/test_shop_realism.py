@@ -168,3 +168,10 @@ def test_a_calendar_without_a_day_of_traffic_is_refused(write_recipe: Callable[.
         load(text, "ecommerce.yaml")
     assert [(i.code, i.path) for i in caught.value.issues] == [("bad-range", "domain.knobs.days")]
     assert "leave every day of the 1 from 2025-01-01 at 0" in caught.value.issues[0].message
+
+
+def test_the_data_card_says_what_each_peak_and_ending_sets(year: Path) -> None:
+    card = (year / "README.md").read_text()
+    row = next(line for line in card.splitlines() if "`domain.knobs.peak_days.black_friday`" in line)
+    assert "Olist's busiest day" in row
+    assert "Olist and the UCI" in next(line for line in card.splitlines() if "`domain.knobs.price_endings.99`" in line)

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sandbox.explain.conformance import help_for
 from sandbox.output.location import Location
 from sandbox.output.manifest import Manifest
 from sandbox.privacy.classes import personal
@@ -191,7 +192,7 @@ def _conformance(manifest: Manifest, knob_help: Mapping[str, str]) -> str:
     ]
     for c in checks:
         lines.append(
-            f"| `{c['knob']}` | {_cell(knob_help.get(c['knob'], ''))} | {c['target']:g} | {c['realised']:.6g} | "
+            f"| `{c['knob']}` | {_cell(help_for(knob_help, c['knob']))} | {c['target']:g} | {c['realised']:.6g} | "
             f"{'n/a' if c['tolerance'] is None else format(c['tolerance'], '.3g')} | {c['over']} | "
             f"{'yes' if c['ok'] else '**no**'} |"
         )

@@ -7,7 +7,7 @@ truth/defects, domain measures from their tables), so `sandbox check` catches a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,14 @@ def knob_help(model: Recipe) -> dict[str, str]:
         out["domain.rows"] = f"Number of {domain.unit} (`domain.rows`, or --rows)."
         out.update({f"domain.knobs.{p.name}": p.description for p in domain.knobs})
     return out
+
+
+def help_for(helps: Mapping[str, str], knob: str) -> str:
+    """What `knob` sets; a key of a mapping knob (domain.knobs.peak_days.black_friday) takes the knob's."""
+    if knob in helps:
+        return helps[knob]
+    parent = knob.rsplit(".", 1)[0]
+    return helps.get(parent, "") if parent.startswith("domain.knobs.") else ""
 
 
 def _table_checks(table: Any, reader: TableReader, faults: Faults) -> list[KnobCheck]:

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from sandbox.core.plots import pyplot
 from sandbox.explain.card import personal_columns
-from sandbox.explain.conformance import conformance, knob_help, recipe_of
+from sandbox.explain.conformance import conformance, help_for, knob_help, recipe_of
 from sandbox.output.opened import Sandbox, open_sandbox, sample_column
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def _conformance(box: Sandbox) -> str:
     helps = knob_help(model) if model else {}
     rows = "".join(
         f"<tr class={'ok' if c.ok else 'bad'}><td><code>{html.escape(c.knob)}</code></td>"
-        f"<td>{html.escape(helps.get(c.knob, ''))}</td><td class=n>{c.target:g}</td><td class=n>{c.realised:.6g}</td>"
+        f"<td>{html.escape(help_for(helps, c.knob))}</td><td class=n>{c.target:g}</td><td class=n>{c.realised:.6g}</td>"
         f"<td class=n>{c.tolerance:.3g}</td><td>{html.escape(c.over)}</td><td>{'yes' if c.ok else 'NO'}</td></tr>"
         for c in checks
     )
