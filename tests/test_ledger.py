@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
@@ -220,3 +221,21 @@ def test_realised_error_rates_land_on_their_knobs(tmp_path: Path, seed: int) -> 
     for kind, (hits, n) in _realised(tmp_path / "out").items():
         knob, rate = KNOBS[kind], hits / n
         assert abs(rate - knob) <= max(0.1 * knob, 4 * np.sqrt(knob * (1 - knob) / n)), (kind, rate, knob)
+
+
+def test_amounts_end_in_any_cents_and_gross_follows_benford(books: Path) -> None:
+    """Half the unit prices are rounded to 10 cents by default, so net amounts end in 0 cents often but far
+    from always (it was every one); gross amounts' first digits keep Benford's law (MAD <= 0.012, Nigrini's
+    'close conformity' bound)."""
+    con = duckdb.connect()
+    zero = con.execute(
+        f"select avg((cast(net * 100 as bigint) % 10 = 0)::int) from '{books}/truth/invoices/*.parquet'"
+    ).fetchall()[0][0]
+    assert 0.10 <= zero <= 0.80, zero
+    digits = dict(
+        con.execute(f"""select cast(left(cast(gross as varchar), 1) as int), count(*)
+                        from '{books}/truth/invoices/*.parquet' where gross >= 1 group by 1""").fetchall()
+    )
+    n = sum(digits.values())
+    mad = sum(abs(digits.get(d, 0) / n - math.log10(1 + 1 / d)) for d in range(1, 10)) / 9
+    assert mad <= 0.012, mad

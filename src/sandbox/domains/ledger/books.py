@@ -121,7 +121,7 @@ def real_invoices(rng: np.random.Generator, seed: int, knobs: Mapping[str, Any],
     line_no = np.arange(len(line_invoice)) - np.repeat(starts, count) + 1
     goods = [vocab["trades"][name]["goods"] for name in vocab["trades"]]
     catalogue = [(t, i) for t, g in enumerate(goods) for i in range(len(g))]
-    item, price = _line_items(rng, goods, catalogue, trade[supplier[line_invoice]])
+    item, price = _line_items(rng, goods, catalogue, trade[supplier[line_invoice]], float(knobs["round_price_share"]))
     quantity = 1 + rng.poisson(4, len(item))
     line_total = quantity * price
     net = np.zeros(n, dtype=np.int64)
@@ -164,15 +164,22 @@ def _clerks_of(rng: np.random.Generator, era: np.ndarray, staff_era: np.ndarray)
 
 
 def _line_items(
-    rng: np.random.Generator, goods: list[Any], catalogue: list[tuple[int, int]], line_trade: np.ndarray
+    rng: np.random.Generator,
+    goods: list[Any],
+    catalogue: list[tuple[int, int]],
+    line_trade: np.ndarray,
+    round_share: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each line's catalogue item (one of its supplier's trade's goods) and unit price in cents."""
+    """Each line's catalogue item (one of its supplier's trade's goods) and unit price in cents: `round_share`
+    of the prices on a 10-cent grid (where the one who priced it rounded), the rest to the cent."""
     good = rng.integers(0, 1 << 20, len(line_trade)) % np.array([len(g) for g in goods])[line_trade]
     offsets = np.cumsum([0] + [len(g) for g in goods])  # catalogue position of each trade's first good
     item = offsets[line_trade] + good
     low = np.array([goods[t][i][2] for t, i in catalogue])[item]
     high = np.array([goods[t][i][3] for t, i in catalogue])[item]
-    return item, np.rint(rng.uniform(low, high) * 10).astype(np.int64) * 10
+    cents = np.rint(rng.uniform(low, high) * 100).astype(np.int64)
+    rounded = rng.random(len(cents)) < round_share
+    return item, np.where(rounded, np.maximum((cents + 5) // 10 * 10, 10), np.maximum(cents, 1))
 
 
 def money(cents: np.ndarray) -> pa.Array:

@@ -54,6 +54,14 @@ LINE_FIELDS = ("description", "quantity", "unit_price", "line_total")
 #: Rounds of drawing again for chosen fields an edit could not change (each round redraws only those).
 KNOBS = (
     integer("suppliers", "Suppliers.", 150, ge=1, le=100_000),
+    number(
+        "round_price_share",
+        "Share of unit prices set on a 10-cent grid (where whoever priced it rounded); the rest run to the cent, "
+        "so net amounts end in any cents as real invoices do (an assumption: set it from your own books).",
+        0.5,
+        ge=0,
+        le=1,
+    ),
     integer("clerks", "Clerks (each with a format and an error profile, in one era).", 12, ge=3, le=1000),
     number("ocr_share", "Share of invoices read by OCR rather than typed.", 0.4, ge=0, le=1),
     number("ocr_rate", "Share of OCR-read fields with an OCR confusion.", 0.01, ge=0, le=0.5),
@@ -293,7 +301,7 @@ class Ledger(Domain):
         ids = records["record_id"].to_numpy()
         original = ids % 10 == 0  # corrections and duplicates get record ids ending in 1 and 2
         ocr = original & (records["source"].to_numpy(zero_copy_only=False) == "ocr")
-        lines = reader.read("truth_invoice_lines", ["invoice_id", "quantity"])
+        lines = reader.read("truth_invoice_lines", ["invoice_id", "quantity", "unit_price"])
         ocr_ids = ids[ocr] // 10
         ocr_lines = int(np.isin(lines["invoice_id"].to_numpy(), ocr_ids).sum())
         truth = reader.read("truth_invoices", ["invoice_id", "paid_on"])
@@ -318,7 +326,10 @@ class Ledger(Domain):
         found: dict[str, int] = {}
         for (_, _, kind), count in faults.items():
             found[kind] = found.get(kind, 0) + count
-        checks = [KnobCheck("domain.rows", rows, reader.rows("truth_invoices"), 0.0, "invoices")]
+        checks = [
+            KnobCheck("domain.rows", rows, reader.rows("truth_invoices"), 0.0, "invoices"),
+            _rounded(knobs, lines),
+        ]
         return checks + [
             share(f"domain.knobs.{knob}", knobs[knob], found.get(kind, 0), n, over)
             for kind, (knob, n, over) in eligible.items()
@@ -361,3 +372,17 @@ class Ledger(Domain):
             **truth,
             "clerks": staff.slice(0, None if first_chunk else 0),
         }
+
+
+def _rounded(knobs: Mapping[str, Any], lines: pa.Table) -> KnobCheck:
+    """Unit prices on a 10-cent grid: the rounded ones, and a tenth of the others by chance."""
+    price = lines["unit_price"]
+    cents = pc.cast(pc.multiply(price, pa.scalar(100, price.type)), pa.int64()).to_numpy()
+    target = float(knobs["round_price_share"])
+    return share(
+        "domain.knobs.round_price_share",
+        target + (1 - target) / 10,
+        int(np.sum(cents % 10 == 0)),
+        len(cents),
+        "unit prices ending in 0 cents (the knob's share plus a tenth of the rest, by chance)",
+    )
