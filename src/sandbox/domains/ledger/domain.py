@@ -377,7 +377,11 @@ class Ledger(Domain):
 def _rounded(knobs: Mapping[str, Any], lines: pa.Table) -> KnobCheck:
     """Unit prices on a 10-cent grid: the rounded ones, and a tenth of the others by chance."""
     price = lines["unit_price"]
-    cents = pc.cast(pc.multiply(price, pa.scalar(100, price.type)), pa.int64()).to_numpy()
+    cents = (
+        pc.cast(pc.multiply(price, pa.scalar(100, price.type)), pa.int64()).to_numpy()
+        if len(price)
+        else np.zeros(0, np.int64)  # an empty build: no lines, no typed column
+    )
     target = float(knobs["round_price_share"])
     return share(
         "domain.knobs.round_price_share",
