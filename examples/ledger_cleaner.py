@@ -5,12 +5,14 @@
 
 It uses only the transcribed tables and each clerk's documented formats (truth/clerks: the presentation,
 not the errors). The answer key is read at the end, to score. Repairs: OCR digit confusions in dates and
-numbers (O->0, l/I->1, S->5, B->8...), legal-form spellings (Gmbh, G.m.b.H. -> GmbH), stray symbols.
+numbers (O->0, l/I->1, S->5, B->8...), misread punctuation (a date's separators, an amount's decimal mark two
+digits from the end, a VAT rate's % read as 96), legal-form spellings (Gmbh, G.m.b.H. -> GmbH).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections import Counter
 from decimal import Decimal, InvalidOperation
@@ -38,6 +40,27 @@ FORMS = {
     "k.g.": "KG",
 }
 DATES, AMOUNTS = ("issued_on", "due_on", "paid_on"), ("net", "vat", "gross")
+SEPARATORS = {"dmy_dots_short": ".", "dmy_dots": ".", "mdy_slashes": "/", "iso": "-"}
+
+
+def repair_date(text: str, style: str) -> str:
+    """Digits read right, and the style's separator between the three groups of digits."""
+    groups = re.findall(r"\d+", text.translate(DIGITS))
+    return SEPARATORS[style].join(groups) if len(groups) == 3 else text
+
+
+def repair_amount(text: str, decimal: str) -> str:
+    """Digits read right; whatever mark stands two digits from the end is the decimal mark."""
+    kept = re.sub(r"[^\d,.:;·\-]", "", text.translate(DIGITS))
+    if len(kept) >= 3 and kept[-3] in ",.:;·" and kept[-2:].isdigit():
+        return re.sub(r"[^\d\-]", "", kept[:-3]).rjust(1, "0") + decimal + kept[-2:]
+    return kept
+
+
+def repair_rate(text: str) -> str:
+    """A VAT rate as digits and one decimal place (19.0%, with the % perhaps read as 96)."""
+    found = re.match(r"(\d+)[.,:;·](\d)", text.translate(DIGITS))
+    return f"{found[1]}.{found[2]}" if found else text.translate(DIGITS).rstrip("%")
 
 
 def clean_value(field: str, text: str | None, clerk: dict[str, Any], repair: bool) -> Any:
@@ -45,12 +68,13 @@ def clean_value(field: str, text: str | None, clerk: dict[str, Any], repair: boo
         return None
     try:
         if field in DATES:
-            fixed = text.translate(DIGITS) if repair and not clerk["date_style"] == "d_mon_y" else text
+            fixed = repair_date(text, clerk["date_style"]) if repair and clerk["date_style"] != "d_mon_y" else text
             return parse_date(fixed, clerk["date_style"], clerk["era_start"])
         if field in AMOUNTS:
-            return parse_amount(text.translate(DIGITS) if repair else text, clerk["decimal"], clerk["thousands"])
+            fixed = repair_amount(text, clerk["decimal"]) if repair else text
+            return parse_amount(fixed, clerk["decimal"], clerk["thousands"])
         if field == "vat_rate":
-            return round(float(text.translate(DIGITS).rstrip("%") if repair else text.rstrip("%")) / 100, 4)
+            return round(float(repair_rate(text) if repair else text.rstrip("%")) / 100, 4)
         if field == "supplier" and repair:
             head, _, form = text.rpartition(" ")
             return f"{head} {FORMS.get(form.lower(), form)}"

@@ -1,7 +1,7 @@
 """What a domain's `conformance` works with: knob checks and their tolerance, and a reader of the built tables.
 
 The tolerance is max(10% of the knob, 4 standard errors of the realised value), the project's one rule for
-"landed on its knob" (`sandbox check`).
+"landed on its knob" (`sandbox check`); a measured statistic with a published bound (Benford's MAD) uses the bound.
 """
 
 from __future__ import annotations
@@ -33,9 +33,14 @@ class KnobCheck:
     se: float
     #: What the realised value was measured over, e.g. "human sessions".
     over: str = ""
+    #: A published or set bound instead of the statistical tolerance: ok within |limit - target| of the target
+    #: (a Benford MAD of at most 0.012 is target 0, limit 0.012).
+    limit: float | None = None
 
     @property
     def tolerance(self) -> float:
+        if self.limit is not None:
+            return abs(self.limit - self.target)
         return max(0.1 * abs(self.target), 4 * self.se)
 
     @property

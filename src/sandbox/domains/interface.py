@@ -76,6 +76,8 @@ class Domain(ABC):
     unit: ClassVar[str] = "rows"
     #: A module with `views(sandbox) -> [(title, figure)]`: the domain's own plots in `sandbox report`.
     views_module: ClassVar[str | None] = None
+    #: What each measured statistic of `conformance` that is not a knob is (domain.measured.*), for the card.
+    measures: ClassVar[Mapping[str, str]] = {}
 
     @abstractmethod
     def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:

@@ -77,6 +77,7 @@ def knob_help(model: Recipe) -> dict[str, str]:
         domain = find_domain(model.domain.reference)
         out["domain.rows"] = f"Number of {domain.unit} (`domain.rows`, or --rows)."
         out.update({f"domain.knobs.{p.name}": p.description for p in domain.knobs})
+        out.update(domain.measures)
     return out
 
 

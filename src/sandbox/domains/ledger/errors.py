@@ -1,5 +1,5 @@
-"""Transcription errors in a ledger's fields: name variants, OCR misreads, typos, transpositions, shifted decimal
-separators and fields left empty, each change one defect row with the value before and after."""
+"""Transcription errors in a ledger's fields: name variants, OCR's errors (`ocr.py`), typos, transpositions,
+shifted decimal separators and fields left empty, each change one defect row with the value before and after."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.core.seeding import stable_hash
+from sandbox.domains.ledger import ocr as ocr_errors
 from sandbox.domains.ledger.books import vocabulary
+from sandbox.domains.ledger.ocr import AMOUNTS
 from sandbox.noise import corruptions
 from sandbox.noise.defects import DefectLog, row_keys
 
 #: How many times a chosen field the edit cannot change is drawn again among the others.
 _REDRAWS = 4
-AMOUNTS = ("net", "vat", "gross", "unit_price", "line_total")
 
 
 def _variant(value: str) -> str | None:
@@ -29,18 +30,6 @@ def _variant(value: str) -> str | None:
             others = [s for s in spellings if s != form]
             return f"{head} {others[stable_hash(value) % len(others)]}" if others and head else None
     return None
-
-
-def _shift(value: str, decimal: str, right: bool) -> str | None:
-    """The decimal separator one digit to the left or right (12.50 -> 1.250 or 125.0)."""
-    at = value.rfind(decimal)
-    target = at + 2 if right else at - 1
-    if at < 0 or target < 1 or target > len(value) or not value[target - 1].isdigit():
-        return None
-    digits = value[:at] + value[at + 1 :]
-    return (
-        digits[: target - 1] + decimal + digits[target - 1 :] if right else digits[:target] + decimal + digits[target:]
-    )
 
 
 def _edit_drawn(
@@ -86,6 +75,37 @@ def _edit_all(
     return corruptions.replace_rows(values, rows_changed, pa.array(new, pa.string())), rows_changed, old
 
 
+def _edits(
+    column: str,
+    rng: np.random.Generator,
+    knobs: Mapping[str, Any],
+    multiplier: np.ndarray,
+    ocr: np.ndarray,
+    decimal: np.ndarray,
+) -> list[tuple[str, Callable[[str, int], str | None], np.ndarray]]:
+    """The kinds of error a column gets, in the order they happen (the scan's OCR, then the clerk's keying),
+    each with its edit and its per-row probability."""
+    if column == "supplier":  # a supplier's name is picked from the list, only its legal form varies
+        return [("name_variant", lambda v, r: _variant(v), np.full(len(ocr), float(knobs["name_variant_rate"])))]
+    read = np.where(ocr, 1.0, 0.0)
+    found: list[tuple[str, Callable[[str, int], str | None]]] = [
+        ("ocr", lambda v, r: ocr_errors.misread(v, rng)),
+        ("ocr_word", lambda v, r: ocr_errors.garble(v, rng)),
+        ("ocr_decimal", lambda v, r: ocr_errors.decimal(v, str(decimal[r]), rng)),
+        ("ocr_symbol", lambda v, r: ocr_errors.symbol(v, rng)),
+    ]
+    quality = str(knobs["ocr_quality"])
+    out = [(k, e, ocr_errors.rate(quality, column, k) * read) for k, e in found if ocr_errors.rate(quality, column, k)]
+    out += [
+        ("typo", lambda v, r: corruptions.typo(v, rng), float(knobs["typo_rate"]) * multiplier),
+        ("transposition", lambda v, r: corruptions.transpose(v, rng), float(knobs["transposition_rate"]) * multiplier),
+    ]
+    if column in AMOUNTS:
+        shift = ("decimal_shift", lambda v, r: ocr_errors.shift(v, str(decimal[r]), bool(rng.random() < 0.5)))
+        out.append((*shift, float(knobs["decimal_shift_rate"]) * multiplier))
+    return out
+
+
 def errors(
     rng: np.random.Generator,
     log: DefectLog,
@@ -97,31 +117,16 @@ def errors(
     ocr: np.ndarray,
     decimal: np.ndarray,
 ) -> np.ndarray:
-    """Transcription errors, field by field in a fixed order of kinds; every change is one defect row."""
+    """Transcription errors, field by field in a fixed order of kinds; every change is one defect row.
+    `multiplier` scales the clerk's keying errors (their profile, and double entry), `ocr` marks OCR-read rows."""
     n = len(keys)
     touched = np.zeros(n, dtype=bool)
-    edits: list[tuple[str, str, Callable[[str, int], str | None], np.ndarray]] = [
-        ("name_variant", "name_variant_rate", lambda v, r: _variant(v), np.ones(n)),
-        ("ocr", "ocr_rate", lambda v, r: corruptions.ocr(v, rng), np.where(ocr, 1.0, 0.0)),
-        ("typo", "typo_rate", lambda v, r: corruptions.typo(v, rng), multiplier),
-        ("transposition", "transposition_rate", lambda v, r: corruptions.transpose(v, rng), multiplier),
-        (
-            "decimal_shift",
-            "decimal_shift_rate",
-            lambda v, r: _shift(v, decimal[r], bool(rng.random() < 0.5)),
-            multiplier,
-        ),
-    ]
     for column in list(fields):
         values = fields[column]
-        for kind, knob, edit, weight in edits:
-            if (kind == "name_variant") != (column == "supplier") or (
-                kind == "decimal_shift" and column not in AMOUNTS
-            ):
-                continue
+        for kind, edit, p in _edits(column, rng, knobs, multiplier, ocr, decimal):
             if kind == "transposition":  # a one-character field (quantity 3) has nothing to swap
-                weight = weight * np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(values), 2), False))
-            values, changed, old = _edit_drawn(rng, values, float(knobs[knob]) * weight, edit)
+                p = p * np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(values), 2), False))
+            values, changed, old = _edit_drawn(rng, values, p, edit)
             if len(changed):
                 keyed = row_keys(keys, list(keys.column_names), changed)
                 log.add(table, keyed, kind, column, truth=old, observed=values.take(pa.array(changed)))
