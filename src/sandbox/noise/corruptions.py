@@ -33,7 +33,8 @@ def _data(name: str) -> dict:
 
 def ocr(value: str, rng: np.random.Generator) -> str | None:
     """One OCR confusion (0/O, 1/l/I, 5/S, 8/B, rn/m, ...) at a random place where one applies."""
-    options = [(i, seen, read) for seen, read in _data("ocr_confusions.json")["pairs"] for i in _find_all(value, seen)]
+    pairs = _data("ocr_confusions.json")["pairs"]
+    options = [(i, seen, read) for seen, read in pairs if seen in value for i in _find_all(value, seen)]
     if not options:
         return None
     i, seen, read = options[int(rng.integers(len(options)))]

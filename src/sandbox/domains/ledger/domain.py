@@ -16,18 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.columns.registry import Finding
-from sandbox.columns.safe import safe_pool
 from sandbox.core.params import choice, integer, number
-from sandbox.core.pools import faker_pool
 from sandbox.domains.checks import Faults, KnobCheck, TableReader, share
 from sandbox.domains.common import labels
 from sandbox.domains.interface import Domain, DomainContext, TableInfo
 from sandbox.domains.ledger import realised
 from sandbox.domains.ledger.books import (
-    DAYS,
-    EPOCH_1985,
     clerks,
-    era_of,
     real_invoices,
     suppliers,
     truth_tables,
@@ -35,6 +30,7 @@ from sandbox.domains.ledger.books import (
 )
 from sandbox.domains.ledger.errors import errors
 from sandbox.domains.ledger.formats import by_group, format_amounts, format_dates
+from sandbox.domains.ledger.logbook import logbook
 from sandbox.domains.ledger.ocr import QUALITY as OCR_QUALITY
 from sandbox.noise.defects import DefectLog, row_keys
 from sandbox.privacy.columns import advisory, born_safe, redacted_text
@@ -115,21 +111,28 @@ def _formatted(
     vocab = vocabulary()
     codes = list(vocab["currencies"])
     inv = truth["truth_invoices"]
-    currency = np.array([codes.index(c) for c in inv["currency"].to_pylist()])
+    currency = pc.index_in(inv["currency"].combine_chunks().dictionary_decode(), value_set=pa.array(codes))
+    currency = currency.to_numpy(zero_copy_only=False).astype(np.int64)
     clerk = t["clerk"]
 
+    styles = sorted(set(staff["date_style"]))
+    style = np.array([styles.index(x) for x in staff["date_style"]])[clerk]
+
     def dates(days: np.ndarray) -> pa.Array:
-        return by_group(clerk, lambda c, rows: format_dates(days[rows], staff["date_style"][c]))
+        return by_group(style, lambda s, rows: format_dates(days[rows], styles[s]))
+
+    signs = [
+        [vocab["currencies"][code] if shown == "symbol" else "" for code in codes] for shown in staff["currency_symbol"]
+    ]
+    clerk_style = {k: pa.array(staff[k]) for k in ("decimal", "thousands", "symbol_first")}
 
     def amounts(cents: np.ndarray, who: np.ndarray, cur: np.ndarray) -> pa.Array:
-        def one(group: int, rows: np.ndarray) -> pa.Array:
-            c, k = divmod(group, len(codes))
-            symbol = vocab["currencies"][codes[k]] if staff["currency_symbol"][c] == "symbol" else ""
-            return format_amounts(
-                cents[rows], staff["decimal"][c], staff["thousands"][c], symbol, staff["symbol_first"][c]
-            )
-
-        return by_group(who * len(codes) + cur, one)
+        rows = pa.array(who)
+        symbol = pa.array([s for row in signs for s in row]).take(pa.array(who * len(codes) + cur))
+        first = clerk_style["symbol_first"].take(rows).to_numpy(zero_copy_only=False)
+        return format_amounts(
+            cents, clerk_style["decimal"].take(rows), clerk_style["thousands"].take(rows), symbol, first
+        )
 
     paid = dates(t["paid"])
     invoice = {
@@ -209,59 +212,6 @@ def _records(
         )
     table = pa.concat_tables([originals, copies, corrected])
     return table.take(pa.array(np.argsort(table["record_id"].to_numpy(), kind="stable")))
-
-
-def _logbook(
-    rng: np.random.Generator, seed: int, knobs: Mapping[str, Any], first: int, count: int, staff: pa.Table
-) -> pa.Table:
-    """Handwritten shift-log lines of a plant: date as written, shift, initials, free text with names."""
-    vocab = vocabulary()
-    names = faker_pool("name", ("de_DE",), 2000).to_pylist()
-    phones = safe_pool("phone", ("GB", "US"), 2000).to_pylist()
-    trades = list(vocab["trades"])
-    days = EPOCH_1985 + rng.integers(0, DAYS, count)
-    years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
-    era = era_of(years)
-    staff_era = era_of(staff["era_start"].to_numpy())
-    writer = np.array(
-        [
-            np.flatnonzero(staff_era == e)[i % max(1, int((staff_era == e).sum()))]
-            for e, i in zip(era, rng.integers(0, 1000, count), strict=True)
-        ],
-        dtype=np.int64,
-    )
-    styles = staff["date_style"].to_pylist()
-    written = by_group(writer, lambda c, rows: format_dates(days[rows], styles[c]))
-    entries, initials = [], []
-    for trade, name_i, phone_i, n_ in zip(
-        rng.integers(0, len(trades), count),
-        rng.integers(0, len(names), count),
-        rng.integers(0, len(phones), count),
-        rng.integers(1, 40, count),
-        strict=True,
-    ):
-        template = vocab["trades"][trades[trade]]["log"][int(n_) % len(vocab["trades"][trades[trade]]["log"])]
-        name = names[name_i]
-        entries.append(
-            template.format(
-                n=n_,
-                t=f"{6 + n_ % 12:02d}:{(n_ * 7) % 60:02d}",
-                deg=1400 + n_ * 3,
-                m=n_ * 5,
-                name=name,
-                phone=phones[phone_i],
-            )
-        )
-        initials.append("".join(part[0] for part in name.split()[:2]).upper())
-    return pa.table(
-        {
-            "entry_id": np.arange(first * 10, first * 10 + count, dtype=np.int64),
-            "date_written": written,
-            "shift": labels(["early", "late", "night"], rng.integers(0, 3, count)),
-            "author": pa.array(initials),
-            "entry": pa.array(entries, pa.string()),
-        }
-    )
 
 
 class Ledger(Domain):
@@ -392,7 +342,7 @@ class Ledger(Domain):
             "invoices": invoices,
             "invoice_lines": lines,
             "suppliers": suppliers(ctx.seed, int(knobs["suppliers"]))[0].slice(0, None if first_chunk else 0),
-            "logbook": _logbook(ctx.rng("logbook"), ctx.seed, knobs, int(payload["first"]), count, staff),
+            "logbook": logbook(ctx.rng("logbook"), ctx.seed, knobs, int(payload["first"]), count, staff),
             **truth,
             "clerks": staff.slice(0, None if first_chunk else 0),
         }

@@ -32,47 +32,63 @@ def _variant(value: str) -> str | None:
     return None
 
 
+class _Fields:
+    """A column while its errors are applied: the fields edited so far kept as Python strings, so each kind
+    edits only its few chosen rows and the column is rebuilt once, at the end."""
+
+    def __init__(self, values: pa.Array) -> None:
+        self.values = values
+        self.valid = np.asarray(values.is_valid(), bool)
+        self.edited: dict[int, str] = {}
+
+    def edit(self, rows: np.ndarray, edit: Callable[[str, int], str | None]) -> tuple[list[int], list[str], list[str]]:
+        """Edit the chosen rows (a few per thousand, one string each): the rows changed, before and after."""
+        before = self.values.take(pa.array(rows, pa.int64())).to_pylist() if len(rows) else []
+        changed, old, new = [], [], []
+        for row, value in zip(rows.tolist(), before, strict=True):
+            value = self.edited.get(row, value)
+            out = edit(value, row) if value is not None else None
+            if out is not None and out != value:
+                changed.append(row)
+                old.append(value)
+                new.append(out)
+                self.edited[row] = out
+        return changed, old, new
+
+    def result(self) -> pa.Array:
+        rows = np.array(sorted(self.edited), dtype=np.int64)
+        new = pa.array([self.edited[r] for r in rows.tolist()], pa.string())
+        return corruptions.replace_rows(self.values, rows, new)
+
+
 def _edit_drawn(
-    rng: np.random.Generator, values: pa.Array, p: np.ndarray, edit: Callable[[str, int], str | None]
-) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    rng: np.random.Generator, fields: _Fields, p: np.ndarray, edit: Callable[[str, int], str | None]
+) -> tuple[np.ndarray, pa.Array, pa.Array]:
     """Each row edited with probability p[row]. A chosen field the edit cannot change (null, or nothing in it to
     confuse, swap or shift) is drawn again among the column's other fields, with the same weights, so a knob's
-    realised rate is its rate over every field it counts, not over the ones that happened to fit."""
+    realised rate is its rate over every field it counts, not over the ones that happened to fit. Returns the
+    rows changed, in order, with their values before and after."""
     rows = np.flatnonzero(rng.random(len(p)) < p)
-    values, changed, old = _edit_all(values, rows, edit)
+    changed, old, new = fields.edit(rows, edit)
     tried = np.zeros(len(p), bool)
     tried[rows] = True
-    changes, olds = [changed], [old]
     short = len(rows) - len(changed)
     for _ in range(_REDRAWS):
-        weights = np.where(tried | ~np.asarray(values.is_valid(), bool), 0.0, p)
+        weights = np.where(tried | ~fields.valid, 0.0, p)
         left = int(np.count_nonzero(weights))
         if not short or not left:
             break
         rows = np.sort(rng.choice(len(p), min(short, left), replace=False, p=weights / math.fsum(weights.tolist())))
         tried[rows] = True
-        values, changed, old = _edit_all(values, rows, edit)
-        changes.append(changed)
-        olds.append(old)
-        short -= len(changed)
-    order = np.argsort(np.concatenate(changes), kind="stable")
-    return values, np.concatenate(changes)[order], pa.chunked_array(olds).combine_chunks().take(pa.array(order))
-
-
-def _edit_all(
-    values: pa.Array, rows: np.ndarray, edit: Callable[[str, int], str | None]
-) -> tuple[pa.Array, np.ndarray, pa.Array]:
-    """Edit the chosen rows (a few per thousand, one string each); returns observed, changed rows, old values."""
-    before = values.take(pa.array(rows, pa.int64())).to_pylist() if len(rows) else []
-    changed, new = [], []
-    for row, value in zip(rows.tolist(), before, strict=True):
-        out = edit(value, row) if value is not None else None
-        if out is not None and out != value:
-            changed.append(row)
-            new.append(out)
-    rows_changed = np.asarray(changed, dtype=np.int64)
-    old = values.take(pa.array(rows_changed, pa.int64()))
-    return corruptions.replace_rows(values, rows_changed, pa.array(new, pa.string())), rows_changed, old
+        more, was, now = fields.edit(rows, edit)
+        changed, old, new = changed + more, old + was, new + now
+        short -= len(more)
+    order = np.argsort(np.asarray(changed, dtype=np.int64), kind="stable").tolist()
+    return (
+        np.asarray(changed, dtype=np.int64)[order],
+        pa.array([old[i] for i in order], pa.string()),
+        pa.array([new[i] for i in order], pa.string()),
+    )
 
 
 def _edits(
@@ -122,15 +138,15 @@ def errors(
     n = len(keys)
     touched = np.zeros(n, dtype=bool)
     for column in list(fields):
-        values = fields[column]
+        column_fields = _Fields(fields[column])
         for kind, edit, p in _edits(column, rng, knobs, multiplier, ocr, decimal):
             if kind == "transposition":  # a one-character field (quantity 3) has nothing to swap
-                p = p * np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(values), 2), False))
-            values, changed, old = _edit_drawn(rng, values, p, edit)
+                p = p * np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(fields[column]), 2), False))
+            changed, old, new = _edit_drawn(rng, column_fields, p, edit)
             if len(changed):
-                keyed = row_keys(keys, list(keys.column_names), changed)
-                log.add(table, keyed, kind, column, truth=old, observed=values.take(pa.array(changed)))
+                log.add(table, row_keys(keys, list(keys.column_names), changed), kind, column, truth=old, observed=new)
                 touched[changed] = True
+        values = column_fields.result()
         fields[column] = _drop_fields(rng, log, table, column, values, keys, knobs, multiplier, touched)
     return touched
 

@@ -40,31 +40,35 @@ def format_dates(days: np.ndarray, style: str) -> pa.Array:
     return pc.strftime(stamps, format=formats[style], locale="C")
 
 
-def format_amounts(cents: np.ndarray, decimal: str, thousands: str, symbol: str, symbol_first: bool) -> pa.Array:
-    """Exact minor units as a clerk writes them: `1.234,50 €`, `$1,234.50`, `1234.50`."""
+def digits(values: np.ndarray, width: int = 0) -> pa.Array:
+    """Integers as text, zero-padded to `width` if given."""
+    out = pc.cast(pa.array(values), pa.string())
+    return pc.utf8_lpad(out, width, padding="0") if width else out
+
+
+def format_amounts(
+    cents: np.ndarray, decimal: pa.Array, thousands: pa.Array, symbol: pa.Array, symbol_first: np.ndarray
+) -> pa.Array:
+    """Exact minor units as each row's clerk writes them (`1.234,50 €`, `$1,234.50`, `1234.50`): the separators
+    and the symbol are per row (an empty thousands separator or symbol for none), so every clerk's amounts are
+    formatted in one pass."""
     cents = np.asarray(cents, dtype=np.int64)
     units, frac = np.abs(cents) // 100, np.abs(cents) % 100
 
-    def text(values: np.ndarray, width: int = 0) -> pa.Array:
-        out = pc.cast(pa.array(values), pa.string())
-        return pc.utf8_lpad(out, width, padding="0") if width else out
-
-    millions, thousand, ones = units // 1_000_000, (units // 1000) % 1000, units % 1000
-    if thousands:
-        full = pc.binary_join_element_wise(text(millions), text(thousand, 3), text(ones, 3), thousands)
-        mid = pc.binary_join_element_wise(text(thousand), text(ones, 3), thousands)
-        whole = pc.if_else(pa.array(millions > 0), full, pc.if_else(pa.array(thousand > 0), mid, text(ones)))
-    else:
-        whole = text(units)
-    amount = pc.binary_join_element_wise(whole, text(frac, 2), decimal)
+    whole = digits(units)
+    big = np.flatnonzero((units >= 1000) & (thousands.to_numpy(zero_copy_only=False) != ""))
+    if len(big):  # grouped digits only where there is a separator and a thousand to group
+        millions, thousand, ones = units[big] // 1_000_000, (units[big] // 1000) % 1000, units[big] % 1000
+        sep = thousands.take(pa.array(big))
+        full = pc.binary_join_element_wise(digits(millions), digits(thousand, 3), digits(ones, 3), sep)
+        mid = pc.binary_join_element_wise(digits(thousand), digits(ones, 3), sep)
+        mask = np.zeros(len(units), bool)
+        mask[big] = True
+        whole = pc.replace_with_mask(whole, pa.array(mask), pc.if_else(pa.array(millions > 0), full, mid))
+    amount = pc.binary_join_element_wise(whole, digits(frac, 2), decimal)
     amount = pc.if_else(pa.array(cents < 0), pc.binary_join_element_wise("-", amount, ""), amount)
-    if symbol:
-        amount = (
-            pc.binary_join_element_wise(symbol, amount, "")
-            if symbol_first
-            else pc.binary_join_element_wise(amount, symbol, " ")
-        )
-    return amount
+    after = pc.if_else(pc.equal(symbol, ""), amount, pc.binary_join_element_wise(amount, symbol, " "))
+    return pc.if_else(pa.array(symbol_first), pc.binary_join_element_wise(symbol, amount, ""), after)
 
 
 def parse_amount(text: str, decimal: str, thousands: str) -> Decimal:
