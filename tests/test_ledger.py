@@ -286,3 +286,21 @@ def test_the_reference_cleaner_repairs_misread_punctuation() -> None:
     assert cleaner.repair_amount("-12;5O €", ",") == "-12,50"
     assert cleaner.repair_date("O3,02:1998", "dmy_dots") == "03.02.1998"
     assert cleaner.repair_rate("19.096") == "19.0"
+
+
+@pytest.mark.parametrize(
+    ("style", "pattern"),
+    [("dmy_dots_short", "%d.%m.%y"), ("dmy_dots", "%d.%m.%Y"), ("mdy_slashes", "%m/%d/%Y"), ("iso", "%Y-%m-%d")],
+)
+def test_dates_are_what_strftime_prints(style: str, pattern: str) -> None:
+    """The clerks' dates are built from the calendar's integers; every day from 1975 to 2050 reads as strftime's."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sandbox.domains.ledger.formats import format_dates
+
+    days = np.arange(1826, 29220)
+    stamps = pa.array(days.astype("int32"), pa.date32()).cast(pa.timestamp("s"))
+    assert format_dates(days, style).equals(pc.strftime(stamps, format=pattern, locale="C"))
+    spoken = pc.replace_substring_regex(pc.strftime(stamps, format="%d %b %Y", locale="C"), "^0", "")
+    assert format_dates(days, "d_mon_y").equals(spoken)

@@ -31,13 +31,23 @@ def by_group(groups: np.ndarray, make: Callable[[int, np.ndarray], pa.Array]) ->
 
 
 def format_dates(days: np.ndarray, style: str) -> pa.Array:
-    """Dates (days since the epoch) in one clerk's style; `d_mon_y` drops the day's leading zero."""
-    stamps = pa.array(days.astype("int32"), pa.date32()).cast(pa.timestamp("s"))
+    """Dates (days since the epoch) in one clerk's style; `d_mon_y` drops the day's leading zero. Built from
+    the calendar's integers (what `strftime` would print, at a fraction of its cost)."""
+    stamp = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+    first_of_month, first_of_year = stamp.astype("datetime64[M]"), stamp.astype("datetime64[Y]")
+    year = first_of_year.astype(np.int64) + 1970
+    month = (first_of_month - first_of_year.astype("datetime64[M]")).astype(np.int64) + 1
+    day = (stamp - first_of_month.astype("datetime64[D]")).astype(np.int64) + 1
     if style == "d_mon_y":
-        text = pc.strftime(stamps, format="%d %b %Y", locale="C")
-        return pc.replace_substring_regex(text, "^0", "")
-    formats = {"dmy_dots_short": "%d.%m.%y", "dmy_dots": "%d.%m.%Y", "mdy_slashes": "%m/%d/%Y", "iso": "%Y-%m-%d"}
-    return pc.strftime(stamps, format=formats[style], locale="C")
+        return pc.binary_join_element_wise(digits(day), pa.array(MONTHS).take(pa.array(month - 1)), digits(year), " ")
+    parts = {
+        "dmy_dots_short": ((day, 2), (month, 2), (year % 100, 2), "."),
+        "dmy_dots": ((day, 2), (month, 2), (year, 4), "."),
+        "mdy_slashes": ((month, 2), (day, 2), (year, 4), "/"),
+        "iso": ((year, 4), (month, 2), (day, 2), "-"),
+    }[style]
+    *fields, separator = parts
+    return pc.binary_join_element_wise(*(digits(v, w) for v, w in fields), separator)
 
 
 def digits(values: np.ndarray, width: int = 0) -> pa.Array:
