@@ -96,6 +96,8 @@ def test_a_lazy_detector_scores_by_key_but_not_by_range(plant: Path) -> None:
     assert got["dropout"].f1 == 1.0
     assert got["dropout"].windows is not None and got["dropout"].windows["range"]["f1"] < 0.2
     assert got["stuck"].windows is not None and got["stuck"].windows["range"]["f1"] < 0.2
+    # a unit mix-up is an episode (a day or so), no longer the whole period: 0.35 here, it was 1.0
+    assert got["unit_mixup"].windows is not None and got["unit_mixup"].windows["range"]["f1"] < 0.5
 
 
 def test_the_cli_shows_the_time_families_and_parses_iso_text(plant: Path, tmp_path: Path) -> None:
@@ -142,3 +144,29 @@ def test_a_time_that_is_not_iso_is_exit_2_naming_the_row(plant: Path, tmp_path: 
     assert done.output.strip() == (
         f"error: {path}: row 2: expected an ISO 8601 time in start_ts (e.g. 2025-03-01T12:00:00Z), got 'yesterday'"
     )
+
+
+def test_a_unit_mixup_changes_the_readings_only_inside_its_episode(plant: Path) -> None:
+    """Inside a mix-up's window the sensor reports in the other unit (degF, psi); outside it, in its own."""
+    from sandbox.domains.iot.plant import vocabulary
+
+    scales = {
+        unit: (scale, offset)
+        for vendor in vocabulary()["vendors"].values()
+        for unit, scale, offset in (vendor["unit_mixup"] or {}).values()
+    }
+    con = duckdb.connect()
+    episodes = con.execute(f"""select json_extract(row_key, '$.sensor_id')::bigint, start_ts, end_ts,
+                               json_extract_string(params, '$.reported_unit')
+                               from '{plant}/truth/defects/*.parquet' where kind = 'unit_mixup'""").fetchall()
+    assert episodes
+    for sensor, begin, end, unit in episodes:
+        inside, outside = con.execute(
+            f"""select median(value) filter (where ts between ? and ?), median(value) filter (where ts < ? or ts > ?)
+                from '{plant}/tables/readings/**/*.parquet' where sensor_id = ?""",
+            [begin, end, begin, end, sensor],
+        ).fetchone()
+        scale, offset = scales[unit]
+        assert inside is not None and outside is not None
+        assert abs((inside - offset) / scale - outside) < 0.2 * abs(outside) + 1, (sensor, unit, inside, outside)
+        assert abs(inside - outside) > 0.2 * abs(outside), (sensor, unit, inside, outside)

@@ -56,6 +56,15 @@ KNOBS = (
     ),
     number("duplicate_rate", "Share of readings delivered twice.", 0.001, ge=0, le=0.5),
     number(
+        "unit_mixup_median_hours",
+        "Median length of a unit mix-up (a vendor's firmware reports degF or psi until someone reconfigures the "
+        "device): one episode per device of such a vendor, starting anywhere in the period, lognormal in length "
+        "(an assumption: set it from your own incident log).",
+        24.0,
+        gt=0,
+        le=24 * 3650,
+    ),
+    number(
         "outages_per_device_month",
         "Network losses per device and 30 days, during which its readings are lost (an assumption: set it from "
         "your own plant's logs).",

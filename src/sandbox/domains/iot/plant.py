@@ -185,6 +185,7 @@ class DevicePlan:
     drift: list[Runs]  # value: slope per day, in units of the sensor's noise sd
     uploads: list[tuple[int, int, int]]  # (start us, end us, delay us): readings held back, then sent
     outages: list[tuple[int, int]]  # (start us, end us): the network is down and the readings are lost
+    mixup: tuple[int, int]  # (start us, end us): a vendor's unit mix-up, if the vendor has one
 
 
 def _runs(rng: np.random.Generator, samples: int, rate: float, mean_gap: float) -> Runs:
@@ -231,9 +232,13 @@ def device_plan(
         length = int(exact.lognormal(rng, float(exact.log(1800)), 0.7) * US)
         uploads.append((begin, begin + length, length + int(exact.exponential(rng, 7200) * US)))
     skew = exact.normal(rng, 0, 15) * US if rng.random() > 0.1 else rng.choice([-1, 1]) * rng.uniform(120, 600) * US
+    jitter = float(rng.uniform(20, 200) * 1000)
+    outages = _outages(rng, knobs, start_us, end_us)
+    mixed = int(rng.integers(start_us, end_us))
+    hours = float(exact.lognormal(rng, float(exact.log(float(knobs["unit_mixup_median_hours"]))), 0.8))
     return DevicePlan(
         int(skew),
-        float(rng.uniform(20, 200) * 1000),
+        jitter,
         failed,
         causes,
         [vocab["failure_modes"][c] for c in causes],
@@ -245,7 +250,8 @@ def device_plan(
         stuck,
         drift,
         uploads,
-        _outages(rng, knobs, start_us, end_us),
+        outages,
+        (mixed, mixed + int(hours * 3600 * US)),
     )
 
 

@@ -113,7 +113,7 @@ class Day(Delivery):
         median = float(exact.log(float(self.knobs["spike_sigma"])))
         size = exact.lognormal(rng, median, SPIKE_SPREAD, len(hits))  # in multiples of the vendor's noise
         value[hit_row, hit_col] += rng.choice([-1, 1], len(hits)) * size * sd[hit_row]
-        state, keep = self._delivered(k, t, first, sensor, value, clean, hit_row)
+        state, keep = self._delivered(k, t, first, sensor, value, clean, hit_row, hit_col)
         spiked = ~self._stuck(k, t, first, sensor, value, hit_row, hit_col)  # the spike is what the reading shows
         flagged = (state == 2) & keep
         np.multiply(flagged, MISSING, out=grid["quality"])
@@ -163,9 +163,11 @@ class Day(Delivery):
         value: np.ndarray,
         clean: np.ndarray,
         hit_row: np.ndarray,
+        hit_col: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Unit mix-ups (on the values and the spikes' clean values), then what is delivered: each sample's
-        dropout state and whether it is kept (not lost, nor inside downtime, heat death or past the period)."""
+        """Unit mix-ups over their episodes (on the values and the spikes' clean values), then what is delivered:
+        each sample's dropout state and whether it is kept (not lost, nor inside downtime, heat death or past the
+        period)."""
         n, rows, plant = len(t), len(self.devices), self.plant
         bounds = np.searchsorted(hit_row, np.arange(rows + 1))
         gaps = [plan.dropouts[k] for plan in self.plans]
@@ -177,8 +179,10 @@ class Day(Delivery):
             mixup = self.vocab["vendors"][plant.vendors[plant.device_vendor[self.devices[row]]]]["unit_mixup"]
             if mixup and KINDS[k] in mixup:
                 _, scale, offset = mixup[KINDS[k]]
-                mine = slice(bounds[row], bounds[row + 1])
-                value[row] = value[row] * scale + offset
+                during = span(t, *plan.mixup)
+                mine = np.arange(bounds[row], bounds[row + 1])
+                mine = mine[(hit_col[mine] >= during.start) & (hit_col[mine] < during.stop)]
+                value[row, during] = value[row, during] * scale + offset
                 clean[mine] = clean[mine] * scale + offset
             for failed, repaired, mode in zip(plan.failures, plan.repaired, plan.modes, strict=True):
                 if mode not in self.vocab["keeps_reporting"]:
@@ -262,8 +266,8 @@ class Day(Delivery):
                     self._window(sensor, plan, "calibration_step", when, when, {"delta": delta})
 
     def _announce(self, plan: DevicePlan, k: int, sensor: int, spec: Mapping[str, Any]) -> None:
-        """The window faults of the device's plan that begin today: heat death, late uploads, outages, and on day 0 its
-        clock skew and any unit mix-up."""
+        """The window faults of the device's plan that begin today: heat death, late uploads, outages, a unit mix-up,
+        and on day 0 its clock skew."""
         if (
             k == KINDS.index("humidity")
             and plan.death_us is not None
@@ -293,18 +297,13 @@ class Day(Delivery):
                 self.period_end,
                 {"offset_seconds": round(plan.skew_us / US, 3), "jitter_ms": round(plan.jitter_us / 1000, 1)},
             )
-            mixup = self.vocab["vendors"][self.plant.vendors[self.plant.device_vendor[(sensor - 1) // len(KINDS)]]][
-                "unit_mixup"
-            ]
-            if mixup and KINDS[k] in mixup:
-                self._window(
-                    sensor,
-                    plan,
-                    "unit_mixup",
-                    self.day_start,
-                    self.period_end,
-                    {"reported_unit": mixup[KINDS[k]][0], "unit": spec["unit"]},
-                )
+        mixup = self.vocab["vendors"][self.plant.vendors[self.plant.device_vendor[(sensor - 1) // len(KINDS)]]][
+            "unit_mixup"
+        ]
+        begin, end = plan.mixup
+        if mixup and KINDS[k] in mixup and self.day_start <= begin < self.day_start + US_PER_DAY:
+            params = {"reported_unit": mixup[KINDS[k]][0], "unit": spec["unit"]}
+            self._window(sensor, plan, "unit_mixup", begin, min(end, self.period_end), params)
 
     def _log_dropouts(
         self, gaps: list[Runs], sensor: np.ndarray, t: np.ndarray, first: int, n: int, interval: int
