@@ -21,7 +21,9 @@ TYPE = Param(
     "float|int|decimal(P,S)",
 )
 CLIP = numbers("clip", "Clip draws to [min, max].", None, length=2)
-ROUND = integer("round", "Round floats to this many decimals.", None, ge=0)
+ROUND = integer(
+    "round", "Round floats to this many decimals (a float64 holds 15-17 significant digits).", None, ge=0, le=15
+)
 NUMERIC = (TYPE, CLIP, ROUND)
 
 

@@ -104,14 +104,14 @@ def _edits(
     if column == "supplier":  # a supplier's name is picked from the list, only its legal form varies
         return [("name_variant", lambda v, r: _variant(v), np.full(len(ocr), float(knobs["name_variant_rate"])))]
     read = np.where(ocr, 1.0, 0.0)
-    found: list[tuple[str, Callable[[str, int], str | None]]] = [
+    reads: list[tuple[str, Callable[[str, int], str | None]]] = [
         ("ocr", lambda v, r: ocr_errors.misread(v, rng)),
         ("ocr_word", lambda v, r: ocr_errors.garble(v, rng)),
         ("ocr_decimal", lambda v, r: ocr_errors.decimal(v, str(decimal[r]), rng)),
         ("ocr_symbol", lambda v, r: ocr_errors.symbol(v, rng)),
     ]
     quality = str(knobs["ocr_quality"])
-    out = [(k, e, ocr_errors.rate(quality, column, k) * read) for k, e in found if ocr_errors.rate(quality, column, k)]
+    out = [(k, e, ocr_errors.rate(quality, column, k) * read) for k, e in reads if ocr_errors.rate(quality, column, k)]
     out += [
         ("typo", lambda v, r: corruptions.typo(v, rng), float(knobs["typo_rate"]) * multiplier),
         ("transposition", lambda v, r: corruptions.transpose(v, rng), float(knobs["transposition_rate"]) * multiplier),
