@@ -29,7 +29,7 @@ from sandbox.domains.ledger.books import (
     vocabulary,
 )
 from sandbox.domains.ledger.errors import errors
-from sandbox.domains.ledger.formats import by_group, format_amounts, format_dates
+from sandbox.domains.ledger.formats import dates_by_clerk, format_amounts
 from sandbox.domains.ledger.logbook import logbook
 from sandbox.domains.ledger.ocr import QUALITY as OCR_QUALITY
 from sandbox.noise.defects import DefectLog, row_keys
@@ -115,20 +115,18 @@ def _formatted(
     currency = currency.to_numpy(zero_copy_only=False).astype(np.int64)
     clerk = t["clerk"]
 
-    styles = sorted(set(staff["date_style"]))
-    style = np.array([styles.index(x) for x in staff["date_style"]])[clerk]
-
     def dates(days: np.ndarray) -> pa.Array:
-        return by_group(style, lambda s, rows: format_dates(days[rows], styles[s]))
+        return dates_by_clerk(days, staff["date_style"], clerk)
 
-    signs = [
-        [vocab["currencies"][code] if shown == "symbol" else "" for code in codes] for shown in staff["currency_symbol"]
-    ]
+    # the symbol each clerk writes for each currency (none for a clerk who writes none), clerk by clerk
+    signs = pa.array(
+        [vocab["currencies"][c] if shown == "symbol" else "" for shown in staff["currency_symbol"] for c in codes]
+    )
     clerk_style = {k: pa.array(staff[k]) for k in ("decimal", "thousands", "symbol_first")}
 
     def amounts(cents: np.ndarray, who: np.ndarray, cur: np.ndarray) -> pa.Array:
         rows = pa.array(who)
-        symbol = pa.array([s for row in signs for s in row]).take(pa.array(who * len(codes) + cur))
+        symbol = signs.take(pa.array(who * len(codes) + cur))
         first = clerk_style["symbol_first"].take(rows).to_numpy(zero_copy_only=False)
         return format_amounts(
             cents, clerk_style["decimal"].take(rows), clerk_style["thousands"].take(rows), symbol, first
@@ -342,7 +340,7 @@ class Ledger(Domain):
             "invoices": invoices,
             "invoice_lines": lines,
             "suppliers": suppliers(ctx.seed, int(knobs["suppliers"]))[0].slice(0, None if first_chunk else 0),
-            "logbook": logbook(ctx.rng("logbook"), ctx.seed, knobs, int(payload["first"]), count, staff),
+            "logbook": logbook(ctx.rng("logbook"), int(payload["first"]), count, staff),
             **truth,
             "clerks": staff.slice(0, None if first_chunk else 0),
         }

@@ -50,6 +50,13 @@ def format_dates(days: np.ndarray, style: str) -> pa.Array:
     return pc.binary_join_element_wise(*(digits(v, w) for v, w in fields), separator)
 
 
+def dates_by_clerk(days: np.ndarray, styles: list[str], clerk: np.ndarray) -> pa.Array:
+    """Each row's date in the style of its clerk (`styles[clerk]`), formatted style by style (a handful)."""
+    distinct = sorted(set(styles))
+    style = np.array([distinct.index(s) for s in styles], dtype=np.int64)[clerk]
+    return by_group(style, lambda s, rows: format_dates(days[rows], distinct[s]))
+
+
 def digits(values: np.ndarray, width: int = 0) -> pa.Array:
     """Integers as text, zero-padded to `width` if given."""
     out = pc.cast(pa.array(values), pa.string())

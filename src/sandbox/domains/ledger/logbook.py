@@ -4,7 +4,6 @@ text with names and phone numbers (which the privacy stage redacts), built templ
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -15,12 +14,10 @@ from sandbox.columns.safe import safe_pool
 from sandbox.core.pools import faker_pool
 from sandbox.domains.common import labels
 from sandbox.domains.ledger.books import DAYS, EPOCH_1985, era_of, vocabulary
-from sandbox.domains.ledger.formats import by_group, digits, format_dates
+from sandbox.domains.ledger.formats import by_group, dates_by_clerk, digits
 
 
-def logbook(
-    rng: np.random.Generator, seed: int, knobs: Mapping[str, Any], first: int, count: int, staff: pa.Table
-) -> pa.Table:
+def logbook(rng: np.random.Generator, first: int, count: int, staff: pa.Table) -> pa.Table:
     """Handwritten shift-log lines of a plant: date as written, shift, initials, free text with names."""
     vocab = vocabulary()
     names = faker_pool("name", ("de_DE",), 2000).to_pylist()
@@ -77,6 +74,4 @@ def _as_written(rng: np.random.Generator, days: np.ndarray, staff: pa.Table) -> 
     for e in np.unique(era):
         mine, members = era == e, np.flatnonzero(staff_era == e)
         writer[mine] = members[picks[mine] % len(members)]
-    styles = sorted(set(staff["date_style"].to_pylist()))
-    style = pc.index_in(staff["date_style"], value_set=pa.array(styles)).to_numpy(zero_copy_only=False)[writer]
-    return by_group(style, lambda s, rows: format_dates(days[rows], styles[s]))
+    return dates_by_clerk(days, staff["date_style"].to_pylist(), writer)
