@@ -15,8 +15,10 @@ from click.testing import CliRunner
 
 import sandbox
 from sandbox.cli import cli
+from sandbox.domains.iot.benchmark import random_windows, range_f1, whole_period
+from sandbox.output.manifest import read_manifest
 from sandbox.share.ranges import tally
-from sandbox.share.score import score
+from sandbox.share.score import score, truth_defects
 
 
 def scores(true: list[tuple[int, int]], pred: list[tuple[int, int]]) -> dict[str, dict[str, float]]:
@@ -65,9 +67,13 @@ def test_overlapping_predictions_count_their_union() -> None:
 
 @pytest.fixture(scope="module")
 def plant(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("plant") / "plant"
-    sandbox.build("iot", out, rows=4, seed=4)
-    return out
+    """Four devices for a week, with clock skews and outages frequent enough that each occurs."""
+    root = tmp_path_factory.mktemp("plant")
+    text = sandbox.builtin_recipes()["iot"].read_text()
+    recipe = root / "plant.yaml"
+    recipe.write_text(text + "    clock_skews_per_device_month: 8\n    outages_per_device_month: 4\n")
+    sandbox.build(recipe, root / "plant", rows=4, seed=4)
+    return root / "plant"
 
 
 def _windows(plant: Path, lazy: bool) -> pd.DataFrame:
@@ -91,13 +97,66 @@ def test_the_faults_own_windows_score_one_in_every_family(plant: Path) -> None:
 
 
 def test_a_lazy_detector_scores_by_key_but_not_by_range(plant: Path) -> None:
-    """One window per sensor and kind over the whole period: key F1 1.0 on dropouts, range F1 near 0."""
+    """One window over the whole period on each sensor that has the kind: key F1 1.0 on dropouts, range F1
+    low (the stricter lazy detector: it knows which sensors have which faults)."""
     got = {s.kind: s for s in score(plant, _windows(plant, lazy=True))}
     assert got["dropout"].f1 == 1.0
     assert got["dropout"].windows is not None and got["dropout"].windows["range"]["f1"] < 0.2
     assert got["stuck"].windows is not None and got["stuck"].windows["range"]["f1"] < 0.2
     # a unit mix-up is an episode (a day or so), no longer the whole period: 0.35 here, it was 1.0
     assert got["unit_mixup"].windows is not None and got["unit_mixup"].windows["range"]["f1"] < 0.5
+
+
+def baselines(plant: Path, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Range F1 per kind of the issue's trivial detectors on every sensor: one window per sensor and kind over
+    the whole period, random windows at the base rate (the truth's count and lengths), and nothing."""
+    manifest = read_manifest(plant)
+    truth = truth_defects(plant)
+    windowed = truth[truth["start_ts"].notna()].astype({"start_ts": "int64", "end_ts": "int64"})
+    sensors = np.arange(1, manifest["tables"]["sensors"]["rows"] + 1)
+    kinds = sorted(set(windowed["kind"]))
+    lo, hi = int(windowed["start_ts"].min()), int(windowed["end_ts"].max())
+    found = {
+        "whole_period": whole_period(sensors, kinds, lo, hi),
+        "random": random_windows(windowed, sensors, lo, hi, seed),
+        "nothing": whole_period(sensors[:0], kinds, lo, hi),
+    }
+    return range_f1(manifest, windowed, found)
+
+
+def test_trivial_detectors_on_every_sensor_score_low_in_time(plant: Path) -> None:
+    """At the default rates (this plant has eight times the clock skews and four times the outages, so those two
+    are left out here; the slow suite checks every kind on the default plant over 5 seeds)."""
+    got = baselines(plant)
+    assert {"dropout", "clock_skew", "stuck", "outage", "spike"} <= set(got)
+    usual = [s for k, s in got.items() if k not in ("clock_skew", "outage")]
+    assert max(s["whole_period"] for s in usual) <= 0.2, got
+    assert max(s["random"] for s in usual) <= 0.1, got
+    assert max(s["nothing"] for s in got.values()) == 0.0
+
+
+def test_a_clock_skew_offsets_ts_only_inside_its_episode(plant: Path) -> None:
+    """received_at is the true time plus a latency of about 1.5 s; ts is the device clock: inside an episode
+    ts - received_at is the offset, outside it about -1.5 s."""
+    con = duckdb.connect()
+    con.execute(f"""create view episodes as select json_extract(row_key, '$.sensor_id')::bigint sensor_id,
+                    start_ts, end_ts, json_extract(params, '$.offset_seconds')::double offset_s
+                    from '{plant}/truth/defects/*.parquet' where kind = 'clock_skew'""")
+    con.execute(f"""create view lag as select sensor_id, ts, epoch(ts) - epoch(received_at) lag
+                    from '{plant}/tables/readings/**/*.parquet'""")
+    episodes = con.execute("select sensor_id, start_ts, end_ts, offset_s from episodes").fetchall()
+    assert len(episodes) >= 5
+    for sensor, begin, end, offset in episodes:
+        inside = con.execute(
+            "select median(lag) from lag where sensor_id = ? and ts between ? and ?", [sensor, begin, end]
+        ).fetchone()[0]
+        assert inside == pytest.approx(offset - 1.5, abs=2), (sensor, offset, inside)
+    outside = con.execute("""select sensor_id, median(lag) from lag l where not exists (select 1 from episodes e
+                             where e.sensor_id = l.sensor_id and l.ts between e.start_ts - interval 10 minute
+                             and e.end_ts + interval 10 minute) group by 1""").fetchall()
+    assert len(outside) == 20
+    for sensor, lag in outside:
+        assert abs(lag) < 3, (sensor, lag)
 
 
 def test_the_cli_shows_the_time_families_and_parses_iso_text(plant: Path, tmp_path: Path) -> None:

@@ -123,13 +123,16 @@ class TableReader:
         table = self.manifest["tables"].get(name)
         wanted = list(columns) + ([where[0]] if where and where[0] not in columns else [])
         for file in table["files"] if table else []:
-            path = f"{self.root}/{file['path']}"
-            source = pa.OSFile(path) if self.filesystem is None else self.filesystem.open(path, "rb")
-            with source, pq.ParquetFile(source, read_dictionary=dictionary) as parquet:
+            with self.open(file["path"]) as source, pq.ParquetFile(source, read_dictionary=dictionary) as parquet:
                 part = parquet.read(columns=wanted)
             if where:
                 part = part.filter(matches(part.column(where[0]).combine_chunks(), where[1]))
             yield part.select(list(columns))
+
+    def open(self, path: str) -> pa.NativeFile:
+        """A file of the sandbox (a manifest path), for reading."""
+        full = f"{self.root}/{path}"
+        return pa.OSFile(full) if self.filesystem is None else self.filesystem.open(full, "rb")
 
     def defects(self) -> Faults:
         """Count of truth/defects rows per (table, column, kind), counted on dictionary codes."""

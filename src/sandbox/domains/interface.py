@@ -105,6 +105,11 @@ class Domain(ABC):
         """`rows` and each rate knob beside the value the sandbox realised (`sandbox check`); none by default."""
         return []
 
+    def benchmark(self, reader: TableReader, seed: int) -> dict[str, Any]:
+        """How hard the built sandbox's faults are to find (baselines' scores per kind, for the manifest and the
+        card); nothing by default."""
+        return {}
+
     def views(self, sandbox: Sandbox) -> list[tuple[str, Figure]]:
         """Titled matplotlib figures for `sandbox report`, from `views_module` (imported only for a report)."""
         if self.views_module is None:

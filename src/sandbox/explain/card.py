@@ -90,6 +90,7 @@ def render(manifest: Manifest, examples: Mapping[str, Mapping[str, str]], knob_h
         _tables(manifest, examples),
         _faults(manifest),
         _conformance(manifest, knob_help),
+        _benchmark(manifest),
         _privacy(manifest),
         _loading(manifest),
     ]
@@ -197,6 +198,29 @@ def _conformance(manifest: Manifest, knob_help: Mapping[str, str]) -> str:
             f"{'yes' if c['ok'] else '**no**'} |"
         )
     lines += ["", f"{len(checks) - len(outside)} of {len(checks)} knobs within tolerance."]
+    return "\n".join(lines) + "\n"
+
+
+def _benchmark(manifest: Manifest) -> str:
+    bench = manifest.get("benchmark")
+    if not bench:
+        return ""
+    names = sorted({name for scores in bench["range_f1"].values() for name in scores})
+    lines = [
+        "## Benchmark difficulty",
+        "",
+        f"Range F1 (`sandbox score`'s time-aware family) per fault kind on {bench['devices']} evenly spaced "
+        "devices: `whole_period` is one window per sensor and kind over the whole period, `random` as many "
+        "windows of the truth's lengths at random, `robust_z` the rolling robust z-score (61 samples, "
+        "|x - median| / (1.4826 MAD) > 6; each alarm a point of every kind). Predicting nothing scores 0. "
+        "A detector worth using beats these.",
+        "",
+        "| kind | windows | " + " | ".join(f"`{n}`" for n in names) + " |",
+        "| --- | ---: | " + " | ".join("---:" for _ in names) + " |",
+    ]
+    for kind, scores in bench["range_f1"].items():
+        cells = " | ".join(f"{scores[n]:.3f}" if n in scores else "" for n in names)
+        lines.append(f"| `{kind}` | {bench['windows'][kind]:,} | {cells} |")
     return "\n".join(lines) + "\n"
 
 

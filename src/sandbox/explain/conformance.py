@@ -51,7 +51,8 @@ def measure(reader: TableReader, model: Recipe, faults: Faults | None = None) ->
 
 
 def describe(folder: Path | str, manifest: Manifest, model: Recipe) -> None:
-    """Add the fault counts and the conformance of a freshly built sandbox to its manifest."""
+    """Add the fault counts, the conformance and the domain's benchmark of a freshly built sandbox to its
+    manifest."""
     reader = TableReader(folder, manifest)
     faults = reader.defects()
     manifest["faults"] = [
@@ -59,6 +60,10 @@ def describe(folder: Path | str, manifest: Manifest, model: Recipe) -> None:
         for (t, c, k), n in sorted(faults.items(), key=lambda item: (item[0][0], item[0][1] or "", item[0][2]))
     ]
     manifest["conformance"] = [c.to_dict() for c in measure(reader, model, faults)]
+    if model.domain:
+        benchmark = find_domain(model.domain.reference).benchmark(reader, model.seed)
+        if benchmark:
+            manifest["benchmark"] = benchmark
 
 
 def knob_help(model: Recipe) -> dict[str, str]:

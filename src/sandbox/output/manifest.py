@@ -75,6 +75,7 @@ class Manifest(TypedDict, total=False):
     chunk_rows: int
     faults: list[dict[str, Any]]
     conformance: list[dict[str, Any]]
+    benchmark: dict[str, Any]
     model: dict[str, Any]
     reports: dict[str, Any]
     source: dict[str, Any]

@@ -109,6 +109,20 @@ def _checks() -> dict[str, Any]:
                 },
             },
         },
+        "benchmark": {
+            "type": "object",
+            "description": "How hard the faults are to find: trivial baselines and reference detectors scored "
+            "in time against truth/defects on a sample (a domain's own; iot only so far).",
+            "required": ["devices", "windows", "range_f1"],
+            "properties": {
+                "devices": {"type": "integer", "minimum": 0},
+                "windows": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "range_f1": {
+                    "type": "object",
+                    "additionalProperties": {"type": "object", "additionalProperties": {"type": "number"}},
+                },
+            },
+        },
     }
 
 

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sandbox.errors import UsageError
-from sandbox.output.manifest import read_manifest
+from sandbox.output.manifest import Manifest, read_manifest
 from sandbox.share.ranges import Tally, tally
 
 REQUIRED = ("table", "row_key", "kind")
@@ -139,15 +139,15 @@ def truth_defects(folder: Path) -> pd.DataFrame:
     return out.drop_duplicates(ignore_index=True)
 
 
-def key_columns(folder: Path) -> dict[str, list[str]]:
-    """Each table's key columns, from the manifest."""
-    return {name: list(t.get("key") or []) for name, t in read_manifest(folder)["tables"].items()}
+def key_columns(manifest: Manifest) -> dict[str, list[str]]:
+    """Each table's key columns."""
+    return {name: list(t.get("key") or []) for name, t in manifest["tables"].items()}
 
 
-def time_keys(folder: Path) -> dict[str, set[str]]:
+def time_keys(manifest: Manifest) -> dict[str, set[str]]:
     """Each table's key columns that are instants or dates: a window's time, not its entity."""
     out: dict[str, set[str]] = {}
-    for name, table in read_manifest(folder)["tables"].items():
+    for name, table in manifest["tables"].items():
         types = {c["name"]: str(c.get("type", "")) for c in table.get("columns", [])}
         out[name] = {k for k in table.get("key") or [] if types.get(k, "").startswith(("timestamp", "date"))}
     return out
@@ -157,12 +157,16 @@ def score(folder: str | Path, predictions: str | Path | pd.DataFrame) -> list[Ki
     """Precision, recall and F1 per fault kind (kinds from the truth and the predictions, sorted), and the
     time-aware families where the predictions carry windows."""
     folder = Path(folder)
-    truth = truth_defects(folder)
     raw = predictions if isinstance(predictions, pd.DataFrame) else read_predictions(Path(predictions))
-    pred = _normalise(raw, key_columns(folder))
-    keyed = _keyed(truth[list(KEYS)].drop_duplicates(ignore_index=True), pred)
     source = "predictions" if isinstance(predictions, pd.DataFrame) else str(predictions)
-    windows = _windowed(folder, truth, raw, source)
+    return scored(read_manifest(folder), truth_defects(folder), raw, source)
+
+
+def scored(manifest: Manifest, truth: pd.DataFrame, raw: pd.DataFrame, source: str) -> list[KindScore]:
+    """`score` against the given truth rows (in `truth_defects`' form: all of them, or a sample)."""
+    pred = _normalise(raw, key_columns(manifest))
+    keyed = _keyed(truth[list(KEYS)].drop_duplicates(ignore_index=True), pred)
+    windows = _windowed(manifest, truth, raw, source)
     return [KindScore(kind, *counts, windows=windows.get(kind)) for kind, counts in keyed.items()]
 
 
@@ -197,16 +201,16 @@ def _keyed(truth: pd.DataFrame, pred: pd.DataFrame) -> dict[str, tuple[int, int,
 
 
 def _windowed(
-    folder: Path, truth: pd.DataFrame, raw: pd.DataFrame, source: str
+    manifest: Manifest, truth: pd.DataFrame, raw: pd.DataFrame, source: str
 ) -> dict[str, dict[str, dict[str, float]]]:
     """The time-aware families per kind, for the kinds whose truth rows and predictions both have windows."""
     if "start_ts" not in raw.columns:
         return {}
-    pred = _normalise(raw, key_columns(folder), keep_duplicates=True)
+    pred = _normalise(raw, key_columns(manifest), keep_duplicates=True)
     pred["start_ts"], pred["end_ts"] = _instants(raw, source)
     pred = pred[pred["start_ts"].notna()].copy()
     truth = truth[truth["start_ts"].notna()].copy()
-    times = time_keys(folder)
+    times = time_keys(manifest)
     for frame in (truth, pred):
         pairs = zip(frame["table"], frame["row_key"], strict=True)
         frame["entity"] = [_entity(key, times.get(str(table), set())) for table, key in pairs]

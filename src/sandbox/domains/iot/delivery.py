@@ -1,4 +1,4 @@
-"""The device clock and delivery of a day's readings: jitter and skew on `ts`, latency and held-back uploads on
+"""The device clock and delivery of a day's readings: jitter and skew episodes on `ts`, latency and held-back uploads on
 `received_at`, duplicated deliveries, and the readings gathered from the grids in (UTC day, sensor, ts) order."""
 
 from __future__ import annotations
@@ -46,8 +46,17 @@ class Delivery:
 
     def _window(self, sensor: int, plan: DevicePlan, kind: str, begin: int, end: int, params: dict) -> None:
         """A fault over a time window, in the device's clock (what `ts` shows); logged with the others."""
-        window = (np.array([sensor], np.int64), np.array([begin + plan.skew_us]), np.array([end + plan.skew_us]))
+        begin, end = begin + plan.offset(begin), end + plan.offset(end)
+        window = (np.array([sensor], np.int64), np.array([begin]), np.array([max(begin, end)]))
         self.windows.setdefault(kind, []).append((*window, [json.dumps(params)]))
+
+    def _device_clock(self, row: np.ndarray, when: np.ndarray) -> np.ndarray:
+        """True instants `when` of the group's rows `row` as the devices' clocks show them."""
+        out = when.copy()
+        for r, plan in enumerate(self.plans):
+            for begin, end, offset in plan.clock:
+                out[(row == r) & (when >= begin) & (when < end)] += offset
+        return out
 
     def _log_windows(self) -> None:
         """Window faults, kind by kind in name order (not in the order the kinds first occurred)."""
@@ -81,7 +90,13 @@ class Delivery:
         np.rint(jitter, out=jitter)
         ts = grid["ts"]
         ts[:] = jitter
-        ts += t[None, :] + np.array([p.skew_us for p in self.plans], np.int64)[:, None]
+        ts += t[None, :]
+        stepped = []  # rows whose clock steps back today: their samples are sorted by ts when gathered
+        for row, plan in enumerate(self.plans):
+            if plan.clock:
+                ts[row] += plan.offsets(t)
+                if any(t[0] <= (b if o < 0 else e) <= t[-1] for b, e, o in plan.clock):
+                    stepped.append(row)
         received = grid["received_at"]
         np.add(t[None, :], latency_us()[levels(rng, (rows, n))], out=received)
         for row, plan in enumerate(self.plans):
@@ -91,7 +106,7 @@ class Delivery:
         grid["sensor_id"][:] = sensor[:, None]
         suspect = rng.random(len(spike_row)) < 0.5  # the device flags half of its spikes
         grid["quality"][spike_row[suspect], spike_col[suspect]] = SUSPECT
-        self.kept.append(Kept.of(keep, ts, self.filled))
+        self.kept.append(Kept.of(keep, ts, self.filled, stepped))
         self.filled += rows * n
         if len(spike_row):  # logged with the other kinds' in `table`
             self.spikes.append(

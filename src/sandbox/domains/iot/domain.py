@@ -18,69 +18,15 @@ import pyarrow.compute as pc
 from sandbox.columns.registry import Finding
 from sandbox.columns.safe import safe_pool
 from sandbox.columns.temporal import TIMESTAMP, parse_instant
-from sandbox.core.params import integer, number, string
 from sandbox.core.pools import faker_pool
 from sandbox.domains.checks import Faults, KnobCheck, TableReader, poisson_se, ratio, run_lengths_se, share
 from sandbox.domains.common import labels
 from sandbox.domains.interface import Domain, DomainContext, TableInfo
+from sandbox.domains.iot.benchmark import difficulty
+from sandbox.domains.iot.knobs import KNOBS
 from sandbox.domains.iot.plant import KINDS, US_PER_DAY, device_plan, layout, vocabulary
 from sandbox.domains.iot.signals import SPIKE_SPREAD, Day
 from sandbox.privacy.columns import redacted_text
-
-KNOBS = (
-    string("start", "First day of readings (UTC).", "2025-01-01", format="date"),
-    integer("days", "Days of readings.", 7, ge=1, le=3650),
-    number("dropout_rate", "Share of scheduled readings lost (bursty: a two-state Markov chain).", 0.02, ge=0, lt=0.9),
-    number("mean_gap_samples", "Mean length of a dropout, in samples.", 6.0, ge=1, le=100_000),
-    number("spike_rate", "Share of readings with a spike.", 0.0005, ge=0, le=0.1),
-    number(
-        "spike_sigma",
-        "Median spike size in multiples of the vendor's noise; sizes are lognormal around it, so some spikes are "
-        "subtle (2-6 sigma) and some gross. The default makes a rolling robust z-score (61 samples, threshold 6) "
-        "find about half of them: a benchmark that a trivial detector cannot win (NAB's labelled machine "
-        "failures defeat that detector too).",
-        6.0,
-        gt=0,
-        le=1000,
-    ),
-    number("stuck_per_sensor_day", "Stuck-at windows per sensor and day.", 0.03, ge=0, le=24),
-    number("drift_per_sensor_month", "Gradual drift windows per sensor and 30 days.", 0.3, ge=0, le=30),
-    number("failure_rate", "Failures per device and year (vibration rises before each).", 6.0, ge=0, le=365),
-    number("failure_lead_hours", "How long before a failure its precursors start.", 48.0, gt=0, le=24 * 60),
-    number(
-        "calibration_interval_days", "Days between calibrations (each shifts a sensor's level).", 10.0, gt=0.5, le=3650
-    ),
-    number("death_temperature", "A heat-sensitive sensor on a hot site dies above this (degC).", 55.0, ge=-50, le=200),
-    number(
-        "late_uploads_per_device_day", "Connectivity losses per device and day (readings held back).", 0.1, ge=0, le=100
-    ),
-    number("duplicate_rate", "Share of readings delivered twice.", 0.001, ge=0, le=0.5),
-    number(
-        "unit_mixup_median_hours",
-        "Median length of a unit mix-up (a vendor's firmware reports degF or psi until someone reconfigures the "
-        "device): one episode per device of such a vendor, starting anywhere in the period, lognormal in length "
-        "(an assumption: set it from your own incident log).",
-        24.0,
-        gt=0,
-        le=24 * 3650,
-    ),
-    number(
-        "outages_per_device_month",
-        "Network losses per device and 30 days, during which its readings are lost (an assumption: set it from "
-        "your own plant's logs).",
-        1.0,
-        ge=0,
-        le=300,
-    ),
-    number(
-        "outage_median_hours",
-        "Median length of an outage; lengths are lognormal and heavy-tailed (numenta/NAB's ambient temperature "
-        "series has gaps of 1 to 173 hours, median 39).",
-        12.0,
-        gt=0,
-        le=24 * 365,
-    ),
-)
 
 
 class Sensors(Domain):
@@ -182,6 +128,9 @@ class Sensors(Domain):
             ),
             _outage_rate(knobs, faults, reader.rows("devices") * days / 30),
         ]
+
+    def benchmark(self, reader: TableReader, seed: int) -> dict[str, Any]:
+        return difficulty(reader, seed)
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
         try:

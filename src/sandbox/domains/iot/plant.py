@@ -3,7 +3,7 @@
 Plans are small deterministic tables, a pure function of (seed, device), so every chunk (a group of devices
 over one day) can apply the part that falls in its window: dropout runs of a two-state Markov chain, stuck
 and drift windows, heat waves and heat death, failures with their lead windows, maintenance and the
-calibration steps it causes, delayed uploads, and the device clock's skew.
+calibration steps it causes, delayed uploads, and the episodes when the device clock is off.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ OUTAGE_SPREAD = 1.2
 
 @dataclass(frozen=True)
 class DevicePlan:
-    skew_us: int
+    clock: list[tuple[int, int, int]]  # (start us, end us, offset us): the device clock is off by offset
     jitter_us: float
     failures: np.ndarray  # failed_at (us)
     causes: list[str]
@@ -186,6 +186,17 @@ class DevicePlan:
     uploads: list[tuple[int, int, int]]  # (start us, end us, delay us): readings held back, then sent
     outages: list[tuple[int, int]]  # (start us, end us): the network is down and the readings are lost
     mixup: tuple[int, int]  # (start us, end us): a vendor's unit mix-up, if the vendor has one
+
+    def offsets(self, t: np.ndarray) -> np.ndarray:
+        """How far the device clock is off at each true instant of the sorted `t` (0 outside skew episodes)."""
+        out = np.zeros(len(t), np.int64)
+        for begin, end, offset in self.clock:
+            lo, hi = np.searchsorted(t, [begin, end])
+            out[lo:hi] = offset
+        return out
+
+    def offset(self, when: int) -> int:
+        return next((offset for begin, end, offset in self.clock if begin <= when < end), 0)
 
 
 def _runs(rng: np.random.Generator, samples: int, rate: float, mean_gap: float) -> Runs:
@@ -231,13 +242,13 @@ def device_plan(
         begin = int(rng.integers(start_us, end_us))
         length = int(exact.lognormal(rng, float(exact.log(1800)), 0.7) * US)
         uploads.append((begin, begin + length, length + int(exact.exponential(rng, 7200) * US)))
-    skew = exact.normal(rng, 0, 15) * US if rng.random() > 0.1 else rng.choice([-1, 1]) * rng.uniform(120, 600) * US
+    clock = _clock_skews(rng, knobs, start_us, end_us)
     jitter = float(rng.uniform(20, 200) * 1000)
     outages = _outages(rng, knobs, start_us, end_us)
     mixed = int(rng.integers(start_us, end_us))
     hours = float(exact.lognormal(rng, float(exact.log(float(knobs["unit_mixup_median_hours"]))), 0.8))
     return DevicePlan(
-        int(skew),
+        clock,
         jitter,
         failed,
         causes,
@@ -253,6 +264,23 @@ def device_plan(
         outages,
         (mixed, mixed + int(hours * 3600 * US)),
     )
+
+
+def _clock_skews(
+    rng: np.random.Generator, knobs: dict[str, Any], start_us: int, end_us: int
+) -> list[tuple[int, int, int]]:
+    """Episodes with the device clock set wrong (2 to 10 minutes either way) until it next syncs: Poisson in
+    time, lognormal in length, never overlapping (a later episode starts after the one before ends)."""
+    count = rng.poisson(knobs["clock_skews_per_device_month"] * (end_us - start_us) / (30 * US_PER_DAY))
+    begin = np.sort(rng.integers(start_us, end_us, count))
+    hours = exact.lognormal(rng, float(exact.log(float(knobs["clock_skew_median_hours"]))), 0.8, count)
+    offset = rng.choice([-1, 1], count) * rng.uniform(120, 600, count) * US
+    episodes, free = [], start_us
+    for b, h, o in zip(begin.tolist(), hours.tolist(), offset.tolist(), strict=True):
+        if b >= free:
+            episodes.append((int(b), int(b + h * 3600 * US), int(o)))
+            free = episodes[-1][1]
+    return episodes
 
 
 def _outages(rng: np.random.Generator, knobs: dict[str, Any], start_us: int, end_us: int) -> list[tuple[int, int]]:

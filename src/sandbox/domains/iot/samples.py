@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,15 +47,24 @@ class Kept:
     first_day: int
 
     @classmethod
-    def of(cls, keep: np.ndarray, ts: np.ndarray, offset: int) -> Kept:
-        first_day, last_day = int(ts[:, 0].min()) // US_PER_DAY, int(ts[:, -1].max()) // US_PER_DAY
+    def of(cls, keep: np.ndarray, ts: np.ndarray, offset: int, unsorted: Sequence[int] = ()) -> Kept:
+        """`ts` rises along each row but those in `unsorted` (a clock that steps back), whose kept samples are
+        put in ts order."""
+        lo, hi = int(ts[:, 0].min()), int(ts[:, -1].max())
+        for row in unsorted:
+            lo, hi = min(lo, int(ts[row].min())), max(hi, int(ts[row].max()))
+        first_day, last_day = lo // US_PER_DAY, hi // US_PER_DAY
         per_row = [np.zeros(len(keep), np.int64)]
-        for day in range(first_day + 1, last_day + 1):  # ts rises along a row: count the kept before midnight
+        for day in range(first_day + 1, last_day + 1):  # count the kept before each midnight
             per_row.append(np.count_nonzero(keep & (ts < day * US_PER_DAY), axis=1))
         per_row.append(np.count_nonzero(keep, axis=1))
         splits = np.stack(per_row, axis=1)
         row_start = np.concatenate([[0], np.cumsum(splits[:, -1])])
-        return cls(np.flatnonzero(keep) + offset, splits, row_start, first_day)
+        positions = np.flatnonzero(keep)
+        for row in unsorted:
+            mine = positions[row_start[row] : row_start[row + 1]]
+            mine[:] = mine[np.argsort(ts.ravel()[mine], kind="stable")]
+        return cls(positions + offset, splits, row_start, first_day)
 
     @property
     def days(self) -> int:

@@ -266,8 +266,8 @@ class Day(Delivery):
                     self._window(sensor, plan, "calibration_step", when, when, {"delta": delta})
 
     def _announce(self, plan: DevicePlan, k: int, sensor: int, spec: Mapping[str, Any]) -> None:
-        """The window faults of the device's plan that begin today: heat death, late uploads, outages, a unit mix-up,
-        and on day 0 its clock skew."""
+        """The window faults of the device's plan that begin today: heat death, late uploads, outages, clock skews
+        and a unit mix-up."""
         if (
             k == KINDS.index("humidity")
             and plan.death_us is not None
@@ -288,15 +288,10 @@ class Day(Delivery):
             if self.day_start <= begin < self.day_start + US_PER_DAY:
                 ends = min(end, self.period_end)
                 self._window(sensor, plan, "outage", begin, ends, {"hours": round((ends - begin) / US / 3600, 2)})
-        if self.day == 0:
-            self._window(
-                sensor,
-                plan,
-                "clock_skew",
-                self.day_start,
-                self.period_end,
-                {"offset_seconds": round(plan.skew_us / US, 3), "jitter_ms": round(plan.jitter_us / 1000, 1)},
-            )
+        for begin, end, offset in plan.clock:
+            if self.day_start <= begin < self.day_start + US_PER_DAY:
+                params = {"offset_seconds": round(offset / US, 3), "jitter_ms": round(plan.jitter_us / 1000, 1)}
+                self._window(sensor, plan, "clock_skew", begin, min(end, self.period_end) - 1, params)
         mixup = self.vocab["vendors"][self.plant.vendors[self.plant.device_vendor[(sensor - 1) // len(KINDS)]]][
             "unit_mixup"
         ]
@@ -314,11 +309,13 @@ class Day(Delivery):
         row, start, length, flagged = row[today], start[today], length[today], flagged[today]
         if not len(row):
             return
-        begin = t[start - first] + np.array([plan.skew_us for plan in self.plans], np.int64)[row]
+        begin = t[start - first]
+        end = self._device_clock(row, begin + (length - 1) * interval * US)
+        begin = self._device_clock(row, begin)
         params = [
             f'{{"samples": {s}, "flagged": {"true" if f else "false"}}}'
             for s, f in zip(length.tolist(), flagged.tolist(), strict=True)
         ]
         self.windows.setdefault("dropout", []).append(
-            (sensor[row].astype(np.int64), begin, begin + (length - 1) * interval * US, params)
+            (sensor[row].astype(np.int64), begin, np.maximum(begin, end), params)
         )
