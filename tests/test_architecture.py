@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "privacy": 2,
     "columns": 3,
     "noise": 3,
+    "scoring": 3,
     "domains": 4,
     "recipe": 5,
     "engine": 6,

@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 
 import sandbox
-from sandbox.share.score import score
+from sandbox.scoring.score import score
 from tests.conftest import ROOT, SMALL, run
 
 

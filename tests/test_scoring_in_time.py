@@ -17,8 +17,8 @@ import sandbox
 from sandbox.cli import cli
 from sandbox.domains.iot.benchmark import random_windows, range_f1, whole_period
 from sandbox.output.manifest import read_manifest
-from sandbox.share.ranges import tally
-from sandbox.share.score import score, truth_defects
+from sandbox.scoring.ranges import tally
+from sandbox.scoring.score import score, truth_defects
 
 
 def scores(true: list[tuple[int, int]], pred: list[tuple[int, int]]) -> dict[str, dict[str, float]]:
@@ -229,3 +229,14 @@ def test_a_unit_mixup_changes_the_readings_only_inside_its_episode(plant: Path) 
         assert inside is not None and outside is not None
         assert abs((inside - offset) / scale - outside) < 0.2 * abs(outside) + 1, (sensor, unit, inside, outside)
         assert abs(inside - outside) > 0.2 * abs(outside), (sensor, unit, inside, outside)
+
+
+def test_the_data_card_shows_the_benchmark_s_difficulty(plant: Path) -> None:
+    """The reference detector beats the trivial ones on spikes, and the card shows every baseline per kind."""
+    bench = read_manifest(plant)["benchmark"]
+    assert bench["devices"] == 4 and bench["windows"]["spike"] > 50
+    spike = bench["range_f1"]["spike"]
+    assert spike["robust_z"] > 0.3 > max(spike["whole_period"], spike["random"]), spike
+    card = (plant / "README.md").read_text()
+    assert "## Benchmark difficulty" in card
+    assert "| `spike` |" in card and "`robust_z`" in card and "`whole_period`" in card

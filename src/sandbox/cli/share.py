@@ -233,7 +233,7 @@ def score(folder: Path, predictions: Path, as_json: bool) -> None:
       sandbox score shop/ --predictions found.csv
       sandbox score plant/ -p alarms.parquet --json
     """
-    from sandbox.share.score import score as run
+    from sandbox.scoring.score import score as run
 
     scores = run(folder, predictions)
     predicted = sum(s.predicted for s in scores)

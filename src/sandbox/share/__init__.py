@@ -1,1 +1,1 @@
-"""Handing sandboxes around: deterministic archives (pack, unpack), verify, diff and score."""
+"""Handing sandboxes around: deterministic archives (pack, unpack), verify and diff (scoring is `sandbox.scoring`)."""

@@ -25,7 +25,7 @@ from sandbox.domains.checks import TableReader
 from sandbox.domains.iot.plant import KINDS
 from sandbox.domains.iot.series import robust_z_flags
 from sandbox.output.manifest import Manifest
-from sandbox.share.score import scored
+from sandbox.scoring.score import scored
 
 #: At most this many devices (evenly spaced) are scored: the cost stays flat as the plant grows.
 SAMPLE_DEVICES = 8

@@ -16,14 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.columns.registry import Finding
-from sandbox.columns.safe import safe_pool
-from sandbox.columns.temporal import TIMESTAMP, parse_instant
-from sandbox.core.pools import faker_pool
+from sandbox.columns.temporal import parse_instant
 from sandbox.domains.checks import Faults, KnobCheck, TableReader, poisson_se, ratio, run_lengths_se, share
-from sandbox.domains.common import labels
 from sandbox.domains.interface import Domain, DomainContext, TableInfo
 from sandbox.domains.iot.benchmark import difficulty
 from sandbox.domains.iot.knobs import KNOBS
+from sandbox.domains.iot.logs import failures_table, maintenance_table, operations_table
 from sandbox.domains.iot.plant import KINDS, US_PER_DAY, device_plan, layout, vocabulary
 from sandbox.domains.iot.signals import SPIKE_SPREAD, Day
 from sandbox.privacy.columns import redacted_text
@@ -54,8 +52,13 @@ class Sensors(Domain):
                 privacy={"technician_note": redacted_text()},
             ),
             TableInfo(
+                "operations",
+                "The operating timeline per device: load regimes and planned shutdowns, as the plant logs them.",
+                key=("device_id", "start_ts"),
+            ),
+            TableInfo(
                 "failures",
-                "Device failures (answer key for predictive maintenance).",
+                "Device failures, and planned shutdowns marked `planned` (answer key for predictive maintenance).",
                 role="truth",
                 key=("device_id", "failed_at"),
             ),
@@ -122,7 +125,7 @@ class Sensors(Domain):
             KnobCheck(
                 k + "failure_rate",
                 failure,
-                ratio(reader.rows("failures"), device_years),
+                ratio(_unplanned(reader), device_years),
                 poisson_se(failure, device_years),
                 "device-years",
             ),
@@ -143,10 +146,7 @@ class Sensors(Domain):
         plant = layout(ctx.seed, int(payload["total"]), start)
         devices = np.arange(payload["first_device"], payload["first_device"] + payload["devices"])
         key = tuple(sorted((k, v) for k, v in knobs.items()))
-        plans = [
-            device_plan(ctx.seed, int(d), plant.climates[plant.climate[plant.device_site[d]]], key, start)
-            for d in devices
-        ]
+        plans = [device_plan(ctx.seed, int(d), int(payload["total"]), key, start) for d in devices]
         day = int(payload["day"])
         readings_day = Day(ctx.seed, day, start, knobs, plant, devices, plans, ctx.rng("readings"), ctx.log)
         for kind in range(len(KINDS)):
@@ -160,65 +160,16 @@ class Sensors(Domain):
                 sensor_rows.start, (sensor_rows.stop - sensor_rows.start) if first_chunk_of_group else 0
             ),
             "readings": readings_day.table(),
-            "maintenance": _maintenance(ctx, devices, plans, start + day * US_PER_DAY),
-            "failures": _failures(devices, plans, start + day * US_PER_DAY),
+            "maintenance": maintenance_table(ctx.rng("maintenance"), devices, plans, start + day * US_PER_DAY),
+            "operations": operations_table(devices, plans, start + day * US_PER_DAY),
+            "failures": failures_table(devices, plans, start + day * US_PER_DAY),
         }
 
 
-def _today(when: int, day_start: int) -> bool:
-    return day_start <= when < day_start + US_PER_DAY
-
-
-def _failures(devices: np.ndarray, plans: list, day_start: int) -> pa.Table:
-    rows = [
-        (int(d) + 1, int(t), c, m)
-        for d, p in zip(devices, plans, strict=True)
-        for t, c, m in zip(p.failures, p.causes, p.modes, strict=True)
-        if _today(int(t), day_start)
-    ]
-    return pa.table(
-        {
-            "device_id": pa.array([r[0] for r in rows], pa.int64()),
-            "failed_at": pa.array([r[1] for r in rows], TIMESTAMP),
-            "cause": pa.array([r[2] for r in rows], pa.string()),
-            "mode": pa.array([r[3] for r in rows], pa.string()),
-        }
-    )
-
-
-def _maintenance(ctx: DomainContext, devices: np.ndarray, plans: list, day_start: int) -> pa.Table:
-    """Today's maintenance events, with the technician's free-text note (names and phones: redacted later)."""
-    vocab = vocabulary()
-    rng = ctx.rng("maintenance")
-    names = faker_pool("name", ("de_DE",), 2000).to_pylist() + faker_pool("name", ("en_GB",), 2000).to_pylist()
-    phones = safe_pool("phone", ("GB", "US"), 2000).to_pylist()
-    rows = []
-    for device, plan in zip(devices, plans, strict=True):
-        for i, (when, kind, target, delta) in enumerate(plan.maintenance):
-            if not _today(when, day_start):
-                continue
-            templates = vocab["notes"][kind]
-            cause = next((c for t, c in zip(plan.repaired, plan.causes, strict=True) if t == when), "wear")
-            note = templates[int(rng.integers(len(templates)))].format(
-                kind=KINDS[target],
-                delta=f"{delta:+g}",
-                cause=cause,
-                technician=names[int(rng.integers(len(names)))],
-                phone=phones[int(rng.integers(len(phones)))],
-            )
-            rows.append(((int(device) + 1) * 1000 + i, int(device) + 1, when, kind, note))
-    return pa.table(
-        {
-            "event_id": pa.array([r[0] for r in rows], pa.int64()),
-            "device_id": pa.array([r[1] for r in rows], pa.int64()),
-            "ts": pa.array([r[2] for r in rows], TIMESTAMP),
-            "kind": labels(
-                ["calibration", "repair", "replacement"],
-                np.array([["calibration", "repair", "replacement"].index(r[3]) for r in rows], dtype=np.int64),
-            ),
-            "technician_note": pa.array([r[4] for r in rows], pa.string()),
-        }
-    )
+def _unplanned(reader: TableReader) -> int:
+    """Failures in truth/failures, not counting the planned shutdowns."""
+    planned = reader.read("failures", ["planned"])["planned"]
+    return len(planned) - int(pc.sum(planned).as_py() or 0) if len(planned) else 0
 
 
 def _outage_rate(knobs: Mapping[str, Any], faults: Faults, device_months: float) -> KnobCheck:

@@ -57,6 +57,41 @@ KNOBS = (
         le=24 * 365,
     ),
     number(
+        "shutdowns_per_site_month",
+        "Planned shutdowns per site and 30 days: every machine of the site is switched off (its sensors keep "
+        "reporting: temperatures cool, vibration and power fall to idle), logged in `operations` and in "
+        "truth/failures as planned (not a failure), as numenta/NAB labels the planned shutdown in its machine "
+        "temperature series (an assumption: set it from your own plant's calendar).",
+        0.5,
+        ge=0,
+        le=30,
+    ),
+    number("shutdown_median_hours", "Median length of a planned shutdown, lognormal.", 16.0, gt=0, le=24 * 60),
+    number(
+        "regime_median_hours",
+        "Median length of an operating regime (low, normal or high load: production orders, not the clock), "
+        "lognormal (an assumption: about a shift).",
+        8.0,
+        gt=0,
+        le=24 * 365,
+    ),
+    number(
+        "firmware_updates_per_device_year",
+        "Firmware updates per device and year; an update to a new major version changes the measurement noise "
+        "(an assumption).",
+        2.0,
+        ge=0,
+        le=365,
+    ),
+    number(
+        "replacements_per_device_year",
+        "Sensors replaced per device and year; the new sensor reads 2-6 noise sds off the old and is more or "
+        "less noisy (an assumption).",
+        0.6,
+        ge=0,
+        le=365,
+    ),
+    number(
         "outages_per_device_month",
         "Network losses per device and 30 days, during which its readings are lost (an assumption: set it from "
         "your own plant's logs).",

@@ -23,18 +23,14 @@ from sandbox.columns.temporal import TIMESTAMP
 from sandbox.core import exact
 from sandbox.core.seeding import stream
 from sandbox.domains.common import labels, weighted
-from sandbox.domains.interface import package_data
+from sandbox.domains.iot.operations import firmware_updates, noise_factor, plant_failures, regimes, site_shutdowns
+from sandbox.domains.iot.vocab import vocabulary
 
 US = 1_000_000
 US_PER_DAY = 86_400 * US
 KINDS = ("temperature", "pressure", "vibration", "humidity", "power")
 DEVICES_PER_SITE = 8
 HEAT_SENSITIVE = KINDS.index("humidity")
-
-
-@functools.lru_cache(maxsize=1)
-def vocabulary() -> dict[str, Any]:
-    return package_data(__name__, "data.json")
 
 
 @dataclass(frozen=True)
@@ -48,6 +44,7 @@ class Layout:
     utc_offset_hours: np.ndarray  # per site, at the period's start
     device_site: np.ndarray  # per device (0-based site)
     device_vendor: np.ndarray  # per device: index into vendors
+    device_noise: np.ndarray  # per device: the vendor's noise factor times its firmware's
     climates: tuple[str, ...]
     vendors: tuple[str, ...]
 
@@ -55,9 +52,8 @@ class Layout:
         return device * len(KINDS) + kind + 1
 
     def noise_sd(self, device: np.ndarray, kind: int) -> np.ndarray:
-        vocab = vocabulary()
-        factor = np.array([vocab["vendors"][v]["noise"] for v in self.vendors])[self.device_vendor[device]]
-        return vocab["kinds"][KINDS[kind]]["noise_sd"] * factor
+        """The sensors' noise at the start of the period (the kind's, times the vendor's and firmware's factor)."""
+        return vocabulary()["kinds"][KINDS[kind]]["noise_sd"] * self.device_noise[device]
 
 
 @functools.lru_cache(maxsize=4)
@@ -66,8 +62,16 @@ def layout(seed: int, devices: int, start_us: int) -> Layout:
     rng = stream(seed, "plant", 0, "layout")
     sites, climates, climate, offsets = _sites(rng, vocab, max(1, math.ceil(devices / DEVICES_PER_SITE)), start_us)
     devices_table, vendors, vendor, device_site = _devices(rng, vocab, devices, start_us)
-    sensors = _sensors(vocab, vendors, vendor, devices)
-    return Layout(sites, devices_table, sensors, climate, offsets, device_site, vendor, tuple(climates), tuple(vendors))
+    noise = np.array(
+        [
+            vocab["vendors"][vendors[v]]["noise"] * noise_factor(vocab, f)
+            for v, f in zip(vendor.tolist(), devices_table["firmware"].to_pylist(), strict=True)
+        ]
+    )
+    sensors = _sensors(vocab, noise, devices)
+    return Layout(
+        sites, devices_table, sensors, climate, offsets, device_site, vendor, noise, tuple(climates), tuple(vendors)
+    )
 
 
 def _sites(
@@ -135,15 +139,12 @@ def _devices(
     return table, vendors, vendor, device_site
 
 
-def _sensors(vocab: dict[str, Any], vendors: list[str], vendor: np.ndarray, devices: int) -> pa.Table:
-    """One sensor per kind per device, with its unit, interval and the vendor's noise."""
+def _sensors(vocab: dict[str, Any], device_noise: np.ndarray, devices: int) -> pa.Table:
+    """One sensor per kind per device, with its unit, interval and noise (vendor and firmware)."""
     dev = np.repeat(np.arange(devices), len(KINDS))
     kind = np.tile(np.arange(len(KINDS)), devices)
     kinds = vocab["kinds"]
-    noise = (
-        np.array([kinds[k]["noise_sd"] for k in KINDS])[kind]
-        * np.array([vocab["vendors"][v]["noise"] for v in vendors])[vendor[dev]]
-    )
+    noise = np.array([kinds[k]["noise_sd"] for k in KINDS])[kind] * device_noise[dev]
     return pa.table(
         {
             "sensor_id": dev * len(KINDS) + kind + 1,
@@ -186,6 +187,10 @@ class DevicePlan:
     uploads: list[tuple[int, int, int]]  # (start us, end us, delay us): readings held back, then sent
     outages: list[tuple[int, int]]  # (start us, end us): the network is down and the readings are lost
     mixup: tuple[int, int]  # (start us, end us): a vendor's unit mix-up, if the vendor has one
+    shutdowns: list[tuple[int, int]]  # (start us, end us): the site's planned shutdowns
+    regimes: list[tuple[int, int, int]]  # (start us, end us, index into operations.REGIMES), back to back
+    firmware: list[tuple[int, str, str]]  # (ts us, from version, to version)
+    replacements: list[tuple[int, int, float, float]]  # (ts us, kind index, offset, noise factor)
 
     def offsets(self, t: np.ndarray) -> np.ndarray:
         """How far the device clock is off at each true instant of the sorted `t` (0 outside skew episodes)."""
@@ -224,18 +229,24 @@ def _windows(rng: np.random.Generator, samples: int, count: int, median: float, 
 
 @functools.lru_cache(maxsize=4096)
 def device_plan(
-    seed: int, device: int, climate: str, knobs_key: tuple[tuple[str, Any], ...], start_us: int
+    seed: int, device: int, devices: int, knobs_key: tuple[tuple[str, Any], ...], start_us: int
 ) -> DevicePlan:
-    """A device's whole period, planned up front from its own stream: failures, maintenance, heat waves, each
-    sensor's faults, late uploads and its clock. Every day's chunk reads the same plan."""
+    """A device's whole period, planned up front from its own stream (and the plant's failures and its site's
+    shutdowns): maintenance, heat waves, regimes, each sensor's faults, late uploads and its clock. Every
+    day's chunk reads the same plan."""
     knobs = dict(knobs_key)
     vocab = vocabulary()
+    plant = layout(seed, devices, start_us)
+    site = int(plant.device_site[device])
     rng = stream(seed, "device", device, "plan")
     days = int(knobs["days"])
     end_us = start_us + days * US_PER_DAY
-    failed, repaired, causes = _failures(rng, vocab, knobs, start_us, end_us)
-    maintenance = _maintenance(rng, vocab, knobs, repaired, start_us, end_us)
-    waves, death = _heat_waves(rng, vocab, knobs, climate, start_us, end_us)
+    failing, failed, repaired, causes = plant_failures(seed, devices, knobs_key, start_us)
+    mine = np.flatnonzero(failing == device)
+    failed, repaired, causes = failed[mine], repaired[mine], [causes[i] for i in mine]
+    replacements = _replacements(rng, vocab, knobs, start_us, end_us)
+    maintenance = _maintenance(rng, vocab, knobs, repaired, replacements, start_us, end_us)
+    waves, death = _heat_waves(rng, vocab, knobs, plant.climates[plant.climate[site]], start_us, end_us)
     dropouts, stuck, drift = _sensor_faults(rng, vocab, knobs)
     uploads = []
     for _ in range(rng.poisson(knobs["late_uploads_per_device_day"] * days)):
@@ -247,6 +258,8 @@ def device_plan(
     outages = _outages(rng, knobs, start_us, end_us)
     mixed = int(rng.integers(start_us, end_us))
     hours = float(exact.lognormal(rng, float(exact.log(float(knobs["unit_mixup_median_hours"]))), 0.8))
+    shutdowns = site_shutdowns(seed, site, knobs, start_us, end_us)
+    firmware = str(plant.devices["firmware"][device])
     return DevicePlan(
         clock,
         jitter,
@@ -263,7 +276,25 @@ def device_plan(
         uploads,
         outages,
         (mixed, mixed + int(hours * 3600 * US)),
+        shutdowns,
+        regimes(rng, vocab, knobs, shutdowns, start_us, end_us),
+        firmware_updates(rng, knobs, firmware, start_us, end_us),
+        replacements,
     )
+
+
+def _replacements(
+    rng: np.random.Generator, vocab: dict[str, Any], knobs: dict[str, Any], start_us: int, end_us: int
+) -> list[tuple[int, int, float, float]]:
+    """Sensors replaced, (when, kind index, offset, noise factor): the new sensor reads a little off the old
+    one (2 to 6 noise sds) and is more or less noisy (x0.7 to x1.2)."""
+    count = rng.poisson(knobs["replacements_per_device_year"] * (end_us - start_us) / (365 * US_PER_DAY))
+    out = []
+    for when in np.sort(rng.integers(start_us, end_us, count)).tolist():
+        kind = int(rng.integers(0, len(KINDS)))
+        offset = float(rng.choice([-1, 1]) * rng.uniform(2, 6)) * vocab["kinds"][KINDS[kind]]["noise_sd"]
+        out.append((int(when), kind, round(offset, 4), round(float(rng.uniform(0.7, 1.2)), 3)))
+    return out
 
 
 def _clock_skews(
@@ -291,32 +322,16 @@ def _outages(rng: np.random.Generator, knobs: dict[str, Any], start_us: int, end
     return [(int(b), int(b + h * 3600 * US)) for b, h in zip(begin.tolist(), hours.tolist(), strict=True)]
 
 
-def _failures(
-    rng: np.random.Generator, vocab: dict[str, Any], knobs: dict[str, Any], start_us: int, end_us: int
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """When the device fails (its precursors fit inside the period), when it is repaired, and why."""
-    days = int(knobs["days"])
-    lead = int(knobs["failure_lead_hours"] * 3600 * US)
-    n_fail = rng.poisson(knobs["failure_rate"] * days / 365)
-    earliest = start_us + lead + US_PER_DAY // 4
-    if earliest >= end_us:
-        n_fail = 0
-    failed = np.sort(rng.integers(earliest, end_us, n_fail)) if n_fail else np.zeros(0, np.int64)
-    repaired = failed + (rng.uniform(4, 24, len(failed)) * 3600 * US).astype(np.int64)
-    causes = [list(vocab["causes"])[i] for i in weighted(rng, vocab["causes"], len(failed))[1]]
-    return failed, repaired, causes
-
-
 def _maintenance(
     rng: np.random.Generator,
     vocab: dict[str, Any],
     knobs: dict[str, Any],
     repaired: np.ndarray,
+    replacements: list[tuple[int, int, float, float]],
     start_us: int,
     end_us: int,
 ) -> list[tuple[int, str, int, float]]:
-    """Repairs, calibrations (each shifts one sensor) and the odd replacement, in time order."""
-    days = int(knobs["days"])
+    """Repairs, calibrations (each shifts one sensor) and sensor replacements, in time order."""
     maintenance = [(int(t), "repair", KINDS.index("vibration"), 0.0) for t in repaired if t < end_us]
     every = float(knobs["calibration_interval_days"]) * US_PER_DAY
     t = start_us + rng.uniform(0.1, 1.0) * every
@@ -326,8 +341,7 @@ def _maintenance(
         delta = float(np.round(rng.choice([-1, 1]) * rng.uniform(6, 12) * noise, 3))
         maintenance.append((int(t), "calibration", kind, delta))
         t += every * rng.uniform(0.8, 1.2)
-    if rng.random() < 0.05 * days / 30:
-        maintenance.append((int(rng.integers(start_us, end_us)), "replacement", int(rng.integers(0, 5)), 0.0))
+    maintenance += [(when, "replacement", kind, offset) for when, kind, offset, _ in replacements]
     maintenance.sort()
     return maintenance
 

@@ -22,6 +22,7 @@ import numpy as np
 from sandbox.core import exact
 from sandbox.core.draws import standard_normal
 from sandbox.domains.iot.delivery import MISSING, Delivery
+from sandbox.domains.iot.operations import level_shift, noise_factor, noise_scale, switched_off
 from sandbox.domains.iot.plant import KINDS, US, US_PER_DAY, DevicePlan, Layout, Runs, vocabulary
 from sandbox.domains.iot.samples import Kept, dropout_states, span, stacked
 from sandbox.noise.corruptions import pick
@@ -31,6 +32,8 @@ PHI, LOAD_PHI, LOAD_STEP = 0.9, 0.97, 300
 #: The columns of the grid the readings are gathered from (quality holds the device's own flag).
 #: The log-sd of spike magnitudes around `spike_sigma`: a tenth of them under half the median, a tenth over twice.
 SPIKE_SPREAD = 0.55
+#: The fault logged when maintenance shifts a sensor's level.
+STEPS = {"calibration": "calibration_step", "replacement": "sensor_replacement"}
 GRID = {"sensor_id": np.int64, "ts": np.int64, "received_at": np.int64, "value": np.float64, "quality": np.int8}
 
 
@@ -150,7 +153,13 @@ class Day(Delivery):
         load = spec["load_coupling"] * 0.1 * self.load[:, (np.arange(n) * spec["interval_s"]) // LOAD_STEP]
         noise = ar1(self.rng, len(devices), n, PHI, sd)
         for row, plan in enumerate(self.plans):
-            value[row] = spec["base"][climate[row]] + cycles[site_cycle[row]] + load[row] + noise[row]
+            running = load[row] + level_shift(plan.regimes, t, spec["load_coupling"], self.vocab)
+            running += spec["base"][climate[row]] + cycles[site_cycle[row]]
+            off = switched_off(plan.shutdowns, t, spec["idle_tau_minutes"])
+            if off is not None:  # the machine is off: its signals fall towards idle, then start up again
+                running *= 1 - off * (1 - spec["idle"])
+            scale = noise_scale(plan.firmware, plan.replacements, k, t, self.vocab)
+            value[row] = running + (noise[row] if scale is None else noise[row] * scale)
             self._planned(value[row], plan, k, t, first, n, sd[row], spec, sensor[row])
             self._announce(plan, k, int(sensor[row]), spec)
 
@@ -260,10 +269,13 @@ class Day(Delivery):
                     {"slope_per_day": round(float(slope * sd), 4), "samples": length},
                 )
         for when, kind, target, delta in plan.maintenance:
-            if kind == "calibration" and target == k:
+            if kind in ("calibration", "replacement") and target == k:
                 value[span(t, when, t[-1] + 1)] += delta
                 if self.day_start <= when < self.day_start + US_PER_DAY:
-                    self._window(sensor, plan, "calibration_step", when, when, {"delta": delta})
+                    params: dict[str, float] = {"delta": delta}
+                    if kind == "replacement":
+                        params["noise_factor"] = next(f for w, j, _, f in plan.replacements if (w, j) == (when, k))
+                    self._window(sensor, plan, STEPS[kind], when, when, params)
 
     def _announce(self, plan: DevicePlan, k: int, sensor: int, spec: Mapping[str, Any]) -> None:
         """The window faults of the device's plan that begin today: heat death, late uploads, outages, clock skews
@@ -295,6 +307,11 @@ class Day(Delivery):
         mixup = self.vocab["vendors"][self.plant.vendors[self.plant.device_vendor[(sensor - 1) // len(KINDS)]]][
             "unit_mixup"
         ]
+        for when, old, new in plan.firmware:
+            if self.day_start <= when < self.day_start + US_PER_DAY:
+                factor = noise_factor(self.vocab, new) / noise_factor(self.vocab, old)
+                update = {"from": old, "to": new, "noise_factor": round(factor, 3)}
+                self._window(sensor, plan, "firmware_update", when, when, update)
         begin, end = plan.mixup
         if mixup and KINDS[k] in mixup and self.day_start <= begin < self.day_start + US_PER_DAY:
             params = {"reported_unit": mixup[KINDS[k]][0], "unit": spec["unit"]}

@@ -5,7 +5,7 @@ table, row_key and kind, and the same column when it gives one. Precision counts
 match; recall counts truth rows that some prediction matches.
 
 A prediction may also carry a window, `start_ts` and `end_ts` (equal, or `end_ts` left out, for a point).
-Then the kinds whose truth rows have windows are scored in time as well (`sandbox.share.ranges`): within
+Then the kinds whose truth rows have windows are scored in time as well (`sandbox.scoring.ranges`): within
 each entity (the row_key without its time columns, e.g. a sensor), range-based, event-wise and
 point-adjusted precision and recall. A key match alone cannot tell a window that covers a fault from one
 that covers the whole period; these can.
@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from sandbox.errors import UsageError
 from sandbox.output.manifest import Manifest, read_manifest
-from sandbox.share.ranges import Tally, tally
+from sandbox.scoring.ranges import Tally, tally
 
 REQUIRED = ("table", "row_key", "kind")
 KEYS = (*REQUIRED, "column")
