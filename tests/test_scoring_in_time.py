@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 import sandbox
 from sandbox.cli import cli
-from sandbox.domains.iot.benchmark import random_windows, range_f1, whole_period
+from sandbox.domains.iot.benchmark import as_predictions, random_windows, range_f1, whole_period
 from sandbox.output.manifest import read_manifest
 from sandbox.scoring.ranges import tally
-from sandbox.scoring.score import score, truth_defects
+from sandbox.scoring.score import score, scored, truth_defects
 
 
 def scores(true: list[tuple[int, int]], pred: list[tuple[int, int]]) -> dict[str, dict[str, float]]:
@@ -107,21 +107,41 @@ def test_a_lazy_detector_scores_by_key_but_not_by_range(plant: Path) -> None:
     assert got["unit_mixup"].windows is not None and got["unit_mixup"].windows["range"]["f1"] < 0.5
 
 
-def baselines(plant: Path, seed: int = 0) -> dict[str, dict[str, float]]:
+def baselines(plant: Path, seed: int = 0, fast: bool = False) -> dict[str, dict[str, float]]:
     """Range F1 per kind of the issue's trivial detectors on every sensor: one window per sensor and kind over
-    the whole period, random windows at the base rate (the truth's count and lengths), and nothing."""
+    the whole period, random windows at the base rate (the truth's count and lengths), and nothing; scored by
+    `sandbox score` (or, `fast`, by the benchmark's own tally)."""
     manifest = read_manifest(plant)
     truth = truth_defects(plant)
-    windowed = truth[truth["start_ts"].notna()].astype({"start_ts": "int64", "end_ts": "int64"})
+    truth = truth[truth["start_ts"].notna()].astype({"start_ts": "int64", "end_ts": "int64"})
+    windows = pd.DataFrame(
+        {
+            "sensor": [json.loads(k)["sensor_id"] for k in truth["row_key"]],
+            "kind": truth["kind"].to_numpy(),
+            "start": truth["start_ts"].to_numpy(),
+            "end": truth["end_ts"].to_numpy(),
+        }
+    )
     sensors = np.arange(1, manifest["tables"]["sensors"]["rows"] + 1)
-    kinds = sorted(set(windowed["kind"]))
-    lo, hi = int(windowed["start_ts"].min()), int(windowed["end_ts"].max())
+    kinds = sorted(set(windows["kind"]))
+    lo, hi = int(windows["start"].min()), int(windows["end"].max())
     found = {
         "whole_period": whole_period(sensors, kinds, lo, hi),
-        "random": random_windows(windowed, sensors, lo, hi, seed),
+        "random": random_windows(windows, sensors, lo, hi, seed),
         "nothing": whole_period(sensors[:0], kinds, lo, hi),
     }
-    return range_f1(manifest, windowed, found)
+    if fast:
+        return range_f1(windows, found)
+    out: dict[str, dict[str, float]] = {kind: {} for kind in kinds}
+    for name, predicted in found.items():
+        got = {r.kind: r.windows for r in scored(manifest, truth, as_predictions(predicted), name)}
+        for kind in kinds:
+            out[kind][name] = round((got.get(kind) or {}).get("range", {}).get("f1", 0.0), 3)
+    return out
+
+
+def test_the_benchmark_s_own_tally_agrees_with_sandbox_score(plant: Path) -> None:
+    assert baselines(plant, fast=True) == baselines(plant)
 
 
 def test_trivial_detectors_on_every_sensor_score_low_in_time(plant: Path) -> None:
@@ -240,3 +260,28 @@ def test_the_data_card_shows_the_benchmark_s_difficulty(plant: Path) -> None:
     card = (plant / "README.md").read_text()
     assert "## Benchmark difficulty" in card
     assert "| `spike` |" in card and "`robust_z`" in card and "`whole_period`" in card
+
+
+def test_an_isolation_forest_joins_the_benchmark_when_asked(tmp_path: Path) -> None:
+    """`isolation_forest: true` scores scikit-learn's IsolationForest beside the other baselines (the `detect`
+    extra, which `make` installs); it finds spikes, and no lazy baseline does."""
+    recipe = tmp_path / "plant.yaml"
+    recipe.write_text(sandbox.builtin_recipes()["iot"].read_text() + "    isolation_forest: true\n")
+    sandbox.build(recipe, tmp_path / "out", rows=2, seed=4)
+    spike = read_manifest(tmp_path / "out")["benchmark"]["range_f1"]["spike"]
+    assert spike["isolation_forest"] > 0.1 > spike["whole_period"], spike
+    assert "`isolation_forest`" in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_an_isolation_forest_without_scikit_learn_is_a_located_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox.domains.iot import forest
+
+    monkeypatch.setattr(forest, "available", lambda: False)
+    recipe = tmp_path / "plant.yaml"
+    recipe.write_text(sandbox.builtin_recipes()["iot"].read_text() + "    isolation_forest: true\n")
+    result = CliRunner().invoke(cli, ["build", str(recipe), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "domain.knobs.isolation_forest" in result.output and "optional extra 'detect'" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()

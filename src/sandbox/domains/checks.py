@@ -116,13 +116,20 @@ class TableReader:
             yield from part.to_batches()
 
     def parts(
-        self, name: str, columns: Sequence[str], where: Where | None = None, dictionary: Sequence[str] = ()
+        self,
+        name: str,
+        columns: Sequence[str],
+        where: Where | None = None,
+        dictionary: Sequence[str] = (),
+        paths: Sequence[str] | None = None,
     ) -> Iterator[pa.Table]:
-        """Columns of a table file by file (a part holds at most a chunk's rows); `dictionary` columns are
-        read dictionary-encoded."""
+        """Columns of a table file by file (a part holds at most a chunk's rows), or of the files at `paths`;
+        `dictionary` columns are read dictionary-encoded."""
         table = self.manifest["tables"].get(name)
         wanted = list(columns) + ([where[0]] if where and where[0] not in columns else [])
         for file in table["files"] if table else []:
+            if paths is not None and file["path"] not in paths:
+                continue
             with self.open(file["path"]) as source, pq.ParquetFile(source, read_dictionary=dictionary) as parquet:
                 part = parquet.read(columns=wanted)
             if where:

@@ -105,7 +105,7 @@ class Domain(ABC):
         """`rows` and each rate knob beside the value the sandbox realised (`sandbox check`); none by default."""
         return []
 
-    def benchmark(self, reader: TableReader, seed: int) -> dict[str, Any]:
+    def benchmark(self, knobs: Mapping[str, Any], reader: TableReader, seed: int) -> dict[str, Any]:
         """How hard the built sandbox's faults are to find (baselines' scores per kind, for the manifest and the
         card); nothing by default."""
         return {}

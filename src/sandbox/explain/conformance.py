@@ -61,7 +61,7 @@ def describe(folder: Path | str, manifest: Manifest, model: Recipe) -> None:
     ]
     manifest["conformance"] = [c.to_dict() for c in measure(reader, model, faults)]
     if model.domain:
-        benchmark = find_domain(model.domain.reference).benchmark(reader, model.seed)
+        benchmark = find_domain(model.domain.reference).benchmark(model.domain.knobs, reader, model.seed)
         if benchmark:
             manifest["benchmark"] = benchmark
 

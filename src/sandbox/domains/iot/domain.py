@@ -19,11 +19,13 @@ from sandbox.columns.registry import Finding
 from sandbox.columns.temporal import parse_instant
 from sandbox.domains.checks import Faults, KnobCheck, TableReader, poisson_se, ratio, run_lengths_se, share
 from sandbox.domains.interface import Domain, DomainContext, TableInfo
+from sandbox.domains.iot import forest
 from sandbox.domains.iot.benchmark import difficulty
 from sandbox.domains.iot.knobs import KNOBS
 from sandbox.domains.iot.logs import failures_table, maintenance_table, operations_table
 from sandbox.domains.iot.plant import KINDS, US_PER_DAY, device_plan, layout, vocabulary
 from sandbox.domains.iot.signals import SPIKE_SPREAD, Day
+from sandbox.errors import install_command
 from sandbox.privacy.columns import redacted_text
 
 
@@ -132,14 +134,20 @@ class Sensors(Domain):
             _outage_rate(knobs, faults, reader.rows("devices") * days / 30),
         ]
 
-    def benchmark(self, reader: TableReader, seed: int) -> dict[str, Any]:
-        return difficulty(reader, seed)
+    def benchmark(self, knobs: Mapping[str, Any], reader: TableReader, seed: int) -> dict[str, Any]:
+        """On devices of the first chunks' group: only their parts are read."""
+        payloads = self.plan(knobs, reader.rows("devices"), int(reader.manifest["chunk_rows"]))
+        chunks = {i for i, p in enumerate(payloads) if p["first_device"] == 0}
+        return difficulty(reader, seed, payloads[0]["devices"], chunks, bool(knobs["isolation_forest"]))
 
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
         try:
             parse_instant(knobs["start"])
         except ValueError:
             yield ("bad-type", ("start",), f"expected an ISO date like 2025-01-01, got {knobs['start']!r}", None)
+        if knobs.get("isolation_forest") and not forest.available():
+            message = f"true needs the optional extra 'detect' (scikit-learn): {install_command('detect')}"
+            yield ("missing-extra", ("isolation_forest",), message, None)
 
     def produce(self, knobs: Mapping[str, Any], payload: Mapping[str, Any], ctx: DomainContext) -> dict[str, pa.Table]:
         start = parse_instant(knobs["start"])

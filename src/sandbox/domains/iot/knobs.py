@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.core.params import integer, number, string
+from sandbox.core.params import boolean, integer, number, string
 
 KNOBS = (
     string("start", "First day of readings (UTC).", "2025-01-01", format="date"),
@@ -106,5 +106,11 @@ KNOBS = (
         12.0,
         gt=0,
         le=24 * 365,
+    ),
+    boolean(
+        "isolation_forest",
+        "Also score scikit-learn's IsolationForest (one forest per sensor kind on robust z-scores and steps) in the "
+        "data card's benchmark; needs the `detect` extra.",
+        False,
     ),
 )
