@@ -107,9 +107,11 @@ def main(nab: Path) -> None:
         "\nReading it: hour of day explains little of a machine's temperature (NAB's machine, the mill floor) and"
         " most of an outdoor one; gaps are the series' own (NAB's ambient series has a week-long one; the "
         "sandbox's come from dropouts and outages); the robust z-score's flags are the reference detector's, "
-        "and the last row is how many labelled windows it touches at all. Not yet alike: NAB's machine "
-        "failures are temperature drops with the machine still reporting; of the sandbox's four failure modes "
-        "the one that keeps reporting (a process upset) shows as a falling pressure, not temperature."
+        "and the last row is how many labelled windows it touches at all. The sandbox's planned shutdowns cool "
+        "a machine's temperature over hours while its sensors keep reporting, as NAB's labelled planned "
+        "shutdown does. Not yet alike: NAB's machine failures are temperature drops with the machine still "
+        "reporting; of the sandbox's four failure modes the one that keeps reporting (a process upset) shows "
+        "as a falling pressure, not temperature."
     )
 
 
