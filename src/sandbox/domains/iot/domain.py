@@ -137,6 +137,8 @@ class Sensors(Domain):
     def benchmark(self, knobs: Mapping[str, Any], reader: TableReader, seed: int) -> dict[str, Any]:
         """On devices of the first chunks' group: only their parts are read."""
         payloads = self.plan(knobs, reader.rows("devices"), int(reader.manifest["chunk_rows"]))
+        if not payloads:
+            return {}
         chunks = {i for i, p in enumerate(payloads) if p["first_device"] == 0}
         return difficulty(reader, seed, payloads[0]["devices"], chunks, bool(knobs["isolation_forest"]))
 
