@@ -1,0 +1,159 @@
+"""`sandbox calibrate`: an editable, PII-free recipe fitted from a team's own export.
+
+The export is read table by table (CSV or Parquet, as `anonymise` reads it) and checked against the policy
+first: a column that holds personal data and that the policy does not name stops it (exit 2). Then each
+table's rows, its id and foreign keys (`keys`), and each column's generator (`columns`) are written as a
+commented recipe a reviewer can read and sign; building it gives a sandbox of any size, deterministically.
+No value of a personal or id column is written: those become born-safe generators and sequences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+
+from sandbox._version import __version__
+from sandbox.calibrate.columns import Fitted, fit, personal
+from sandbox.calibrate.keys import ForeignKey, foreign_keys, primary_key
+from sandbox.errors import UsageError
+from sandbox.exports.anonymise import read_inputs
+from sandbox.exports.policy_file import Policy, load_policy
+from sandbox.exports.suggest_policy import classify
+from sandbox.privacy import classes
+
+__all__ = ["calibrate"]
+
+
+#: What a CSV column's text is tried as, in order: the first type every value casts to wins.
+_TYPES = (pa.int64(), pa.float64(), pa.date32(), pa.timestamp("us", "UTC"), pa.timestamp("us"))
+
+
+def _inferred(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column as the numbers, dates or instants it holds (CSV is read as text), else as it is."""
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        return values
+    present = pc.drop_null(values)
+    if not len(present):
+        return values
+    lowered = pc.utf8_lower(present)
+    if pc.all(pc.is_in(lowered, value_set=pa.array(["true", "false"]))).as_py():
+        return pc.equal(pc.utf8_lower(values), "true")
+    for kind in _TYPES:
+        try:
+            return values.cast(kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    return values
+
+
+def _read(inputs: Iterable[str | Path], encoding: str | None) -> dict[str, pa.Table]:
+    tables: dict[str, pa.Table] = {}
+    for name, source in read_inputs(inputs, encoding):
+        batches = list(source.batches())
+        if not batches or not sum(b.num_rows for b in batches):
+            raise UsageError(f"{source.files[0]}: expected rows to calibrate from, got none")
+        table = pa.Table.from_batches(batches)
+        tables[name] = pa.table({c: _inferred(table.column(c)) for c in table.column_names})
+    return tables
+
+
+def _refuse_unnamed(tables: dict[str, pa.Table], policy: Policy) -> None:
+    """Exit 2 naming every column that holds personal data and that the policy does not name."""
+    unnamed = []
+    for name, table in tables.items():
+        for column in table.column_names:
+            if policy.rule(name, column) is None:
+                cls, _ = classify(column, table.column(column))
+                if classes.personal(cls) and cls != "date":
+                    unnamed.append(f"{name}.{column} ({cls})")
+    if unnamed:
+        raise UsageError(
+            f"{policy.file}: expected a policy for every column that holds personal data, got none for "
+            + ", ".join(unnamed)
+            + " (add them, or start from `sandbox anonymise INPUT... --suggest-policy`)"
+        )
+
+
+def _column(table: str, column: str, values: pa.ChunkedArray, policy: Policy, key: str | None) -> Fitted | None:
+    rule = policy.rule(table, column)
+    if rule is not None and rule.get("policy") == "drop":
+        return None
+    cls = rule.get("class") if rule is not None else None
+    if classes.personal(cls) and cls not in ("date", "birth_date"):
+        return personal(str(cls), values)
+    return fit(values, key)
+
+
+def _order(tables: dict[str, pa.Table], fks: dict[str, list[ForeignKey]]) -> list[str]:
+    """Parents before children (a cycle keeps the export's order)."""
+    done: list[str] = []
+    pending = list(tables)
+    while pending:
+        ready = [t for t in pending if all(f.parent in done or f.parent == t for f in fks.get(t, []))] or pending
+        done.append(ready[0])
+        pending.remove(ready[0])
+    return done
+
+
+def _flow(spec: Any) -> str:
+    """A value as one line of YAML (a mapping in flow style, a name plain or quoted)."""
+    text = yaml.safe_dump(spec, default_flow_style=True, width=10**9, sort_keys=False, allow_unicode=True)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
+def _table_lines(name: str, table: pa.Table, policy: Policy, key: str | None, fks: list[ForeignKey]) -> list[str]:
+    lines = [f"  {_flow(name)}:", f"    rows: {table.num_rows}  # as in the export", "    columns:"]
+    refs = {f.column: f for f in fks}
+    for column in table.column_names:
+        values = table.column(column)
+        if column == key:
+            first = int(values.combine_chunks().cast(pa.int64()).to_numpy().min())
+            fitted: Fitted | None = Fitted({"sequence": first}, f"the table's id: unique integers from {first}")
+        elif column in refs:
+            ref = refs[column]
+            spec = {"ref": f"{ref.parent}.{ref.parent_key}", "skew": ref.skew}
+            note = f"{ref.contained:.1%} of its values are ids of {ref.parent}; children per parent: Zipf {ref.skew}"
+            fitted = Fitted(spec, note)
+        else:
+            fitted = _column(name, column, values, policy, key)
+        if fitted is None:
+            lines.append(f"      # {column}: dropped by the policy")
+            continue
+        if values.null_count and "null_rate" not in fitted.spec and column != key:
+            fitted.spec["null_rate"] = round(values.null_count / len(values), 4)
+        lines += [f"      # {fitted.note}", f"      {_flow(column)}: {_flow(fitted.spec)}"]
+    return lines
+
+
+def calibrate(inputs: Iterable[str | Path], policy_path: str | Path, seed: int = 0, encoding: str | None = None) -> str:
+    """The recipe's text, fitted from the export at `inputs` under the policy at `policy_path`."""
+    policy = load_policy(policy_path)
+    paths = [Path(p) for p in inputs]
+    tables = _read(paths, encoding)
+    _refuse_unnamed(tables, policy)
+    keys = {name: primary_key(table) for name, table in tables.items()}
+    fks = foreign_keys(tables, keys)
+    digest = hashlib.sha256(Path(policy_path).read_bytes()).hexdigest()[:16]
+    lines = [f"# Calibrated by `sandbox calibrate` {__version__} from:"]
+    lines += [f"#   {name}: {t.num_rows:,} rows, {t.num_columns} columns" for name, t in tables.items()]
+    lines += [
+        f"# under the policy {Path(policy_path).name} (sha256 {digest}). Each column's comment says what its",
+        "# numbers were fitted from; no value of a personal or id column is written here (born-safe generators",
+        "# and sequences stand in for them). Review it, edit it, then `sandbox build` it at any size (--scale).",
+        "version: 1",
+        "name: calibrated",
+        f"description: {_flow('Fitted from ' + ', '.join(p.name for p in paths))}",
+        f"seed: {seed}",
+        "",
+        "tables:",
+    ]
+    for name in _order(tables, fks):
+        lines += _table_lines(name, tables[name], policy, keys[name], fks.get(name, []))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

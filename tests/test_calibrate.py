@@ -1,0 +1,191 @@
+"""`sandbox calibrate`: a recipe fitted from an export made here with numpy (five related tables, 12,500 rows,
+mixed types, free text), then built and read back with DuckDB: keys resolve, the fitted statistics come back,
+and no personal or id value of the export is in the recipe."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import sandbox
+from sandbox.calibrate import calibrate
+from sandbox.cli import cli
+
+POLICY = """\
+version: 1
+columns:
+  full_name: {class: person_name, policy: fake}
+  email: {class: email, policy: pseudonymise}
+  phone: {class: phone, policy: mask}
+  city: {class: location, policy: generalise}
+  body: {class: free_text, policy: redact}
+"""
+FIRST = ["Ada", "Bruno", "Chiara", "Dmitri", "Elif", "Farid", "Greta", "Hiro", "Ines", "Jonas"]
+LAST = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Silva", "Novak", "Keller", "Haddad", "Rossi", "Byrne"]
+WORDS = "the parcel arrived late but the kettle works well and boils fast though the lid rattles".split()
+
+
+def make_export(root: Path, seed: int = 3) -> dict[str, pd.DataFrame]:
+    """Customers, products, orders, order lines and reviews as CSV, with the relations a shop has."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    n_c, n_p, n_o, n_l, n_r = 2000, 300, 4000, 5000, 1200
+    names = [f"{FIRST[i % 10]} {LAST[(i * 7) % 10]}{i}" for i in range(n_c)]
+    customers = pd.DataFrame(
+        {
+            "customer_id": np.arange(1, n_c + 1),
+            "full_name": names,
+            "email": [f"user{i}.{LAST[i % 10].lower()}@mailbox{i % 7}.net" for i in range(n_c)],
+            "phone": [f"+44 7700 {900000 + i:06d}" for i in range(n_c)],
+            "city": rng.choice(["Leeds", "Lyon", "Porto", "Graz", "Turku"], n_c),
+            "segment": rng.choice(["new", "regular", "vip"], n_c, p=[0.6, 0.3, 0.1]),
+            "signup_at": pd.to_datetime("2023-01-01") + pd.to_timedelta(rng.integers(0, 700 * 86400, n_c), "s"),
+        }
+    )
+    products = pd.DataFrame(
+        {
+            "product_id": np.arange(100, 100 + n_p),
+            "sku": [f"SKU-{i:06d}" for i in range(100, 100 + n_p)],
+            "category": rng.choice(["books", "garden", "kitchen", "toys"], n_p),
+            "price": np.round(rng.lognormal(3.2, 0.7, n_p), 2),
+        }
+    )
+    popular = rng.zipf(1.6, n_o) % n_c
+    orders = pd.DataFrame(
+        {
+            "order_id": np.arange(1, n_o + 1),
+            "customer_id": popular + 1,
+            "ordered_at": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 365 * 86400, n_o), "s"),
+            "status": rng.choice(["delivered", "shipped", "cancelled", "returned"], n_o, p=[0.8, 0.1, 0.06, 0.04]),
+            "items": rng.poisson(1.4, n_o) + 1,
+        }
+    )
+    lines = pd.DataFrame(
+        {
+            "line_id": np.arange(1, n_l + 1),
+            "order_id": rng.integers(1, n_o + 1, n_l),
+            "product_id": rng.integers(100, 100 + n_p, n_l),
+            "quantity": rng.integers(1, 5, n_l),
+            "unit_price": np.round(rng.normal(40, 12, n_l).clip(1), 2),
+        }
+    )
+    reviews = pd.DataFrame(
+        {
+            "review_id": np.arange(1, n_r + 1),
+            "product_id": rng.integers(100, 100 + n_p, n_r),
+            "customer_id": rng.integers(1, n_c + 1, n_r),
+            "rating": rng.choice([1, 2, 3, 4, 5], n_r, p=[0.05, 0.05, 0.15, 0.35, 0.4]),
+            "body": [" ".join(rng.choice(WORDS, rng.integers(4, 14))) + f" - {names[i % n_c]}" for i in range(n_r)],
+        }
+    )
+    frames = {"customers": customers, "products": products, "orders": orders, "order_lines": lines, "reviews": reviews}
+    for name, frame in frames.items():
+        frame.to_csv(root / f"{name}.csv", index=False)
+    (root / "policy.yaml").write_text(POLICY)
+    return frames
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, pd.DataFrame], str]:
+    root = tmp_path_factory.mktemp("export")
+    frames = make_export(root / "in")
+    text = calibrate(sorted((root / "in").glob("*.csv")), root / "in" / "policy.yaml", seed=5)
+    (root / "recipe.yaml").write_text(text)
+    sandbox.build(root / "recipe.yaml", root / "out")
+    return root, frames, text
+
+
+def test_the_recipe_holds_no_personal_or_id_value_of_the_export(fitted: tuple[Path, dict, str]) -> None:
+    _, frames, text = fitted
+    personal = [*frames["customers"]["full_name"], *frames["customers"]["email"], *frames["customers"]["phone"]]
+    personal += [*frames["customers"]["city"], *frames["products"]["sku"]]
+    words = set(re.findall(r"[\w.@+-]+", text))
+    assert not [v for v in personal if v in text], "a personal or id value is in the recipe"
+    assert not {LAST[0] + "0", "user0.okafor@mailbox0.net", "SKU-000100"} & words
+
+
+def test_keys_resolve_and_tables_keep_their_sizes(fitted: tuple[Path, dict, str]) -> None:
+    root, frames, text = fitted
+    recipe = yaml.safe_load(text)["tables"]
+    assert list(recipe)[:2] == ["customers", "orders"] or recipe["orders"]["columns"]["customer_id"]["ref"]
+    assert recipe["orders"]["columns"]["customer_id"]["ref"] == "customers.customer_id"
+    assert recipe["order_lines"]["columns"]["product_id"]["ref"] == "products.product_id"
+    # customers order Zipf-style in the export; lines pick orders uniformly
+    assert recipe["orders"]["columns"]["customer_id"]["skew"] > 0.5
+    assert recipe["order_lines"]["columns"]["order_id"]["skew"] == 0
+    con = duckdb.connect()
+    for name, frame in frames.items():
+        con.execute(f"create view {name} as select * from '{root}/out/tables/{name}/*.parquet'")
+        assert con.execute(f"select count(*) from {name}").fetchone()[0] == len(frame)
+    orphans = con.execute("""select count(*) from order_lines l left join orders o using (order_id)
+                             where o.order_id is null""").fetchone()[0]
+    assert orphans == 0
+    assert con.execute("select count(*) from reviews r anti join products using (product_id)").fetchone()[0] == 0
+
+
+def test_the_built_sandbox_looks_like_the_export(fitted: tuple[Path, dict, str]) -> None:
+    root, frames, _ = fitted
+    con = duckdb.connect()
+    got = con.execute(f"""select avg((status = 'delivered')::int), avg(items), min(ordered_at), max(ordered_at)
+                          from '{root}/out/tables/orders/*.parquet'""").fetchone()
+    orders = frames["orders"]
+    assert got[0] == pytest.approx((orders["status"] == "delivered").mean(), abs=0.03)
+    assert got[1] == pytest.approx(orders["items"].mean(), rel=0.05)
+    assert str(got[2])[:7] == "2024-01" and str(got[3])[:7] == "2024-12"
+    price = con.execute(f"select median(price) from '{root}/out/tables/products/*.parquet'").fetchone()[0]
+    assert float(price) == pytest.approx(frames["products"]["price"].median(), rel=0.2)
+    ratings = dict(con.execute(f"select rating, avg(1) over () from '{root}/out/tables/reviews/*.parquet'").fetchall())
+    assert set(ratings) == {1, 2, 3, 4, 5}
+
+
+def test_the_cli_writes_the_recipe_and_refuses_an_unnamed_personal_column(tmp_path: Path) -> None:
+    make_export(tmp_path / "in")
+    inputs = [str(p) for p in sorted((tmp_path / "in").glob("*.csv"))]
+    ok = CliRunner().invoke(
+        cli, ["calibrate", *inputs, "--policy", str(tmp_path / "in/policy.yaml"), "--out", str(tmp_path / "r.yaml")]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "r.yaml").read_text().startswith("# Calibrated by `sandbox calibrate`")
+    again = CliRunner().invoke(
+        cli, ["calibrate", *inputs, "--policy", str(tmp_path / "in/policy.yaml"), "--out", str(tmp_path / "r.yaml")]
+    )
+    assert again.exit_code == 2 and "--overwrite" in again.output
+    (tmp_path / "thin.yaml").write_text("version: 1\ncolumns:\n  body: {class: free_text, policy: redact}\n")
+    refused = CliRunner().invoke(
+        cli, ["calibrate", *inputs, "--policy", str(tmp_path / "thin.yaml"), "--out", str(tmp_path / "x.yaml")]
+    )
+    assert refused.exit_code == 2, refused.output
+    assert "customers.email (email)" in refused.output and "Traceback" not in refused.output
+    assert not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "csv"),
+    [
+        ("empty", ""),
+        ("header_only", "a,b\n"),
+        ("all_null", "id,x\n1,\n2,\n3,\n"),
+        ("one_row", "id,amount,kind\n1,9.5,red\n"),
+        ("many_categories", "id,code\n" + "".join(f"{i},c{i * 7919 % 10007}x\n" for i in range(1, 10_001))),
+    ],
+)
+def test_awkward_exports_give_a_recipe_or_a_clear_exit_2(tmp_path: Path, name: str, csv: str) -> None:
+    (tmp_path / f"{name}.csv").write_text(csv)
+    (tmp_path / "p.yaml").write_text("version: 1\n")
+    out = tmp_path / "r.yaml"
+    result = CliRunner().invoke(
+        cli, ["calibrate", str(tmp_path / f"{name}.csv"), "--policy", str(tmp_path / "p.yaml"), "--out", str(out)]
+    )
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exit_code == 0:
+        sandbox.build(out, tmp_path / "built")
+    else:
+        assert result.exit_code == 2 and f"{name}.csv" in result.output, result.output
+        assert not out.exists()
