@@ -189,3 +189,22 @@ def test_awkward_exports_give_a_recipe_or_a_clear_exit_2(tmp_path: Path, name: s
     else:
         assert result.exit_code == 2 and f"{name}.csv" in result.output, result.output
         assert not out.exists()
+
+
+def test_a_clickstream_export_gives_back_the_funnel_it_was_made_with(tmp_path: Path) -> None:
+    """The ecommerce recipe's sandbox, its tables only (no truth), drafted a policy and calibrated: the fitted
+    knobs are within 10% of the ones it was built with."""
+    sandbox.build("ecommerce", tmp_path / "shop", seed=3)
+    policy = CliRunner().invoke(cli, ["anonymise", str(tmp_path / "shop"), "--suggest-policy"])
+    assert policy.exit_code == 0, policy.output
+    (tmp_path / "policy.yaml").write_text(policy.output)
+    recipe = yaml.safe_load(calibrate([tmp_path / "shop"], tmp_path / "policy.yaml"))
+    assert recipe["domain"]["generator"] == "clickstream" and "tables" not in recipe
+    made = {"conversion_rate": 0.025, "cart_abandonment": 0.70, "bot_share": 0.02, "bounce_rate": 0.457}
+    made |= {"mobile_share": 0.58, "tablet_share": 0.07, "duplicate_event_rate": 0.004, "late_event_rate": 0.006}
+    made |= {"missing_product_rate": 0.01, "days": 365}
+    got = recipe["domain"]["knobs"]
+    assert {k: got[k] for k in made} == pytest.approx(made, rel=0.1)
+    assert recipe["domain"]["rows"] == 40_000 and got["start"] == "2025-01-01"
+    monday, saturday = got["weekday_profile"][0], got["weekday_profile"][5]
+    assert monday > 1 > saturday  # Olist's weekdays, as the recipe's default profile has them

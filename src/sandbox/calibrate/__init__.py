@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import yaml
 
 from sandbox._version import __version__
+from sandbox.calibrate import clickstream
 from sandbox.calibrate.columns import Fitted, fit, personal
 from sandbox.calibrate.keys import ForeignKey, foreign_keys, primary_key
 from sandbox.errors import UsageError
@@ -35,7 +36,10 @@ _TYPES = (pa.int64(), pa.float64(), pa.date32(), pa.timestamp("us", "UTC"), pa.t
 
 
 def _inferred(values: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A text column as the numbers, dates or instants it holds (CSV is read as text), else as it is."""
+    """A text column as the numbers, dates or instants it holds (CSV is read as text), else as it is; a
+    dictionary column as its values."""
+    if pa.types.is_dictionary(values.type):
+        return pa.chunked_array([c.dictionary_decode() for c in values.chunks], values.type.value_type)
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         return values
     present = pc.drop_null(values)
@@ -151,9 +155,34 @@ def calibrate(inputs: Iterable[str | Path], policy_path: str | Path, seed: int =
         f"description: {_flow('Fitted from ' + ', '.join(p.name for p in paths))}",
         f"seed: {seed}",
         "",
-        "tables:",
     ]
-    for name in _order(tables, fks):
+    generic = list(tables)
+    if clickstream.shaped(tables):
+        lines += _domain_lines(tables)
+        generic = [t for t in tables if t not in clickstream.writes()]
+        lines += ["", "tables:"] if generic else []
+        keys = {t: k for t, k in keys.items() if t in generic}
+        fks = {t: [f for f in found if f.parent in generic] for t, found in fks.items()}
+    else:
+        lines.append("tables:")
+    for name in _order({t: tables[t] for t in generic}, fks):
         lines += _table_lines(name, tables[name], policy, keys[name], fks.get(name, []))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _domain_lines(tables: dict[str, pa.Table]) -> list[str]:
+    """The clickstream domain with its knobs fitted, each with what it was measured from."""
+    sessions, knobs, notes = clickstream.fit_knobs(tables)
+    lines = [
+        "# A clickstream-shaped export (sessions, events, orders): the clickstream domain's knobs are fitted",
+        "# instead of its tables' columns. The domain writes its own tables:",
+        "#   " + ", ".join(sorted(clickstream.writes())) + ".",
+        "domain:",
+        "  generator: clickstream",
+        f"  rows: {sessions}  # sessions, as in the export",
+        "  knobs:",
+    ]
+    for name, value in knobs.items():
+        lines += [f"    # {notes[name]}", f"    {name}: {_flow(value)}"]
+    return lines

@@ -129,7 +129,7 @@ def _text(present: pa.ChunkedArray, key: str | None) -> Fitted:
 
 
 def _instants(present: pa.ChunkedArray, is_date: bool) -> Fitted:
-    us = present.cast(pa.date32()).cast(pa.int32()).to_numpy() * 86_400 * 10**6 if is_date else None
+    us = present.cast(pa.date32()).cast(pa.int32()).to_numpy().astype(np.int64) * 86_400 * 10**6 if is_date else None
     if us is None:
         us = present.cast(pa.timestamp("us", "UTC") if present.type.tz else pa.timestamp("us")).cast(pa.int64())
         us = us.to_numpy()

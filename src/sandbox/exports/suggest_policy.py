@@ -92,7 +92,10 @@ def classify(name: str, values: pa.ChunkedArray) -> tuple[str | None, list[str]]
     """The class to propose for a column, and the evidence as short phrases (examples masked)."""
     by_name = classify_name(name)
     scan: ColumnScan = scan_values(values, hint=by_name)
-    distinct = max(1, pc.count_distinct(values.combine_chunks()).as_py())
+    plain = values.combine_chunks()
+    if pa.types.is_dictionary(plain.type):  # count_distinct has no dictionary kernel
+        plain = plain.dictionary_decode()
+    distinct = max(1, pc.count_distinct(plain).as_py())
     evidence = [f"name says {by_name}"] if by_name else []
     for cls, hits in sorted(scan.classes.items(), key=lambda item: -item[1].distinct):
         evidence.append(
