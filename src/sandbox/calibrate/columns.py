@@ -163,8 +163,12 @@ def _numbers(present: pa.ChunkedArray, kind: pa.DataType) -> Fitted:
     if pa.types.is_decimal(kind):
         typed = {"type": f"decimal({kind.precision},{kind.scale})"}
     values, counts, rest = _categories(present)
-    if len(np.unique(x)) <= FEW_VALUES and rest == 0:
-        fitted = _choice([_plain(v) for v in values], counts, rest, "distinct values")
+    if len(np.unique(x)) <= FEW_VALUES and values:
+        # a few values: their frequencies; those seen fewer than K_MIN times are left out (they could single
+        # someone out), their rows shared among the rest
+        fitted = _choice([_plain(v) for v in values], counts, 0, "distinct values")
+        if rest:
+            fitted.note += f"; {rest:,} rows of rarer values spread over them"
         fitted.spec.update(typed)
         return fitted
     if len(x) < 2 or float(x.std()) == 0.0:

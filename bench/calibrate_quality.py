@@ -1,0 +1,131 @@
+"""`sandbox calibrate` against SDV's GaussianCopula on the same tables, in the same run (issue #26).
+
+For each table: calibrate (the whole export at once, so keys resolve), build the recipe, and score the sandbox's
+table against the export with SDMetrics' single-table QualityReport (column shapes and column pair trends,
+id columns left out); then fit GaussianCopula on the same table, sample as many rows, and score that. Times:
+calibrate + build against GaussianCopula's fit. The tables: the five-table shop export of
+`tests/test_calibrate.py` (made with numpy) and three datasets that ship inside scikit-learn (wine, breast
+cancer, diabetes: no downloads).
+
+    python bench/calibrate_quality.py            # prints a Markdown table
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+import sandbox
+from sandbox.calibrate import calibrate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+#: The shop export's columns its policy classes as personal (tests/test_calibrate.py POLICY).
+PERSONAL = ("full_name", "email", "phone", "city", "body")
+
+
+def _sklearn_exports(root: Path) -> list[tuple[str, list[Path]]]:
+    from sklearn import datasets
+
+    out = []
+    for name in ("wine", "breast_cancer", "diabetes"):
+        frame = getattr(datasets, f"load_{name}")(as_frame=True).frame
+        frame.columns = [str(c).replace(" ", "_").replace("(", "").replace(")", "").replace("/", "_") for c in frame]
+        folder = root / name
+        folder.mkdir()
+        frame.insert(0, "row_id", range(1, len(frame) + 1))
+        frame.to_csv(folder / f"{name}.csv", index=False)
+        (folder / "policy.yaml").write_text("version: 1\n")
+        out.append((name, [folder / f"{name}.csv"]))
+    return out
+
+
+def _quality(real: pd.DataFrame, synthetic: pd.DataFrame, ids: set[str]) -> float:
+    from sdmetrics.reports.single_table import QualityReport
+    from sdv.metadata import Metadata
+
+    real, synthetic = real.drop(columns=[c for c in ids if c in real]), synthetic[[c for c in real if c not in ids]]
+    meta = Metadata.detect_from_dataframes({"table": real}).to_dict()["tables"]["table"]
+    report = QualityReport()
+    report.generate(real, synthetic[real.columns], meta, verbose=False)
+    return float(report.get_score())
+
+
+def _copula(real: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, float]:
+    from sdv.metadata import Metadata
+    from sdv.single_table import GaussianCopulaSynthesizer
+
+    model = GaussianCopulaSynthesizer(Metadata.detect_from_dataframes({"table": real}))
+    started = time.perf_counter()
+    model.fit({"table": real})
+    seconds = time.perf_counter() - started
+    sampled = model.sample(len(real))
+    return (sampled["table"] if isinstance(sampled, dict) else sampled), seconds
+
+
+def compare(name: str, inputs: list[Path], policy: Path, work: Path) -> list[dict[str, object]]:
+    """Per table of the export: calibrate's and GaussianCopula's quality, and their times."""
+    started = time.perf_counter()
+    text = calibrate(inputs, policy, seed=1)
+    (work / f"{name}.yaml").write_text(text)
+    sandbox.build(work / f"{name}.yaml", work / f"{name}-sandbox")
+    ours = time.perf_counter() - started
+    box = sandbox.open_sandbox(work / f"{name}-sandbox")
+    rows = []
+    for path in inputs:
+        table = path.stem
+        real = pd.read_csv(path)
+        for column in real:
+            if real[column].dtype == object:
+                parsed = pd.to_datetime(real[column], errors="coerce", format="ISO8601")
+                if parsed.notna().all():
+                    real[column] = parsed
+        # ids, and the columns the policy replaces with born-safe values, are left out of both scores
+        ids = {c for c in real if c.endswith("_id") or c == "id"} | set(PERSONAL)
+        synthetic = box.to_pandas(table)
+        for column in real:
+            if pd.api.types.is_datetime64_any_dtype(real[column]):
+                real[column] = real[column].astype("datetime64[ns]")
+                synthetic[column] = pd.to_datetime(synthetic[column]).dt.tz_localize(None).astype("datetime64[ns]")
+        sampled, fit_seconds = _copula(real.drop(columns=[c for c in ids if c in real]))
+        rows.append(
+            {
+                "export": name,
+                "table": table,
+                "rows": len(real),
+                "calibrate": _quality(real, synthetic, ids),
+                "gaussian_copula": _quality(real.drop(columns=[c for c in ids if c in real]), sampled, set()),
+                "calibrate_s": ours / len(inputs),
+                "copula_fit_s": fit_seconds,
+            }
+        )
+    return rows
+
+
+def run() -> list[dict[str, object]]:
+    from tests.test_calibrate import make_export
+
+    warnings.filterwarnings("ignore")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        make_export(root / "shop")
+        rows = compare("shop", sorted((root / "shop").glob("*.csv")), root / "shop" / "policy.yaml", root)
+        (root / "sklearn").mkdir()
+        for name, inputs in _sklearn_exports(root / "sklearn"):
+            rows += compare(name, inputs, inputs[0].parent / "policy.yaml", root)
+    return rows
+
+
+if __name__ == "__main__":
+    print("| export | table | rows | calibrate quality | GaussianCopula quality | calibrate + build (s) | GaussianCopula fit (s) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for r in run():
+        print(
+            f"| {r['export']} | {r['table']} | {r['rows']:,} | {r['calibrate']:.3f} | {r['gaussian_copula']:.3f} "
+            f"| {r['calibrate_s']:.2f} | {r['copula_fit_s']:.2f} |"
+        )
