@@ -208,3 +208,24 @@ def test_a_clickstream_export_gives_back_the_funnel_it_was_made_with(tmp_path: P
     assert recipe["domain"]["rows"] == 40_000 and got["start"] == "2025-01-01"
     monday, saturday = got["weekday_profile"][0], got["weekday_profile"][5]
     assert monday > 1 > saturday  # Olist's weekdays, as the recipe's default profile has them
+
+
+@pytest.mark.slow
+def test_calibrated_sandboxes_score_like_gaussian_copula_and_fit_faster() -> None:
+    """Issue #26's bar, with SDV (the `learn` extra) in the same run: SDMetrics quality >= 0.8 per table and
+    within 0.05 of GaussianCopula's or better, and calibrate + build quicker than GaussianCopula's fit."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "calibrate_quality", Path(__file__).parents[1] / "bench/calibrate_quality.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.run()
+    assert {r["export"] for r in rows} == {"shop", "wine", "breast_cancer", "diabetes"}
+    for r in rows:
+        assert r["calibrate"] >= 0.8 and r["calibrate"] >= r["gaussian_copula"] - 0.05, r
+    for export in {r["export"] for r in rows}:
+        mine = [r for r in rows if r["export"] == export]
+        assert sum(r["calibrate_s"] for r in mine) < sum(r["copula_fit_s"] for r in mine), export

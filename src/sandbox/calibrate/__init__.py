@@ -21,6 +21,7 @@ import yaml
 from sandbox._version import __version__
 from sandbox.calibrate import clickstream
 from sandbox.calibrate.columns import Fitted, fit, personal
+from sandbox.calibrate.correlations import fit_correlations
 from sandbox.calibrate.keys import ForeignKey, foreign_keys, primary_key
 from sandbox.errors import UsageError
 from sandbox.exports.anonymise import read_inputs
@@ -112,8 +113,10 @@ def _flow(spec: Any) -> str:
 
 
 def _table_lines(name: str, table: pa.Table, policy: Policy, key: str | None, fks: list[ForeignKey]) -> list[str]:
-    lines = [f"  {_flow(name)}:", f"    rows: {table.num_rows}  # as in the export", "    columns:"]
     refs = {f.column: f for f in fks}
+    lines = [f"  {_flow(name)}:", f"    rows: {table.num_rows}  # as in the export"]
+    columns: list[str] = []
+    numeric: list[str] = []
     for column in table.column_names:
         values = table.column(column)
         if column == key:
@@ -127,12 +130,32 @@ def _table_lines(name: str, table: pa.Table, policy: Policy, key: str | None, fk
         else:
             fitted = _column(name, column, values, policy, key)
         if fitted is None:
-            lines.append(f"      # {column}: dropped by the policy")
+            columns.append(f"      # {column}: dropped by the policy")
             continue
         if values.null_count and "null_rate" not in fitted.spec and column != key:
             fitted.spec["null_rate"] = round(values.null_count / len(values), 4)
-        lines += [f"      # {fitted.note}", f"      {_flow(column)}: {_flow(fitted.spec)}"]
-    return lines
+        if REORDERABLE & set(fitted.spec) and _is_number(values.type):
+            numeric.append(column)
+        columns += [f"      # {fitted.note}", f"      {_flow(column)}: {_flow(fitted.spec)}"]
+    found = fit_correlations(table, numeric)
+    if found:
+        names, matrix = found
+        lines += [
+            "    # rank correlations of the numeric columns' normal scores, where some |r| >= 0.1",
+            "    correlations:",
+            f"      columns: {_flow(names)}",
+            "      matrix:",
+            *[f"        - {_flow(row)}" for row in matrix],
+        ]
+    return [*lines, "    columns:", *columns]
+
+
+#: The column generators a table's correlations can reorder (values drawn per row).
+REORDERABLE = {"normal", "lognormal", "exponential", "uniform", "choice"}
+
+
+def _is_number(kind: pa.DataType) -> bool:
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
 
 
 def calibrate(inputs: Iterable[str | Path], policy_path: str | Path, seed: int = 0, encoding: str | None = None) -> str:

@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from sandbox.columns import GENERATORS, ChunkContext, ColumnSpec
 from sandbox.columns.arrays import with_nulls
+from sandbox.columns.correlated import correlate
 from sandbox.columns.text import locales_of
 from sandbox.core.pools import faker_pool
 from sandbox.domains.interface import TableInfo
@@ -82,6 +83,9 @@ class TableProducer(Producer):
             if spec.null_rate > 0:
                 array = with_nulls(array, ctx.rng(f"null:{name}").random(n) < spec.null_rate)
             ctx.columns[name] = array
+        if table.correlations:
+            names, matrix = table.correlations
+            correlate(ctx.columns, names, matrix, ctx.rng("correlations"))
         fields = [
             pa.field(c.name, ctx.columns[c.name].type, metadata={"description": describe(c)}) for c in table.columns
         ]

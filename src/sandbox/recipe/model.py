@@ -22,6 +22,8 @@ class TableSpec:
     key: tuple[str, ...] = ()
     noise: tuple[Mapping[str, Any], ...] = ()
     description: str | None = None
+    #: (columns, matrix): rank correlations imposed on each chunk (`sandbox.columns.correlated`).
+    correlations: tuple[tuple[str, ...], tuple[tuple[float, ...], ...]] | None = None
 
     def column(self, name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.name == name)

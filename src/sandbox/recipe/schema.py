@@ -120,6 +120,22 @@ def _table_schema() -> dict[str, Any]:
                 "items": {"$ref": "#/$defs/noise"},
                 "description": "Whole-row faults: duplicate, drop.",
             },
+            "correlations": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["columns", "matrix"],
+                "description": "Rank correlations between numeric columns (of their normal scores), imposed on "
+                "each chunk by reordering the columns' values (Iman-Conover): each column keeps its generator's "
+                "values and nulls.",
+                "properties": {
+                    "columns": {"type": "array", "items": {"type": "string"}, "minItems": 2, "uniqueItems": True},
+                    "matrix": {
+                        "type": "array",
+                        "items": {"type": "array", "items": {"type": "number", "minimum": -1, "maximum": 1}},
+                        "description": "Symmetric, ones on the diagonal, positive definite; row i is columns[i].",
+                    },
+                },
+            },
             "columns": {
                 "type": "object",
                 "minProperties": 1,

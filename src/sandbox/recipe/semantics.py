@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sandbox.columns import GENERATORS
+from sandbox.columns.correlated import cholesky
 from sandbox.columns.registry import RecipeView
 from sandbox.core.params import defaults
 from sandbox.core.suggest import did_you_mean
@@ -56,6 +57,7 @@ def _table_issues(source: Source, table: str, spec: Mapping[str, Any], view: Rec
                 "expected a row fault (duplicate, "
                 f"drop), got `{item['kind']}` (put column faults under the column's noise)",
             )
+    yield from _correlation_issues(source, table, spec)
     for name, col in columns.items():
         here = (*base, "columns", name)
         gen_name = next(k for k in col if k in GENERATORS)
@@ -175,3 +177,45 @@ def _domain_issues(source: Source, spec: Mapping[str, Any], tables: Mapping[str,
 
 
 # -- model -----------------------------------------------------------------------------------------
+
+
+#: Generators whose values a correlation may reorder: numbers drawn independently per row.
+_REORDERABLE = frozenset({"normal", "lognormal", "exponential", "uniform", "pareto", "poisson", "zipf", "choice"})
+
+
+def _correlation_issues(source: Source, table: str, spec: Mapping[str, Any]) -> Iterator[Issue]:
+    """A table's correlations: columns of its own drawn independently per row, and a square, symmetric,
+    positive definite matrix with ones on its diagonal."""
+    found = spec.get("correlations")
+    if not found:
+        return
+    here = ("tables", table, "correlations")
+    columns = spec["columns"]
+    for i, name in enumerate(found["columns"]):
+        col = columns.get(name)
+        gen = next((k for k in col if k in GENERATORS), None) if col is not None else None
+        if col is None:
+            yield source.issue(
+                "bad-ref",
+                (*here, "columns", i),
+                f"expected a column of {table}, got {name!r}",
+                did_you_mean(name, columns),
+            )
+        elif gen not in _REORDERABLE:
+            yield source.issue(
+                "bad-choice",
+                (*here, "columns", i),
+                f"expected a column drawn per row ({', '.join(sorted(_REORDERABLE))}), got {gen}",
+            )
+    k, matrix = len(found["columns"]), found["matrix"]
+    if len(matrix) != k or any(len(row) != k for row in matrix):
+        yield source.issue("bad-range", (*here, "matrix"), f"expected {k} rows of {k} numbers, one per column")
+        return
+    if any(matrix[i][i] != 1 for i in range(k)) or any(
+        matrix[i][j] != matrix[j][i] for i in range(k) for j in range(i)
+    ):
+        yield source.issue("bad-range", (*here, "matrix"), "expected a symmetric matrix with ones on its diagonal")
+    elif cholesky(matrix) is None:
+        yield source.issue(
+            "bad-range", (*here, "matrix"), "expected a positive definite matrix (a correlation some data could have)"
+        )

@@ -154,7 +154,14 @@ def _table_model(name: str, spec: Mapping[str, Any], privacy_defaults: Mapping[s
         key,
         tuple(spec.get("noise", ())),
         spec.get("description"),
+        _correlations(spec.get("correlations")),
     )
+
+
+def _correlations(spec: Mapping[str, Any] | None) -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]] | None:
+    if not spec:
+        return None
+    return tuple(spec["columns"]), tuple(tuple(float(v) for v in row) for row in spec["matrix"])
 
 
 def _generation_order(columns: Iterable[ColumnSpec]) -> tuple[str, ...]:
