@@ -32,6 +32,7 @@ def calibrate(
     does not name stops it (exit 2). No value of a personal or id column reaches the recipe.
 
     \b
+    Example:
       sandbox anonymise shop/ --suggest-policy > policy.yaml     # draft, then review the policy
       sandbox calibrate shop/ --policy policy.yaml --out shop.yaml
       sandbox build shop.yaml --out sandbox/ --scale 10           # ten times the export, same shape
