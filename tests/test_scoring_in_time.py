@@ -5,6 +5,7 @@ sensor and kind over the whole period) scores perfectly by key and poorly in tim
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -285,3 +286,11 @@ def test_an_isolation_forest_without_scikit_learn_is_a_located_exit_2(
     assert result.exit_code == 2, result.output
     assert "domain.knobs.isolation_forest" in result.output and "optional extra 'detect'" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_sandbox_check_shows_the_benchmark_as_built(plant: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(plant)])
+    assert "benchmark difficulty, as built: range F1 per fault kind on 4 devices" in result.output
+    assert re.search(r"^spike +[\d,]+ +0\.0+ +0\.\d{3} +0\.000$", result.output, re.M), result.output
+    found = json.loads(CliRunner().invoke(cli, ["check", str(plant), "--json"]).output)
+    assert found["benchmark"]["range_f1"]["spike"]["robust_z"] > 0.3

@@ -274,7 +274,8 @@ def check(folder: Path, as_json: bool) -> None:
 
     Every knob the recipe set (row counts, null rates, noise and defect rates, a domain's conversion,
     dropout or error rates) is recomputed from the files and compared with its target; the tolerance is
-    max(10% of the knob, 4 standard errors of the realised value).
+    max(10% of the knob, 4 standard errors of the realised value). An iot sandbox also shows its benchmark's
+    difficulty as built (the data card's table: trivial baselines' and reference detectors' range F1).
 
     \b
     Example:
@@ -282,12 +283,17 @@ def check(folder: Path, as_json: bool) -> None:
       sandbox check shop/ --json | jq '.knobs[] | select(.ok | not)'
     """
     from sandbox.explain.conformance import conformance
+    from sandbox.output.manifest import read_manifest
 
     checks = conformance(folder)
     outside = [c for c in checks if not c.ok]
+    bench = read_manifest(folder).get("benchmark")
     if as_json:
-        click.echo(json.dumps({"ok": not outside, "knobs": [c.to_dict() for c in checks]}, indent=2))
+        found = {"ok": not outside, "knobs": [c.to_dict() for c in checks]}
+        click.echo(json.dumps(found | ({"benchmark": bench} if bench else {}), indent=2))
     else:
+        if bench:
+            click.echo(_benchmark_text(bench))
         grid = [["knob", "target", "realised", "tolerance", "over", ""]]
         for c in checks:
             grid.append(
@@ -302,6 +308,16 @@ def check(folder: Path, as_json: bool) -> None:
         )
     if outside:
         raise click.exceptions.Exit(1)
+
+
+def _benchmark_text(bench: dict) -> str:
+    """The data card's benchmark table as a grid: range F1 per fault kind of each baseline, as built."""
+    names = sorted({name for scores in bench["range_f1"].values() for name in scores})
+    grid = [["kind", "windows", *names]]
+    for kind, scores in bench["range_f1"].items():
+        grid.append([kind, f"{bench['windows'][kind]:,}", *(f"{scores[n]:.3f}" if n in scores else "" for n in names)])
+    title = f"benchmark difficulty, as built: range F1 per fault kind on {bench['devices']} devices"
+    return title + "\n" + grid_text(grid, set(range(1, len(names) + 2))) + "\n"
 
 
 @cli.command()
