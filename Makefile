@@ -10,7 +10,7 @@ LEARN := $(VENV)/.learn-installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,report,dask,sign,detect]'
+	$(BIN)/python -m pip install --quiet -e '.[test,report,dask,sign,detect,dp]'
 	touch $(STAMP)
 
 # The `learn` extra pulls in torch: the pinned CPU build first, or pip would fetch a multi-GB CUDA one.

@@ -222,8 +222,33 @@ def test_calibrated_sandboxes_score_like_gaussian_copula_and_fit_faster() -> Non
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    rows = bench.run()
+    rows = [r for r in bench.run() if r["epsilon"] is None]  # the private runs are reported, not held to this
     assert {r["export"] for r in rows} == {"shop", "wine", "breast_cancer", "diabetes"}
     for r in rows:
         assert r["calibrate"] >= 0.8 and r["calibrate"] >= r["gaussian_copula"] - 0.05, r
     # the times are measured by the script and reported in the README, not asserted (speed is not a test)
+
+
+def test_epsilon_releases_only_private_statistics_and_records_every_spend(tmp_path: Path) -> None:
+    """`--epsilon 1`: the recipe builds, its header lists each statistic's share of the budget (at most 1 in all),
+    the manifest keeps it, and no correlation, Zipf skew, id shape or exact count is released."""
+    frames = make_export(tmp_path / "in")
+    inputs = [str(p) for p in sorted((tmp_path / "in").glob("*.csv"))]
+    args = ["calibrate", *inputs, "--policy", str(tmp_path / "in/policy.yaml"), "--out", str(tmp_path / "dp.yaml")]
+    result = CliRunner().invoke(cli, [*args, "--epsilon", "1"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "dp.yaml").read_text()
+    spends = [float(m) for m in re.findall(r"^#   \S+: .*, epsilon ([\d.e-]+)$", text, re.M)]
+    assert "# Differentially private (OpenDP): epsilon 1 in all" in text and len(spends) > 30
+    assert 0.5 < sum(spends) <= 1.0 + 1e-9
+    total = re.search(r"; ([\d.]+) spent", text)
+    assert total is not None and float(total.group(1)) == pytest.approx(sum(spends), rel=1e-3)
+    recipe = yaml.safe_load(text)
+    assert "correlations" not in text and "template" not in text and "(noisy)" in text
+    assert all(c.get("skew", 0) == 0 for t in recipe["tables"].values() for c in t["columns"].values())
+    assert [v for v in [*frames["customers"]["email"], *frames["products"]["sku"]] if v in text] == []
+    sandbox.build(tmp_path / "dp.yaml", tmp_path / "out")
+    manifest = yaml.safe_load((tmp_path / "out" / "manifest.json").read_text())
+    assert "epsilon 1 in all" in manifest["recipe"]["text"]
+    bad = CliRunner().invoke(cli, [*args, "--epsilon", "0", "--overwrite"])
+    assert bad.exit_code == 2 and "--epsilon: expected a number above 0, got 0.0" in bad.output

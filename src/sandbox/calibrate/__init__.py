@@ -23,6 +23,8 @@ from sandbox.calibrate import clickstream
 from sandbox.calibrate.columns import Fitted, fit, personal
 from sandbox.calibrate.correlations import fit_correlations
 from sandbox.calibrate.keys import ForeignKey, foreign_keys, primary_key
+from sandbox.calibrate.private import Budget
+from sandbox.calibrate.private_columns import Spend, fit_private
 from sandbox.errors import UsageError
 from sandbox.exports.anonymise import read_inputs
 from sandbox.exports.policy_file import Policy, load_policy
@@ -85,14 +87,22 @@ def _refuse_unnamed(tables: dict[str, pa.Table], policy: Policy) -> None:
         )
 
 
-def _column(table: str, column: str, values: pa.ChunkedArray, policy: Policy, key: str | None) -> Fitted | None:
+def _column(
+    table: str, column: str, values: pa.ChunkedArray, policy: Policy, key: str | None, spend: Spend | None
+) -> Fitted | None:
     rule = policy.rule(table, column)
     if rule is not None and rule.get("policy") == "drop":
         return None
     cls = rule.get("class") if rule is not None else None
     if classes.personal(cls) and cls not in ("date", "birth_date"):
-        return personal(str(cls), values)
-    return fit(values, key)
+        fitted = personal(str(cls), values)
+        if spend is not None:  # only its null count is released, and that privately
+            fitted.spec.pop("null_rate", None)
+            nulls = spend.budget.count(spend.what, values.null_count, spend.epsilon, "null count")
+            if nulls:
+                fitted.spec["null_rate"] = round(min(nulls / max(spend.rows, 1), 1.0), 4)
+        return fitted
+    return fit(values, key) if spend is None else fit_private(values, spend)
 
 
 def _order(tables: dict[str, pa.Table], fks: dict[str, list[ForeignKey]]) -> list[str]:
@@ -112,23 +122,30 @@ def _flow(spec: Any) -> str:
     return text.removesuffix("\n").removesuffix("\n...").strip()
 
 
-def _table_lines(name: str, table: pa.Table, policy: Policy, key: str | None, fks: list[ForeignKey]) -> list[str]:
+def _table_lines(
+    name: str, table: pa.Table, policy: Policy, key: str | None, fks: list[ForeignKey], budget: Budget | None
+) -> list[str]:
+    """A table's recipe lines; with a `budget` (this table's part), from private statistics only."""
     refs = {f.column: f for f in fks}
-    lines = [f"  {_flow(name)}:", f"    rows: {table.num_rows}  # as in the export"]
+    share = budget.epsilon / (table.num_columns + 1) if budget else 0.0
+    rows = budget.count(name, table.num_rows, share, "row count") if budget else table.num_rows
+    lines = [f"  {_flow(name)}:", f"    rows: {max(rows, 1)}  # as in the export{' (noisy)' if budget else ''}"]
     columns: list[str] = []
     numeric: list[str] = []
     for column in table.column_names:
         values = table.column(column)
+        spend = Spend(budget, f"{name}.{column}", share, rows) if budget else None
         if column == key:
-            first = int(values.combine_chunks().cast(pa.int64()).to_numpy().min())
+            first = 1 if budget else int(values.combine_chunks().cast(pa.int64()).to_numpy().min())
             fitted: Fitted | None = Fitted({"sequence": first}, f"the table's id: unique integers from {first}")
         elif column in refs:
             ref = refs[column]
-            spec = {"ref": f"{ref.parent}.{ref.parent_key}", "skew": ref.skew}
-            note = f"{ref.contained:.1%} of its values are ids of {ref.parent}; children per parent: Zipf {ref.skew}"
-            fitted = Fitted(spec, note)
+            skew = 0.0 if budget else ref.skew  # the children per parent are not released under --epsilon
+            spec = {"ref": f"{ref.parent}.{ref.parent_key}", "skew": skew}
+            note = f"{ref.contained:.1%} of its values are ids of {ref.parent}; children per parent: Zipf {skew}"
+            fitted = Fitted(spec, f"ids of {ref.parent} (skew not released under --epsilon)" if budget else note)
         else:
-            fitted = _column(name, column, values, policy, key)
+            fitted = _column(name, column, values, policy, key, spend)
         if fitted is None:
             columns.append(f"      # {column}: dropped by the policy")
             continue
@@ -137,7 +154,7 @@ def _table_lines(name: str, table: pa.Table, policy: Policy, key: str | None, fk
         if REORDERABLE & set(fitted.spec) and _is_number(values.type):
             numeric.append(column)
         columns += [f"      # {fitted.note}", f"      {_flow(column)}: {_flow(fitted.spec)}"]
-    found = fit_correlations(table, numeric)
+    found = None if budget else fit_correlations(table, numeric)  # not released under --epsilon
     if found:
         names, matrix = found
         lines += [
@@ -158,21 +175,37 @@ def _is_number(kind: pa.DataType) -> bool:
     return pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
 
 
-def calibrate(inputs: Iterable[str | Path], policy_path: str | Path, seed: int = 0, encoding: str | None = None) -> str:
-    """The recipe's text, fitted from the export at `inputs` under the policy at `policy_path`."""
+def calibrate(
+    inputs: Iterable[str | Path],
+    policy_path: str | Path,
+    seed: int = 0,
+    encoding: str | None = None,
+    epsilon: float | None = None,
+    delta: float = 1e-6,
+) -> str:
+    """The recipe's text, fitted from the export at `inputs` under the policy at `policy_path`; with `epsilon`,
+    from differentially private statistics only (`private`)."""
+    if epsilon is not None and not epsilon > 0:
+        raise UsageError(f"--epsilon: expected a number above 0, got {epsilon}")
     policy = load_policy(policy_path)
     paths = [Path(p) for p in inputs]
     tables = _read(paths, encoding)
     _refuse_unnamed(tables, policy)
+    budget = Budget(epsilon, delta) if epsilon is not None else None
     keys = {name: primary_key(table) for name, table in tables.items()}
     fks = foreign_keys(tables, keys)
     digest = hashlib.sha256(Path(policy_path).read_bytes()).hexdigest()[:16]
-    lines = [f"# Calibrated by `sandbox calibrate` {__version__} from:"]
-    lines += [f"#   {name}: {t.num_rows:,} rows, {t.num_columns} columns" for name, t in tables.items()]
+    if budget:  # the tables' sizes are released noisily below, not here
+        lines = [f"# Calibrated by `sandbox calibrate` {__version__} from: {', '.join(tables)}"]
+    else:
+        lines = [f"# Calibrated by `sandbox calibrate` {__version__} from:"]
+        lines += [f"#   {name}: {t.num_rows:,} rows, {t.num_columns} columns" for name, t in tables.items()]
     lines += [
         f"# under the policy {Path(policy_path).name} (sha256 {digest}). Each column's comment says what its",
         "# numbers were fitted from; no value of a personal or id column is written here (born-safe generators",
         "# and sequences stand in for them). Review it, edit it, then `sandbox build` it at any size (--scale).",
+    ]
+    body = [
         "version: 1",
         "name: calibrated",
         f"description: {_flow('Fitted from ' + ', '.join(p.name for p in paths))}",
@@ -180,18 +213,20 @@ def calibrate(inputs: Iterable[str | Path], policy_path: str | Path, seed: int =
         "",
     ]
     generic = list(tables)
-    if clickstream.shaped(tables):
-        lines += _domain_lines(tables)
+    if clickstream.shaped(tables) and budget is None:
+        body += _domain_lines(tables)
         generic = [t for t in tables if t not in clickstream.writes()]
-        lines += ["", "tables:"] if generic else []
+        body += ["", "tables:"] if generic else []
         keys = {t: k for t, k in keys.items() if t in generic}
         fks = {t: [f for f in found if f.parent in generic] for t, found in fks.items()}
     else:
-        lines.append("tables:")
+        body.append("tables:")
     for name in _order({t: tables[t] for t in generic}, fks):
-        lines += _table_lines(name, tables[name], policy, keys[name], fks.get(name, []))
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+        part = budget.part(len(generic)) if budget else None
+        body += _table_lines(name, tables[name], policy, keys[name], fks.get(name, []), part)
+        body.append("")
+    header = budget.header() if budget else []
+    return "\n".join([*lines, *header, *body]).rstrip() + "\n"
 
 
 def _domain_lines(tables: dict[str, pa.Table]) -> list[str]:

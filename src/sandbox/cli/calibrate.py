@@ -19,8 +19,22 @@ from sandbox.errors import UsageError
 @click.option("--seed", type=int, default=0, show_default=True, help="The recipe's seed.")
 @click.option("--overwrite", is_flag=True, help="Replace OUT if it exists.")
 @click.option("--encoding", metavar="NAME", help="Read CSV as this text encoding (e.g. cp1252) [UTF-8].")
+@click.option(
+    "--epsilon",
+    type=float,
+    help="Release only differentially private statistics (OpenDP, the `dp` extra), epsilon in all, split over "
+    "every statistic and recorded in the recipe's header; no correlations, Zipf skews or id shapes then.",
+)
+@click.option("--delta", type=float, default=1e-6, show_default=True, help="The delta of --epsilon's categories.")
 def calibrate(
-    inputs: tuple[Path, ...], policy: Path, out: Path, seed: int, overwrite: bool, encoding: str | None
+    inputs: tuple[Path, ...],
+    policy: Path,
+    out: Path,
+    seed: int,
+    overwrite: bool,
+    encoding: str | None,
+    epsilon: float | None,
+    delta: float,
 ) -> None:
     """Fit a recipe from INPUTS (CSV, CSV.gz or Parquet files, or folders of them), one table per file.
 
@@ -36,12 +50,13 @@ def calibrate(
       sandbox anonymise shop/ --suggest-policy > policy.yaml     # draft, then review the policy
       sandbox calibrate shop/ --policy policy.yaml --out shop.yaml
       sandbox build shop.yaml --out sandbox/ --scale 10           # ten times the export, same shape
+      sandbox calibrate shop/ --policy policy.yaml --out dp.yaml --epsilon 1   # differentially private
     """
     from sandbox.calibrate import calibrate as run
 
     if out.exists() and not overwrite:
         raise UsageError(f"{out}: expected a new file, got one that exists (pass --overwrite to replace it)")
-    text = run(inputs, policy, seed=seed, encoding=encoding)
+    text = run(inputs, policy, seed=seed, encoding=encoding, epsilon=epsilon, delta=delta)
     handle, staged = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=f".{out.name}.")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text)
