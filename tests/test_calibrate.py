@@ -252,3 +252,22 @@ def test_epsilon_releases_only_private_statistics_and_records_every_spend(tmp_pa
     assert "epsilon 1 in all" in manifest["recipe"]["text"]
     bad = CliRunner().invoke(cli, [*args, "--epsilon", "0", "--overwrite"])
     assert bad.exit_code == 2 and "--epsilon: expected a number above 0, got 0.0" in bad.output
+
+
+def test_a_sensor_export_gives_back_the_plant_it_was_made_with(tmp_path: Path) -> None:
+    """The iot recipe's sandbox, tables only: dropouts, gaps, spikes and duplicates within 10% of the knobs it
+    was built with; outages against the truth the export does not carry."""
+    sandbox.build("iot", tmp_path / "plant", seed=4)
+    policy = CliRunner().invoke(cli, ["anonymise", str(tmp_path / "plant"), "--suggest-policy"])
+    (tmp_path / "policy.yaml").write_text(policy.output)
+    recipe = yaml.safe_load(calibrate([tmp_path / "plant"], tmp_path / "policy.yaml"))
+    assert recipe["domain"]["generator"] == "sensors" and recipe["domain"]["rows"] == 40
+    got = recipe["domain"]["knobs"]
+    made = {"dropout_rate": 0.02, "mean_gap_samples": 6.0, "spike_rate": 0.0005, "duplicate_rate": 0.001}
+    assert {k: got[k] for k in made} == pytest.approx(made, rel=0.1)
+    assert (got["start"], got["days"]) == ("2025-03-01", 7)
+    truth = duckdb.connect().execute(f"""select count(*) / 5, median(epoch(end_ts - start_ts)) / 3600
+                                         from '{tmp_path}/plant/truth/defects/*.parquet' where kind = 'outage'""")
+    outages, hours = truth.fetchone()
+    assert abs(got["outages_per_device_month"] * 40 * 7 / 30 - outages) <= 3
+    assert got["outage_median_hours"] == pytest.approx(hours, rel=0.25)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
@@ -19,7 +20,7 @@ import pyarrow.compute as pc
 import yaml
 
 from sandbox._version import __version__
-from sandbox.calibrate import clickstream
+from sandbox.calibrate import clickstream, sensors
 from sandbox.calibrate.columns import Fitted, fit, personal
 from sandbox.calibrate.correlations import fit_correlations
 from sandbox.calibrate.keys import ForeignKey, foreign_keys, primary_key
@@ -213,9 +214,10 @@ def calibrate(
         "",
     ]
     generic = list(tables)
-    if clickstream.shaped(tables) and budget is None:
-        body += _domain_lines(tables)
-        generic = [t for t in tables if t not in clickstream.writes()]
+    shape = next((m for m in SHAPES if m.shaped(tables)), None) if budget is None else None
+    if shape is not None:
+        body += _domain_lines(tables, shape)
+        generic = [t for t in tables if t not in shape.writes()]
         body += ["", "tables:"] if generic else []
         keys = {t: k for t, k in keys.items() if t in generic}
         fks = {t: [f for f in found if f.parent in generic] for t, found in fks.items()}
@@ -229,18 +231,22 @@ def calibrate(
     return "\n".join([*lines, *header, *body]).rstrip() + "\n"
 
 
-def _domain_lines(tables: dict[str, pa.Table]) -> list[str]:
-    """The clickstream domain with its knobs fitted, each with what it was measured from."""
-    sessions, knobs, notes = clickstream.fit_knobs(tables)
+def _domain_lines(tables: dict[str, pa.Table], shape: ModuleType) -> list[str]:
+    """The domain whose shape the export has, with its knobs fitted, each with what it was measured from."""
+    rows, knobs, notes = shape.fit_knobs(tables)
     lines = [
-        "# A clickstream-shaped export (sessions, events, orders): the clickstream domain's knobs are fitted",
-        "# instead of its tables' columns. The domain writes its own tables:",
-        "#   " + ", ".join(sorted(clickstream.writes())) + ".",
+        f"# An export shaped like the {shape.GENERATOR} domain's tables ({', '.join(shape.NEEDS)}): the domain's",
+        "# knobs are fitted instead of its tables' columns. The domain writes its own tables:",
+        "#   " + ", ".join(sorted(shape.writes())) + ".",
         "domain:",
-        "  generator: clickstream",
-        f"  rows: {sessions}  # sessions, as in the export",
+        f"  generator: {shape.GENERATOR}",
+        f"  rows: {rows}  # {shape.UNIT}, as in the export",
         "  knobs:",
     ]
     for name, value in knobs.items():
         lines += [f"    # {notes[name]}", f"    {name}: {_flow(value)}"]
     return lines
+
+
+#: The domains an export can be shaped like (`shaped`, `fit_knobs`, `writes`), tried in order.
+SHAPES: tuple[ModuleType, ...] = (clickstream, sensors)

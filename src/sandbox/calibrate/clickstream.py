@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+GENERATOR, UNIT = "clickstream", "sessions"
 #: The domain's tables and the columns the fit reads from each (the mapping a reviewer checks).
 NEEDS = {
     "sessions": ("session_id", "customer_id", "started_at", "ended_at", "device", "user_agent"),
@@ -27,7 +28,7 @@ def writes() -> frozenset[str]:
     """The tables the domain writes itself (an export's copies of them are not fitted column by column)."""
     from sandbox.domains.registry import find_domain
 
-    domain = find_domain("clickstream")
+    domain = find_domain(GENERATOR)
     return frozenset(t.name for t in domain.tables({p.name: p.default for p in domain.knobs}))
 
 
