@@ -62,19 +62,50 @@ def _repairs(tables: dict[str, pa.Table]) -> dict[int, np.ndarray]:
 
 def fit_knobs(tables: dict[str, pa.Table]) -> tuple[int, dict[str, Any], dict[str, str]]:
     """(devices, knobs, a note per knob saying what it was measured from)."""
-    readings, sensors = tables["readings"], tables["sensors"]
+    readings = tables["readings"]
     ts = readings["ts"].cast(pa.timestamp("us", "UTC") if readings["ts"].type.tz else pa.timestamp("us"))
     us = ts.cast(pa.int64()).to_numpy()
     day = 86_400 * US
     first, last = int(us.min() // day) + 1, int(us.max() // day)  # skewed clocks spill onto the days around
     start, end = first * day, (last + 1) * day
+    suspect = int(pc.sum(pc.equal(readings["quality"].cast(pa.string()), "suspect")).as_py() or 0)
+    keys = pa.table({"s": readings["sensor_id"], "t": readings["ts"]})
+    duplicates = readings.num_rows - keys.group_by(["s", "t"]).aggregate([]).num_rows
+    scheduled, dropped, runs, outages = _missing(tables, us, start, end)
+    devices = tables["devices"].num_rows
+    months = devices * (last - first + 1) / 30
+    knobs: dict[str, Any] = {
+        "start": str(np.datetime64(first, "D")),
+        "days": last - first + 1,
+        "dropout_rate": round(dropped / max(scheduled, 1), 4),
+        "mean_gap_samples": round(dropped / max(runs, 1), 2),
+        "spike_rate": round(2 * suspect / max(scheduled, 1), 6),
+        "duplicate_rate": round(duplicates / max(readings.num_rows - duplicates, 1), 5),
+        "outages_per_device_month": round(len(outages) / max(months, 1e-9), 3),
+    }
+    notes = {
+        "start": "the first whole day of readings",
+        "days": "first to last whole day of readings",
+        "dropout_rate": f"{dropped:,} of {scheduled:,} scheduled samples missing, outside the device's silences",
+        "mean_gap_samples": f"{runs:,} runs of missing samples",
+        "spike_rate": f"twice the {suspect:,} readings the devices flag suspect (they flag half their spikes)",
+        "duplicate_rate": f"{duplicates:,} readings delivered again (same sensor and ts)",
+        "outages_per_device_month": f"silences of {OUTAGE // 60} min or more in a device's fastest sensor, not ended "
+        "by a repair, per 30 days",
+    }
+    if outages:
+        knobs["outage_median_hours"] = round(float(np.median(outages)), 2)
+        notes["outage_median_hours"] = f"the median of {len(outages):,} outages"
+    return devices, knobs, notes
+
+
+def _missing(tables: dict[str, pa.Table], us: np.ndarray, start: int, end: int) -> tuple[int, int, int, list[float]]:
+    """(scheduled samples, dropped samples, dropout runs, outage lengths in hours) over [start, end)."""
+    readings, sensors = tables["readings"], tables["sensors"]
     interval = dict(zip(sensors["sensor_id"].to_pylist(), sensors["sample_interval_s"].to_pylist(), strict=True))
     device = dict(zip(sensors["sensor_id"].to_pylist(), sensors["device_id"].to_pylist(), strict=True))
     sensor = readings["sensor_id"].to_numpy()
     valued = readings["value"].is_valid().to_numpy(zero_copy_only=False)
-    suspect = int(pc.sum(pc.equal(readings["quality"].cast(pa.string()), "suspect")).as_py() or 0)
-    keys = pa.table({"s": readings["sensor_id"], "t": readings["ts"]})
-    duplicates = readings.num_rows - keys.group_by(["s", "t"]).aggregate([]).num_rows
     order = np.lexsort((us, sensor))
     sensor, us, valued = sensor[order], us[order], valued[order]
     bounds = np.flatnonzero(np.r_[True, sensor[1:] != sensor[:-1], True])
@@ -106,28 +137,4 @@ def fit_knobs(tables: dict[str, pa.Table]) -> tuple[int, dict[str, Any], dict[st
             dropout = ~inside & (ends < end)
             dropped += int(((ends - begins)[dropout] // step).sum())
             runs += int(dropout.sum())
-    devices = tables["devices"].num_rows
-    months = devices * (last - first + 1) / 30
-    knobs: dict[str, Any] = {
-        "start": str(np.datetime64(first, "D")),
-        "days": last - first + 1,
-        "dropout_rate": round(dropped / max(scheduled, 1), 4),
-        "mean_gap_samples": round(dropped / max(runs, 1), 2),
-        "spike_rate": round(2 * suspect / max(scheduled, 1), 6),
-        "duplicate_rate": round(duplicates / max(readings.num_rows - duplicates, 1), 5),
-        "outages_per_device_month": round(len(outages) / max(months, 1e-9), 3),
-    }
-    notes = {
-        "start": "the first whole day of readings",
-        "days": "first to last whole day of readings",
-        "dropout_rate": f"{dropped:,} of {scheduled:,} scheduled samples missing, outside the device's silences",
-        "mean_gap_samples": f"{runs:,} runs of missing samples",
-        "spike_rate": f"twice the {suspect:,} readings the devices flag suspect (they flag half their spikes)",
-        "duplicate_rate": f"{duplicates:,} readings delivered again (same sensor and ts)",
-        "outages_per_device_month": f"silences of {OUTAGE // 60} min or more in a device's fastest sensor, not ended "
-        "by a repair, per 30 days",
-    }
-    if outages:
-        knobs["outage_median_hours"] = round(float(np.median(outages)), 2)
-        notes["outage_median_hours"] = f"the median of {len(outages):,} outages"
-    return devices, knobs, notes
+    return scheduled, dropped, runs, outages
