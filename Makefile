@@ -28,7 +28,7 @@ sandbox: $(STAMP)
 	  $(BIN)/sandbox report sandboxes/$$name || exit $$?; \
 	done
 
-## Set up, then run the fast suite (under 5 minutes on 2 cores).
+## Set up, then run the fast suite (about 7 minutes on 2 cores).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
