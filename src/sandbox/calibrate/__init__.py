@@ -26,6 +26,7 @@ from sandbox.calibrate.correlations import fit_correlations
 from sandbox.calibrate.keys import ForeignKey, foreign_keys, primary_key
 from sandbox.calibrate.private import Budget
 from sandbox.calibrate.private_columns import Spend, fit_private
+from sandbox.columns.correlated import REORDERABLE
 from sandbox.errors import UsageError
 from sandbox.exports.anonymise import read_inputs
 from sandbox.exports.policy_file import Policy, load_policy
@@ -166,10 +167,6 @@ def _table_lines(
             *[f"        - {_flow(row)}" for row in matrix],
         ]
     return [*lines, "    columns:", *columns]
-
-
-#: The column generators a table's correlations can reorder (values drawn per row).
-REORDERABLE = {"normal", "lognormal", "exponential", "uniform", "choice"}
 
 
 def _is_number(kind: pa.DataType) -> bool:

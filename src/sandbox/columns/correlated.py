@@ -17,6 +17,9 @@ import pyarrow.compute as pc
 
 from sandbox.core import exact
 
+#: Generators whose values a correlation may reorder: values drawn independently per row.
+REORDERABLE = frozenset({"normal", "lognormal", "exponential", "uniform", "pareto", "poisson", "zipf", "choice"})
+
 
 def cholesky(matrix: Sequence[Sequence[float]]) -> list[list[float]] | None:
     """The lower Cholesky factor of a symmetric matrix, or None when it is not positive definite."""

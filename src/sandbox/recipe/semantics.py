@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sandbox.columns import GENERATORS
-from sandbox.columns.correlated import cholesky
+from sandbox.columns.correlated import REORDERABLE, cholesky
 from sandbox.columns.registry import RecipeView
 from sandbox.core.params import defaults
 from sandbox.core.suggest import did_you_mean
@@ -179,10 +179,6 @@ def _domain_issues(source: Source, spec: Mapping[str, Any], tables: Mapping[str,
 # -- model -----------------------------------------------------------------------------------------
 
 
-#: Generators whose values a correlation may reorder: numbers drawn independently per row.
-_REORDERABLE = frozenset({"normal", "lognormal", "exponential", "uniform", "pareto", "poisson", "zipf", "choice"})
-
-
 def _correlation_issues(source: Source, table: str, spec: Mapping[str, Any]) -> Iterator[Issue]:
     """A table's correlations: columns of its own drawn independently per row, and a square, symmetric,
     positive definite matrix with ones on its diagonal."""
@@ -201,11 +197,11 @@ def _correlation_issues(source: Source, table: str, spec: Mapping[str, Any]) -> 
                 f"expected a column of {table}, got {name!r}",
                 did_you_mean(name, columns),
             )
-        elif gen not in _REORDERABLE:
+        elif gen not in REORDERABLE:
             yield source.issue(
                 "bad-choice",
                 (*here, "columns", i),
-                f"expected a column drawn per row ({', '.join(sorted(_REORDERABLE))}), got {gen}",
+                f"expected a column drawn per row ({', '.join(sorted(REORDERABLE))}), got {gen}",
             )
     k, matrix = len(found["columns"]), found["matrix"]
     if len(matrix) != k or any(len(row) != k for row in matrix):
