@@ -10,7 +10,7 @@ No value of a personal or id column is written: those become born-safe generator
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import yaml
 
 from sandbox._version import __version__
-from sandbox.calibrate import clickstream, sensors
+from sandbox.calibrate import clickstream, ledger, mapping, sensors
 from sandbox.calibrate.columns import Fitted, fit, personal
 from sandbox.calibrate.correlations import fit_correlations
 from sandbox.calibrate.keys import ForeignKey, foreign_keys, primary_key
@@ -180,9 +180,11 @@ def calibrate(
     encoding: str | None = None,
     epsilon: float | None = None,
     delta: float = 1e-6,
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """The recipe's text, fitted from the export at `inputs` under the policy at `policy_path`; with `epsilon`,
-    from differentially private statistics only (`private`)."""
+    from differentially private statistics only (`private`); `names` maps a domain's table and column names
+    onto the export's (`mapping`)."""
     if epsilon is not None and not epsilon > 0:
         raise UsageError(f"--epsilon: expected a number above 0, got {epsilon}")
     policy = load_policy(policy_path)
@@ -202,6 +204,7 @@ def calibrate(
         f"# under the policy {Path(policy_path).name} (sha256 {digest}). Each column's comment says what its",
         "# numbers were fitted from; no value of a personal or id column is written here (born-safe generators",
         "# and sequences stand in for them). Review it, edit it, then `sandbox build` it at any size (--scale).",
+        *mapping.header(names or {}),
     ]
     body = [
         "version: 1",
@@ -211,10 +214,12 @@ def calibrate(
         "",
     ]
     generic = list(tables)
-    shape = next((m for m in SHAPES if m.shaped(tables)), None) if budget is None else None
+    shape = _shape(tables, names or {}) if budget is None else None
     if shape is not None:
-        body += _domain_lines(tables, shape)
-        generic = [t for t in tables if t not in shape.writes()]
+        view = mapping.renamed(tables, names or {})
+        body += _domain_lines(view, shape)
+        written = {mapping.export_name(t, names or {}) for t in shape.writes()}
+        generic = [t for t in tables if t not in written]
         body += ["", "tables:"] if generic else []
         keys = {t: k for t, k in keys.items() if t in generic}
         fks = {t: [f for f in found if f.parent in generic] for t, found in fks.items()}
@@ -226,6 +231,20 @@ def calibrate(
         body.append("")
     header = budget.header() if budget else []
     return "\n".join([*lines, *header, *body]).rstrip() + "\n"
+
+
+def _shape(tables: dict[str, pa.Table], names: Mapping[str, str]) -> ModuleType | None:
+    """The domain shape the export (under `names`) has; given a mapping and no shape, an error naming what the
+    nearest shape still lacks."""
+    view = mapping.renamed(tables, names)
+    shape = next((m for m in SHAPES if m.shaped(view)), None)
+    if shape is None and names:
+        near = min(SHAPES, key=lambda m: len(mapping.missing(view, m)))
+        raise UsageError(
+            f"--map: expected the export, mapped, to have the {near.GENERATOR} domain's shape; it still lacks "
+            + ", ".join(mapping.missing(view, near))
+        )
+    return shape
 
 
 def _domain_lines(tables: dict[str, pa.Table], shape: ModuleType) -> list[str]:
@@ -246,4 +265,4 @@ def _domain_lines(tables: dict[str, pa.Table], shape: ModuleType) -> list[str]:
 
 
 #: The domains an export can be shaped like (`shaped`, `fit_knobs`, `writes`), tried in order.
-SHAPES: tuple[ModuleType, ...] = (clickstream, sensors)
+SHAPES: tuple[ModuleType, ...] = (clickstream, sensors, ledger)

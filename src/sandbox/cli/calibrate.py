@@ -25,6 +25,14 @@ from sandbox.errors import UsageError
     help="Release only differentially private statistics (OpenDP, the `dp` extra), epsilon in all, split over "
     "every statistic and recorded in the recipe's header; no correlations, Zipf skews or id shapes then.",
 )
+@click.option(
+    "--map",
+    "names",
+    multiple=True,
+    metavar="DOMAIN=EXPORT",
+    help="Map a domain's table or column name onto the export's, repeatable: `--map sessions=visits "
+    "--map sessions.started_at=visit_start` (then the domain's knobs are fitted from them).",
+)
 @click.option("--delta", type=float, default=1e-6, show_default=True, help="The delta of --epsilon's categories.")
 def calibrate(
     inputs: tuple[Path, ...],
@@ -35,6 +43,7 @@ def calibrate(
     encoding: str | None,
     epsilon: float | None,
     delta: float,
+    names: tuple[str, ...],
 ) -> None:
     """Fit a recipe from INPUTS (CSV, CSV.gz or Parquet files, or folders of them), one table per file.
 
@@ -51,12 +60,14 @@ def calibrate(
       sandbox calibrate shop/ --policy policy.yaml --out shop.yaml
       sandbox build shop.yaml --out sandbox/ --scale 10           # ten times the export, same shape
       sandbox calibrate shop/ --policy policy.yaml --out dp.yaml --epsilon 1   # differentially private
+      sandbox calibrate web/ -p policy.yaml -o web.yaml --map sessions=visits --map events.ts=hit_time
     """
     from sandbox.calibrate import calibrate as run
+    from sandbox.calibrate.mapping import parse
 
     if out.exists() and not overwrite:
         raise UsageError(f"{out}: expected a new file, got one that exists (pass --overwrite to replace it)")
-    text = run(inputs, policy, seed=seed, encoding=encoding, epsilon=epsilon, delta=delta)
+    text = run(inputs, policy, seed=seed, encoding=encoding, epsilon=epsilon, delta=delta, names=parse(names))
     handle, staged = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=f".{out.name}.")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text)
