@@ -208,6 +208,11 @@ def test_a_clickstream_export_gives_back_the_funnel_it_was_made_with(tmp_path: P
     assert recipe["domain"]["rows"] == 40_000 and got["start"] == "2025-01-01"
     monday, saturday = got["weekday_profile"][0], got["weekday_profile"][5]
     assert monday > 1 > saturday  # Olist's weekdays, as the recipe's default profile has them
+    assert (got["anonymous_share"], got["sessions_per_customer"], got["products"]) == (0.35, 4.0, 2000)
+    # the device multipliers (0.7, 1.4, 1.0) as the domain uses them: scaled to the device mix's mean
+    mean = 0.7 * 0.58 + 1.4 * 0.35 + 1.0 * 0.07
+    devices = {f"{d}_conversion": m / mean for d, m in (("mobile", 0.7), ("desktop", 1.4), ("tablet", 1.0))}
+    assert {k: got[k] for k in devices} == pytest.approx(devices, rel=0.1)
 
 
 @pytest.mark.slow
@@ -283,7 +288,7 @@ def test_a_mapped_export_with_its_own_names_gives_the_same_knobs(tmp_path: Path)
     sandbox.build("ecommerce", tmp_path / "shop", seed=3, rows=4000)
     renames = {"sessions": ("visits", {"started_at": "visit_start"}), "events": ("events", {"ts": "hit_time"})}
     (tmp_path / "web").mkdir()
-    for table in ("sessions", "events", "orders", "customers"):
+    for table in ("sessions", "events", "orders", "customers", "products"):
         data = ds.dataset(tmp_path / "shop/tables" / table).to_table()
         name, columns = renames.get(table, (table, {}))
         pq.write_table(

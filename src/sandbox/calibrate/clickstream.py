@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox.domains.ecommerce.funnel import REFERRALS
+
 GENERATOR, UNIT = "clickstream", "sessions"
 #: The domain's tables and the columns the fit reads from each (the mapping a reviewer checks).
 NEEDS = {
@@ -109,7 +111,44 @@ def fit_knobs(tables: dict[str, pa.Table]) -> tuple[int, dict[str, Any], dict[st
         "late_event_rate": "events stamped after their session's ended_at",
         "missing_product_rate": "product views without a product_id",
     }
-    return n, knobs, notes
+    more, more_notes = _audience(tables, ids[human], np.isin(ids[human], buyers))
+    return n, knobs | more, notes | more_notes
+
+
+def _audience(
+    tables: dict[str, pa.Table], human: np.ndarray, bought: np.ndarray
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Who visits and who buys: logged-in share, sessions per customer, the catalogue's size, and conversion
+    multipliers by device and by referral (each one's conversion over all human sessions' conversion: the
+    domain scales its multipliers to the mix, so their ratios are what carries over)."""
+    sessions = tables["sessions"]
+    keep = np.isin(sessions["session_id"].to_numpy(), human)
+    customer = sessions["customer_id"].filter(pa.array(keep))
+    identified = len(customer) - customer.null_count
+    knobs: dict[str, Any] = {"anonymous_share": _r(customer.null_count / max(len(customer), 1))}
+    notes = {"anonymous_share": "human sessions without a customer_id"}
+    people = tables["customers"].num_rows if "customers" in tables else pc.count_distinct(customer).as_py()
+    if identified and people:
+        knobs["sessions_per_customer"] = _r(max(identified / people, 1.0))
+        whom = "rows of customers" if "customers" in tables else "the distinct customer_ids"
+        notes["sessions_per_customer"] = f"human sessions with a customer_id over {whom}"
+    products = tables.get("products")
+    catalogue = products.num_rows if products is not None else pc.count_distinct(tables["events"]["product_id"]).as_py()
+    knobs["products"] = max(10, int(catalogue))
+    notes["products"] = "rows of products" if products is not None else "distinct product_ids in events"
+    ids = sessions["session_id"].to_numpy()
+    order = np.argsort(ids)[np.searchsorted(np.sort(ids), human)]  # each human session's row
+    overall = float(bought.mean()) if len(bought) else 0.0
+    for column, names in (("device", ("mobile", "desktop", "tablet")), ("referral_source", tuple(REFERRALS))):
+        if column not in sessions.column_names or not overall:
+            continue
+        group = sessions[column].cast(pa.string()).to_numpy(zero_copy_only=False)[order]
+        for name in names:
+            mine = group == name
+            if mine.sum() >= 100:  # a multiplier from fewer sessions is mostly noise
+                knobs[f"{name}_conversion"] = _r(float(bought[mine].mean()) / overall)
+                notes[f"{name}_conversion"] = f"conversion of {mine.sum():,} {name} sessions over all human sessions'"
+    return knobs, notes
 
 
 def _ended(sessions: pa.Table, events: pa.Table) -> pa.Array:
