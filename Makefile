@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LEARN := $(VENV)/.learn-installed
 
-.PHONY: sandbox test check lint coverage bench schemas screenshots clean
+.PHONY: sandbox test check lint coverage bench schemas screenshots clean services
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,report,dask,sign,detect,dp]'
+	$(BIN)/python -m pip install --quiet -e '.[test,report,dask,sign,detect,dp,load]'
 	touch $(STAMP)
 
 # The `learn` extra pulls in torch: the pinned CPU build first, or pip would fetch a multi-GB CUDA one.
@@ -29,11 +29,15 @@ sandbox: $(STAMP)
 	done
 
 ## Set up, then run the fast suite (about 7 minutes on 2 cores).
-test: $(STAMP)
+test: $(STAMP) services
 	$(BIN)/python -m pytest -q -m "not slow"
 
+## The servers the tests start on loopback (PostgreSQL): Debian's packages, installed if missing.
+services:
+	@bash scripts/services
+
 ## Every issue's must-show checks at their stated scale, then the benchmark.
-check: $(STAMP) $(LEARN)
+check: $(STAMP) $(LEARN) services
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python bench/bench_build.py --check
 	$(BIN)/python bench/bench_engines.py

@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "api": 8,
     "share": 9,
     "exports": 9,
+    "load": 9,
     "calibrate": 10,
     "learn": 10,
     "cli": 11,

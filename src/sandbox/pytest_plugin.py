@@ -7,6 +7,10 @@
     @pytest.mark.sandbox(rows=200, seed=1)   # overrides rows and seed for this test
     def test_small(sandbox_fixture): ...
 
+    def test_report(sandbox_db, sandbox_postgres):   # the sandbox in a database, loaded once per session
+        db = sandbox_db("ecommerce", url=sandbox_postgres, rows=1000, seed=7)
+        ...  # query db.schema's tables at sandbox_postgres
+
 A sandbox is cached under `--sandbox-cache-dir` (default: pytest's cache folder) in a folder named by a hash
 of the manifest's inputs: recipe sha256, seed, rows or scale, tool version and library lock. A later run
 with the same inputs opens it instead of building it again; any change builds a new one.
@@ -17,14 +21,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from sandbox.output.opened import Sandbox, open_sandbox
+
+if TYPE_CHECKING:
+    from sandbox.load import Loaded
 
 CACHE_OPTION = "--sandbox-cache-dir"
 
@@ -38,6 +45,7 @@ class SandboxCache:
     built: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     opened: dict[str, Sandbox] = field(default_factory=dict)
+    loaded: dict[tuple[str, str, str | None, bool], Loaded] = field(default_factory=dict)
 
     @functools.cached_property
     def folder(self) -> Path:
@@ -119,3 +127,40 @@ def sandbox_fixture(request: pytest.FixtureRequest) -> Callable[..., Sandbox]:
         return cache.get(recipe, given["rows"], given["scale"], given["seed"])
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sandbox_db(request: pytest.FixtureRequest) -> Callable[..., Loaded]:
+    """A factory: `sandbox_db(recipe, url=..., rows=None, seed=None, schema=None, truth=False)` loads the cached
+    sandbox into the database at `url` (`sandbox load --replace`) once per test session and returns what was
+    loaded (`.schemas["data"]` is the schema; `.rows` the tables' rows)."""
+    cache = request.config.stash[_CACHE]
+
+    def make(
+        recipe: str | Path,
+        *,
+        url: str,
+        rows: int | None = None,
+        seed: int | None = None,
+        schema: str | None = None,
+        truth: bool = False,
+    ) -> Loaded:
+        from sandbox.load import load
+
+        box = cache.get(recipe, rows, None, seed)
+        key = (str(box.path), url, schema, truth)
+        if key not in cache.loaded:
+            cache.loaded[key] = load(box.path, url, schema=schema, replace=True, truth=truth)
+        return cache.loaded[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def sandbox_postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL for the test session (`sandbox.load.server`: initdb in a temporary folder, a free
+    loopback port, a random password); its URL. Needs PostgreSQL's server programs (apt-get install postgresql)."""
+    from sandbox.load.server import throwaway_postgres
+
+    with throwaway_postgres() as url:
+        yield url

@@ -47,6 +47,8 @@ class TableInfo:
     partition: str | None = None
     #: The folder under tables/ or truth/, when it differs from the name (truth/invoices beside tables/invoices).
     directory: str | None = None
+    #: Column -> the `table.column` it holds ids of (a foreign key, as `sandbox load` declares it).
+    references: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass

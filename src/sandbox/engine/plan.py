@@ -57,6 +57,7 @@ def table_infos(recipe: Recipe, found: list[Producer]) -> dict[str, dict[str, An
                 "key": info.key,
                 "primary": primary == producer.source and i == 0,
                 "columns": dict(info.columns),
+                "references": dict(info.references),
             }
     if any(p.always_defects for p in found):
         out[DEFECTS] = {

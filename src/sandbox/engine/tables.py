@@ -46,7 +46,12 @@ class TableProducer(Producer):
 
     def tables(self) -> list[TableInfo]:
         privacy = {c.name: c.privacy for c in self.spec.columns if c.privacy is not None}
-        return [TableInfo(self.name, self.spec.description or "", "data", self.spec.key, privacy=privacy)]
+        references = {c.name: str(c.head) for c in self.spec.columns if c.gen == "ref"}
+        return [
+            TableInfo(
+                self.name, self.spec.description or "", "data", self.spec.key, privacy=privacy, references=references
+            )
+        ]
 
     def prepare(self) -> None:
         """Build or load every Faker pool of the table once, so workers only read the cache."""

@@ -12,7 +12,7 @@ import platform
 from collections.abc import Iterable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from sandbox._version import __version__
 from sandbox.errors import UsageError
@@ -50,6 +50,7 @@ class TableEntry(TypedDict):
     rows: int
     columns: list[ColumnEntry]
     files: list[FileEntry]
+    references: NotRequired[dict[str, str]]
 
 
 class RecipeEntry(TypedDict):
@@ -122,6 +123,8 @@ def tables_section(parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]
             ],
             "files": [{"path": p.path, "rows": p.rows, "bytes": p.bytes, "sha256": p.sha256} for p in table_parts],
         }
+        if info.get("references"):
+            out_tables[name]["references"] = dict(info["references"])
     return out_tables
 
 

@@ -45,6 +45,11 @@ def _table() -> dict[str, Any]:
             "rows": {"type": "integer", "minimum": 0},
             "columns": {"type": "array", "items": column},
             "files": {"type": "array", "items": file_entry},
+            "references": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "pattern": "^[^.]+[.][^.]+$"},
+                "description": "Column -> the table.column whose ids it holds (a foreign key).",
+            },
         },
     }
 

@@ -38,25 +38,35 @@ class Sensors(Domain):
 
     def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
         return [
-            TableInfo("devices", "One row per device (5 sensors each).", key=("device_id",)),
+            TableInfo(
+                "devices",
+                "One row per device (5 sensors each).",
+                key=("device_id",),
+                references={"site_id": "sites.site_id"},
+            ),
             TableInfo("sites", "Plants, with their time zone and climate.", key=("site_id",)),
-            TableInfo("sensors", "One row per sensor.", key=("sensor_id",)),
+            TableInfo(
+                "sensors", "One row per sensor.", key=("sensor_id",), references={"device_id": "devices.device_id"}
+            ),
             TableInfo(
                 "readings",
                 "Readings as received; ts in the device's clock, UTC.",
                 key=("sensor_id", "ts"),
                 partition="ts",
+                references={"sensor_id": "sensors.sensor_id"},
             ),
             TableInfo(
                 "maintenance",
                 "Calibrations, repairs and replacements.",
                 key=("event_id",),
                 privacy={"technician_note": redacted_text()},
+                references={"device_id": "devices.device_id"},
             ),
             TableInfo(
                 "operations",
                 "The operating timeline per device: load regimes and planned shutdowns, as the plant logs them.",
                 key=("device_id", "start_ts"),
+                references={"device_id": "devices.device_id"},
             ),
             TableInfo(
                 "failures",

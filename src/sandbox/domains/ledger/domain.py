@@ -231,7 +231,12 @@ class Ledger(Domain):
             TableInfo(
                 "invoices", "Invoices as typed or read by OCR: every field text as transcribed.", key=("record_id",)
             ),
-            TableInfo("invoice_lines", "Invoice lines as transcribed.", key=("record_id", "line_no")),
+            TableInfo(
+                "invoice_lines",
+                "Invoice lines as transcribed.",
+                key=("record_id", "line_no"),
+                references={"record_id": "invoices.record_id"},
+            ),
             TableInfo(
                 "suppliers",
                 "Suppliers (contact phones and IBANs from reserved space).",

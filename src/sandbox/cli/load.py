@@ -1,0 +1,60 @@
+"""The command that puts a sandbox into a database: load."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sandbox.cli.group import cli
+
+
+@cli.command()
+@click.argument("sandbox", type=click.Path(path_type=Path))
+@click.argument("url")
+@click.option("--schema", metavar="NAME", help="Schema to load into [the recipe's name]; truth goes to NAME_truth.")
+@click.option("--replace", is_flag=True, help="Replace the schema (or SQLite's tables) if it exists.")
+@click.option("--truth", is_flag=True, help="Load the answer keys too, into their own schema NAME_truth.")
+@click.option("--only", multiple=True, metavar="TABLE", help="Load only this table, repeatable.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def load(
+    sandbox: Path, url: str, schema: str | None, replace: bool, truth: bool, only: tuple[str, ...], quiet: bool
+) -> None:
+    """Load the built SANDBOX into the database at URL, atomically, with exact types and keys.
+
+    URL is postgresql://USER[:PASSWORD]@HOST:PORT/DB (through ADBC's Arrow-native COPY; the password may
+    also come from PGPASSWORD or ~/.pgpass), duckdb:///FILE.duckdb or sqlite:///FILE.db (four slashes for
+    an absolute path). Types are mapped exactly (decimal to numeric(p,s), instants to timestamptz, dates,
+    bigint, text); a table's key becomes its primary key and a reference a foreign key (with an index)
+    where the data holds them: the sandbox's duplicate and orphan faults are kept, and reported. Column
+    comments come from the manifest's descriptions. The load goes into a staging schema in one transaction
+    and replaces the target only when complete: a failed or killed load leaves it as it was. Passwords are
+    never printed.
+
+    \b
+    Example:
+      sandbox load shop/ postgresql://me@localhost:5432/dev --replace
+      sandbox load shop/ duckdb:///shop.duckdb --truth
+      sandbox load shop/ sqlite:///shop.db --only customers --only orders
+    """
+    from sandbox.load import load as run
+
+    def progress(line: str) -> None:
+        if not quiet and sys.stderr.isatty():
+            click.echo("\r" + line[:90].ljust(90), err=True, nl=False)
+        elif not quiet and not line.startswith("loading"):
+            click.echo(line, err=True)
+
+    done = run(sandbox, url, schema=schema, replace=replace, truth=truth, only=only, progress=progress)
+    if not quiet and sys.stderr.isatty():
+        click.echo("\r" + " " * 90 + "\r", err=True, nl=False)
+    rows = sum(done.rows.values())
+    where = ", ".join(f'schema "{s}"' for s in done.schemas.values()) or "its tables"
+    click.echo(
+        f"loaded {len(done.rows)} tables, {rows:,} rows into {done.target} ({where}) in {done.seconds:.2f} s "
+        f"({rows / max(done.seconds, 1e-9):,.0f} rows/s): {done.primary_keys} primary keys, "
+        f"{done.foreign_keys} foreign keys"
+    )
+    for line in done.withheld:
+        click.echo(f"  not declared: {line}")
