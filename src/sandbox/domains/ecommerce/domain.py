@@ -20,6 +20,7 @@ from sandbox.columns.temporal import TIMESTAMP, parse_instant
 from sandbox.core import exact
 from sandbox.domains.checks import Faults, KnobCheck, TableReader, matches, share
 from sandbox.domains.ecommerce import funnel, realised
+from sandbox.domains.ecommerce import tables as infos
 from sandbox.domains.ecommerce.calendar import Calendar, NoTraffic, calendar, peak_problems
 from sandbox.domains.ecommerce.currency import fx_rates
 from sandbox.domains.ecommerce.knobs import KNOBS
@@ -30,88 +31,8 @@ from sandbox.domains.ecommerce.stock import stockouts
 from sandbox.domains.interface import Domain, DomainContext, TableInfo
 from sandbox.noise.corruptions import pick, replace_rows, set_missing
 from sandbox.noise.defects import row_keys
-from sandbox.privacy.columns import advisory, born_safe
 
 EVENTS_PER_HUMAN, EVENTS_PER_BOT = 5, 70
-
-
-def _visitors() -> list[TableInfo]:
-    """Sessions and the people with an account."""
-    return [
-        TableInfo(
-            "sessions",
-            "One row per visit (bots included: they are answer-key defects).",
-            key=("session_id",),
-            references={"customer_id": "customers.customer_id"},
-            privacy={"ip_address": born_safe("ipv4", "ip_address"), "user_agent": advisory("user_agent")},
-        ),
-        TableInfo(
-            "customers",
-            "People with an account.",
-            key=("customer_id",),
-            privacy={
-                "name": advisory("person_name"),
-                "email": born_safe("email", "email"),
-                "phone": born_safe("phone", "phone"),
-                "street_address": advisory("street_address"),
-                "postcode": advisory("postcode"),
-                "birth_date": advisory("birth_date"),
-            },
-        ),
-    ]
-
-
-def _shop() -> list[TableInfo]:
-    """The catalogue, the clickstream and what was bought, paid and sent back."""
-    return [
-        TableInfo("products", "The catalogue.", key=("product_id",)),
-        TableInfo(
-            "events",
-            "Tracked events in session order.",
-            key=("event_id",),
-            references={
-                "session_id": "sessions.session_id",
-                "customer_id": "customers.customer_id",
-                "product_id": "products.product_id",
-            },
-        ),
-        TableInfo(
-            "orders",
-            "One order per purchase.",
-            key=("order_id",),
-            references={
-                "session_id": "sessions.session_id",
-                "customer_id": "customers.customer_id",
-                "promotion_code": "promotions.promotion_code",
-            },
-        ),
-        TableInfo(
-            "order_items",
-            "Order lines: the cart at purchase.",
-            key=("order_id", "line_no"),
-            references={"order_id": "orders.order_id", "product_id": "products.product_id"},
-        ),
-        TableInfo(
-            "payments",
-            "What paid each order that was not cancelled.",
-            key=("payment_id",),
-            references={"order_id": "orders.order_id"},
-        ),
-        TableInfo(
-            "returns",
-            "Order lines sent back after delivery, and their refunds.",
-            key=("return_id",),
-            references={"order_id": "orders.order_id"},
-        ),
-        TableInfo("promotions", "Promotion codes and when they run.", key=("promotion_code",)),
-        TableInfo(
-            "stockouts",
-            "When each product was out of stock.",
-            key=("product_id", "starts_at"),
-            references={"product_id": "products.product_id"},
-        ),
-        TableInfo("fx_rates", "Units of each order currency per euro, per day.", key=("date", "currency")),
-    ]
 
 
 class Clickstream(Domain):
@@ -122,7 +43,7 @@ class Clickstream(Domain):
     knobs = KNOBS
 
     def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
-        return [*_visitors(), *_shop()]
+        return [*infos.visitors(), *infos.shop()]
 
     def plan(self, knobs: Mapping[str, Any], rows: int, chunk_rows: int) -> list[dict[str, Any]]:
         bots = round(rows * knobs["bot_share"])
