@@ -42,6 +42,7 @@ check: $(STAMP) $(LEARN) services
 	$(BIN)/python bench/bench_build.py --check
 	$(BIN)/python bench/bench_engines.py
 	$(BIN)/python bench/bench_learn.py
+	$(BIN)/python bench/bench_load.py --check
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
@@ -60,6 +61,7 @@ bench: $(STAMP) $(LEARN)
 	$(BIN)/python bench/bench_anonymise.py
 	$(BIN)/python bench/bench_engines.py
 	$(BIN)/python bench/bench_learn.py
+	$(BIN)/python bench/bench_load.py
 
 
 ## Regenerate schemas/*.json from the code that declares them.

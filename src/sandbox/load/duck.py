@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.load import ddl
-from sandbox.load.plan import LoadPlan, _connect, _scan
+from sandbox.load.plan import LoadPlan, duckdb_connection, parquet_scan
 
 CATALOG = "sandbox_load_target"
 
 
 def connect(path: Path) -> Any:
-    _connect()  # the install hint, if DuckDB is missing
+    duckdb_connection()  # the install hint, if DuckDB is missing
     import duckdb
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,7 +48,7 @@ def write(
                 columns = ", ".join(ddl.quoted(c) for c in table.schema.names)
                 conn.execute(
                     f"INSERT INTO {ddl.qualified(schema, table.name, catalog)} ({columns}) "
-                    f"SELECT {columns} FROM {_scan(table.files)}"
+                    f"SELECT {columns} FROM {parquet_scan(table.files)}"
                 )
             progress(table.name, table.rows)
             for statement in ddl.indexes(table, schema, catalog) + ddl.comments(table, schema, catalog):

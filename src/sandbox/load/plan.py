@@ -52,12 +52,12 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _scan(files: list[str]) -> str:
+def parquet_scan(files: list[str]) -> str:
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     return f"read_parquet([{listed}], hive_partitioning = false)"
 
 
-def _connect() -> Any:
+def duckdb_connection() -> Any:
     try:
         import duckdb
     except ImportError:
@@ -69,8 +69,8 @@ def _key_problem(con: Any, table: TablePlan) -> str | None:
     key = ", ".join(_quoted(c) for c in table.primary_key)
     nulls = " or ".join(f"{_quoted(c)} is null" for c in table.primary_key)
     row = con.execute(
-        f"select (select count(*) from {_scan(table.files)} where {nulls}), "
-        f"(select count(*) from (select {key} from {_scan(table.files)} group by all having count(*) > 1))"
+        f"select (select count(*) from {parquet_scan(table.files)} where {nulls}), "
+        f"(select count(*) from (select {key} from {parquet_scan(table.files)} group by all having count(*) > 1))"
     ).fetchone()
     if row[0]:
         return f"{row[0]:,} rows with a null key"
@@ -83,8 +83,8 @@ def _orphans(con: Any, child: TablePlan, fk: ForeignKey, parent: TablePlan) -> i
     column, key = _quoted(fk.column), _quoted(fk.parent_column)
     return int(
         con.execute(
-            f"select count(*) from {_scan(child.files)} c where c.{column} is not null and not exists "
-            f"(select 1 from {_scan(parent.files)} p where p.{key} = c.{column})"
+            f"select count(*) from {parquet_scan(child.files)} c where c.{column} is not null and not exists "
+            f"(select 1 from {parquet_scan(parent.files)} p where p.{key} = c.{column})"
         ).fetchone()[0]
     )
 
@@ -133,7 +133,7 @@ def plan(
     tables = [_table(box, n) for n in names]
     by_name = {t.name: t for t in tables}
     withheld: list[str] = []
-    con = _connect()
+    con = duckdb_connection()
     if progress:
         progress(f"checking the keys and references of {len(tables)} tables (DuckDB over the Parquet files)")
     for table in tables:
