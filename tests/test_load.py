@@ -199,3 +199,16 @@ def test_a_killed_load_leaves_the_target_as_it_was(
     con = duckdb.connect()
     con.execute(f"attach '{file}' as target (read_only)")  # the file's own name, kept, is its schema's too
     assert {n: con.execute(f'select count(*) from target.kept."{n}"').fetchone()[0] for n in after} == after
+
+
+def test_the_password_may_come_from_pgpassword_as_libpq_reads_it(
+    built: dict[str, Path], sandbox_postgres: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A URL without a password: libpq's usual environment supplies it, and `--only` loads just those tables
+    (a reference to a table left out is no foreign key)."""
+    user, rest = sandbox_postgres.split("://", 1)[1].split("@")
+    name, password = user.split(":")
+    monkeypatch.setenv("PGPASSWORD", password)
+    done = load(built["ecommerce"], f"postgresql://{name}@{rest}", schema="from_env", only=["orders", "customers"])
+    assert sorted(done.rows) == ["customers", "orders"] and done.foreign_keys == 1  # orders.customer_id
+    assert psql(sandbox_postgres, "select count(*) from from_env.orders") == [[str(done.rows["orders"])]]
