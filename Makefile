@@ -10,7 +10,7 @@ LEARN := $(VENV)/.learn-installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,report,dask,sign,detect,dp,load]'
+	$(BIN)/python -m pip install --quiet -e '.[test,report,dask,sign,detect,dp,load,replay]'
 	touch $(STAMP)
 
 # The `learn` extra pulls in torch: the pinned CPU build first, or pip would fetch a multi-GB CUDA one.
@@ -32,7 +32,7 @@ sandbox: $(STAMP)
 test: $(STAMP) services
 	$(BIN)/python -m pytest -q -m "not slow"
 
-## The servers the tests start on loopback (PostgreSQL): Debian's packages, installed if missing.
+## The servers the tests start on loopback (PostgreSQL, mosquitto): Debian's packages, installed if missing.
 services:
 	@bash scripts/services
 

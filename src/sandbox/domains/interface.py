@@ -49,6 +49,8 @@ class TableInfo:
     directory: str | None = None
     #: Column -> the `table.column` it holds ids of (a foreign key, as `sandbox load` declares it).
     references: Mapping[str, str] = field(default_factory=dict)
+    #: The timestamp column rows arrive by, as a live system would receive them (`sandbox replay`'s order).
+    arrival: str | None = None
 
 
 @dataclass

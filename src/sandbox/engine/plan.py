@@ -58,6 +58,7 @@ def table_infos(recipe: Recipe, found: list[Producer]) -> dict[str, dict[str, An
                 "primary": primary == producer.source and i == 0,
                 "columns": dict(info.columns),
                 "references": dict(info.references),
+                "arrival": info.arrival,
             }
     if any(p.always_defects for p in found):
         out[DEFECTS] = {

@@ -57,11 +57,12 @@ def parquet_scan(files: list[str]) -> str:
     return f"read_parquet([{listed}], hive_partitioning = false)"
 
 
-def duckdb_connection() -> Any:
+def duckdb_connection(extra: str = "load") -> Any:
+    """An in-memory DuckDB (the install hint of `extra` if it is missing)."""
     try:
         import duckdb
     except ImportError:
-        raise MissingExtra("load", "duckdb") from None
+        raise MissingExtra(extra, "duckdb") from None
     return duckdb.connect()
 
 

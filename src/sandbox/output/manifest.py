@@ -51,6 +51,7 @@ class TableEntry(TypedDict):
     columns: list[ColumnEntry]
     files: list[FileEntry]
     references: NotRequired[dict[str, str]]
+    arrival: NotRequired[str]
 
 
 class RecipeEntry(TypedDict):
@@ -125,6 +126,8 @@ def tables_section(parts: Iterable[Part], tables: Mapping[str, Mapping[str, Any]
         }
         if info.get("references"):
             out_tables[name]["references"] = dict(info["references"])
+        if info.get("arrival"):
+            out_tables[name]["arrival"] = str(info["arrival"])
     return out_tables
 
 

@@ -50,6 +50,7 @@ def _table() -> dict[str, Any]:
                 "additionalProperties": {"type": "string", "pattern": "^[^.]+[.][^.]+$"},
                 "description": "Column -> the table.column whose ids it holds (a foreign key).",
             },
+            "arrival": {"type": "string", "description": "The timestamp column rows arrive by (replay's order)."},
         },
     }
 

@@ -14,6 +14,7 @@ def visitors() -> list[TableInfo]:
             "One row per visit (bots included: they are answer-key defects).",
             key=("session_id",),
             references={"customer_id": "customers.customer_id"},
+            arrival="started_at",
             privacy={"ip_address": born_safe("ipv4", "ip_address"), "user_agent": advisory("user_agent")},
         ),
         TableInfo(
@@ -45,6 +46,7 @@ def shop() -> list[TableInfo]:
                 "customer_id": "customers.customer_id",
                 "product_id": "products.product_id",
             },
+            arrival="ts",
         ),
         TableInfo(
             "orders",
@@ -55,6 +57,7 @@ def shop() -> list[TableInfo]:
                 "customer_id": "customers.customer_id",
                 "promotion_code": "promotions.promotion_code",
             },
+            arrival="ordered_at",
         ),
         TableInfo(
             "order_items",
@@ -67,12 +70,14 @@ def shop() -> list[TableInfo]:
             "What paid each order that was not cancelled.",
             key=("payment_id",),
             references={"order_id": "orders.order_id"},
+            arrival="paid_at",
         ),
         TableInfo(
             "returns",
             "Order lines sent back after delivery, and their refunds.",
             key=("return_id",),
             references={"order_id": "orders.order_id"},
+            arrival="requested_at",
         ),
         TableInfo("promotions", "Promotion codes and when they run.", key=("promotion_code",)),
         TableInfo(

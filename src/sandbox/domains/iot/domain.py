@@ -54,6 +54,7 @@ class Sensors(Domain):
                 key=("sensor_id", "ts"),
                 partition="ts",
                 references={"sensor_id": "sensors.sensor_id"},
+                arrival="received_at",
             ),
             TableInfo(
                 "maintenance",
@@ -61,6 +62,7 @@ class Sensors(Domain):
                 key=("event_id",),
                 privacy={"technician_note": redacted_text()},
                 references={"device_id": "devices.device_id"},
+                arrival="ts",
             ),
             TableInfo(
                 "operations",
