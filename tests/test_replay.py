@@ -165,4 +165,5 @@ def test_postgresql_gets_the_rows_inserted_as_their_time_comes(plant: Path, sand
     out = subprocess.run(["psql", sandbox_postgres, "-Atc", "select count(*), max(received_at) from live.readings"],
                          capture_output=True, text=True, check=True)  # fmt: skip
     count, latest = out.stdout.strip().split("|")
+    assert ":***@" in done.to and sandbox_postgres.split(":")[2].split("@")[0] not in done.to
     assert int(count) == done.delivered == 3000 and latest.startswith(str(done.last)[:19].replace("T", " "))

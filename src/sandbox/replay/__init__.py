@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from sandbox.errors import UsageError
+from sandbox.load.targets import masked
 from sandbox.output.opened import open_sandbox
 from sandbox.replay.encode import json_lines
 from sandbox.replay.order import Window, arrival_column, ordered
@@ -81,7 +82,7 @@ def replay(
         )
     sink = sink_for(to, columns, settings)
     pacer = Pacer(speed, warn)
-    done = Replayed(table, getattr(sink, "where", to))
+    done = Replayed(table, getattr(sink, "where", masked(to)))  # a database URL's password never shown
     started = time.monotonic()
     try:
         for batch in ordered(box, table, arrival, window or Window(), BATCH_ROWS):
