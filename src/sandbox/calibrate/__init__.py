@@ -218,7 +218,7 @@ def calibrate(
     if shape is not None:
         view = mapping.renamed(tables, names or {})
         body += _domain_lines(view, shape)
-        written = {mapping.export_name(t, names or {}) for t in shape.writes()}
+        written = {mapping.export_name(t, names or {}) for t in mapping.writes(shape)}
         generic = [t for t in tables if t not in written]
         body += ["", "tables:"] if generic else []
         keys = {t: k for t, k in keys.items() if t in generic}
@@ -237,7 +237,7 @@ def _shape(tables: dict[str, pa.Table], names: Mapping[str, str]) -> ModuleType 
     """The domain shape the export (under `names`) has; given a mapping and no shape, an error naming what the
     nearest shape still lacks."""
     view = mapping.renamed(tables, names)
-    shape = next((m for m in SHAPES if m.shaped(view)), None)
+    shape = next((m for m in SHAPES if mapping.shaped(view, m)), None)
     if shape is None and names:
         near = min(SHAPES, key=lambda m: len(mapping.missing(view, m)))
         raise UsageError(
@@ -253,7 +253,7 @@ def _domain_lines(tables: dict[str, pa.Table], shape: ModuleType) -> list[str]:
     lines = [
         f"# An export shaped like the {shape.GENERATOR} domain's tables ({', '.join(shape.NEEDS)}): the domain's",
         "# knobs are fitted instead of its tables' columns. The domain writes its own tables:",
-        "#   " + ", ".join(sorted(shape.writes())) + ".",
+        "#   " + ", ".join(sorted(mapping.writes(shape))) + ".",
         "domain:",
         f"  generator: {shape.GENERATOR}",
         f"  rows: {rows}  # {shape.UNIT}, as in the export",
@@ -264,5 +264,5 @@ def _domain_lines(tables: dict[str, pa.Table], shape: ModuleType) -> list[str]:
     return lines
 
 
-#: The domains an export can be shaped like (`shaped`, `fit_knobs`, `writes`), tried in order.
+#: The domains an export can be shaped like (`GENERATOR`, `NEEDS`, `fit_knobs`), tried in order.
 SHAPES: tuple[ModuleType, ...] = (clickstream, sensors, ledger)

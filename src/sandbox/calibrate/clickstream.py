@@ -26,19 +26,7 @@ NEEDS = {
 }
 
 
-def writes() -> frozenset[str]:
-    """The tables the domain writes itself (an export's copies of them are not fitted column by column)."""
-    from sandbox.domains.registry import find_domain
-
-    domain = find_domain(GENERATOR)
-    return frozenset(t.name for t in domain.tables({p.name: p.default for p in domain.knobs}))
-
-
 BOT_AGENT = r"(?i)bot|crawl|spider|slurp"
-
-
-def shaped(tables: dict[str, pa.Table]) -> bool:
-    return all(t in tables and set(cols) <= set(tables[t].column_names) for t, cols in NEEDS.items())
 
 
 def _us(values: pa.ChunkedArray) -> np.ndarray:

@@ -39,17 +39,6 @@ _AMOUNT = r"^-?(\d{1,3}([.,' ]\d{3})+|\d+)[.,]\d{2}$"
 _RATE = r"^\d{1,2}([.,]\d)?%$"
 
 
-def shaped(tables: dict[str, pa.Table]) -> bool:
-    return all(t in tables and set(cols) <= set(tables[t].column_names) for t, cols in NEEDS.items())
-
-
-def writes() -> frozenset[str]:
-    from sandbox.domains.registry import find_domain
-
-    domain = find_domain(GENERATOR)
-    return frozenset(t.name for t in domain.tables({p.name: p.default for p in domain.knobs}))
-
-
 def _text(values: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_dictionary(values.type):
         values = values.cast(values.type.value_type)

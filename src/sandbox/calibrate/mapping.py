@@ -71,6 +71,19 @@ def missing(tables: Mapping[str, pa.Table], shape: ModuleType) -> list[str]:
     return out
 
 
+def shaped(tables: Mapping[str, pa.Table], shape: ModuleType) -> bool:
+    """Whether the (mapped) export has every table and column the shape reads."""
+    return not missing(tables, shape)
+
+
+def writes(shape: ModuleType) -> frozenset[str]:
+    """The tables the shape's domain writes itself (an export's copies of them are not fitted column by column)."""
+    from sandbox.domains.registry import find_domain
+
+    domain = find_domain(shape.GENERATOR)
+    return frozenset(t.name for t in domain.tables({p.name: p.default for p in domain.knobs}))
+
+
 def header(mapping: Mapping[str, str]) -> list[str]:
     """The recipe's comment lines recording the mapping a reviewer checks."""
     if not mapping:

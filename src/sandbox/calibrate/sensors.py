@@ -28,17 +28,6 @@ OUTAGE = 3600
 US = 1_000_000
 
 
-def shaped(tables: dict[str, pa.Table]) -> bool:
-    return all(t in tables and set(cols) <= set(tables[t].column_names) for t, cols in NEEDS.items())
-
-
-def writes() -> frozenset[str]:
-    from sandbox.domains.registry import find_domain
-
-    domain = find_domain(GENERATOR)
-    return frozenset(t.name for t in domain.tables({p.name: p.default for p in domain.knobs}))
-
-
 def _runs(present: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
     """(first sample, length) of the runs of missing samples on a grid of `samples`, given the sorted present
     indices."""
