@@ -102,7 +102,8 @@ def _ordered(tables: list[TablePlan]) -> list[TablePlan]:
     return done
 
 
-def _table(box: Sandbox, name: str) -> TablePlan:
+def table_plan(box: Sandbox, name: str) -> TablePlan:
+    """One table's files, schema, descriptions and declared keys, before any check."""
     entry = box.manifest["tables"][name]
     files = [str(p) for p in box.files(name)]
     schema = pq.read_schema(files[0]) if files else pa.schema([])
@@ -131,7 +132,7 @@ def plan(
         raise UsageError(f"--only: expected tables of {box.path} ({', '.join(names)}), got {', '.join(unknown)}")
     if wanted:
         names = [n for n in names if n in wanted]
-    tables = [_table(box, n) for n in names]
+    tables = [table_plan(box, n) for n in names]
     by_name = {t.name: t for t in tables}
     withheld: list[str] = []
     con = duckdb_connection()

@@ -73,10 +73,10 @@ def replay(
     columns = [c["name"] for c in box.manifest["tables"][table]["columns"]]
     settings = {"qos": 1, "retain": False, "retry_for": 30.0, "retries": 5, "overwrite": False, **(options or {})}
     if to.partition("://")[0].lower() in ("postgresql", "postgres"):
-        from sandbox.load.plan import plan
+        from sandbox.load.plan import table_plan
         from sandbox.load.targets import default_schema
 
-        settings["table_plan"] = next(t for t in plan(box, True, [table]).tables if t.name == table)
+        settings["table_plan"] = table_plan(box, table)  # its columns; the keys are not declared here
         settings["schema"] = settings.get("schema") or default_schema(
             str(box.manifest.get("recipe", {}).get("name", "sandbox"))
         )
