@@ -125,6 +125,42 @@ def test_postgresql_gets_exact_types_keys_and_comments_and_joins_like_duckdb_ove
     assert in_pg == [[str(country), str(n), f"{total:.2f}"] for country, n, total in parquet.fetchall()]
 
 
+def test_foreign_keys_are_not_valid_but_enforced_unless_validate_and_a_nullable_ones_index_is_partial(
+    built: dict[str, Path], sandbox_postgres: str
+) -> None:
+    """DuckDB has checked the references, so PostgreSQL declares them NOT VALID (no second scan) and still
+    refuses a write that breaks one; `--validate` has PostgreSQL check every row. An index on a column with
+    nulls skips them, and a lookup by value uses it."""
+    box = built["ecommerce"]
+    valid = "select bool_and(convalidated) from pg_constraint where contype = 'f' and connamespace = '{}'::regnamespace"
+    load(box, sandbox_postgres, schema="shop_fast", replace=True)
+    assert psql(sandbox_postgres, valid.format("shop_fast")) == [["f"]]
+    broken = subprocess.run(
+        [
+            "psql",
+            sandbox_postgres,
+            "-Atqc",
+            "update shop_fast.orders set customer_id = -5 where order_id = "
+            "(select min(order_id) from shop_fast.orders)",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert broken.returncode != 0 and "violates foreign key constraint" in broken.stderr
+    ran = CliRunner().invoke(cli, ["load", str(box), sandbox_postgres, "--schema", "shop_checked", "--validate", "-q"])
+    assert ran.exit_code == 0, ran.output
+    assert psql(sandbox_postgres, valid.format("shop_checked")) == [["t"]]
+    index = psql(
+        sandbox_postgres,
+        "select indexdef from pg_indexes where indexname = 'events_product_id_idx' and schemaname = 'shop_fast'",
+    )
+    assert index[0][0].endswith("WHERE (product_id IS NOT NULL)")
+    plan = psql(
+        sandbox_postgres, "set enable_seqscan = off; explain select * from shop_fast.events where product_id = 3"
+    )
+    assert any("events_product_id_idx" in line[0] for line in plan)
+
+
 def test_an_existing_schema_needs_replace_and_a_password_is_never_shown(
     built: dict[str, Path], sandbox_postgres: str
 ) -> None:

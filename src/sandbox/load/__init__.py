@@ -2,7 +2,8 @@
 atomically (`postgres`, `duck`, `sqlite`: one transaction each, swapped in only when complete).
 
 The steps: parse the URL (`targets`), refuse an existing schema without `replace` (exit 2), decide the tables
-and which keys hold (`plan`), then write. A password never reaches a message.
+and which keys hold (`plan`), then write. PostgreSQL declares foreign keys NOT VALID (DuckDB has checked them)
+unless `validate`; DuckDB and SQLite always check them. A password never reaches a message.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def load(
     replace: bool = False,
     truth: bool = False,
     only: Iterable[str] = (),
+    validate: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Loaded:
     """Load the sandbox at `sandbox` into the database at `url` (see the module's text)."""
@@ -101,7 +103,10 @@ def load(
                 progress(f"loading {table}: {counted[table]:,} rows")
 
         try:
-            module.write(conn, laid, schemas, replace, streamed)
+            if target.kind == "postgresql":
+                postgres.write(conn, laid, schemas, replace, streamed, validate)
+            else:  # DuckDB checks each key as it inserts, SQLite runs its foreign_key_check: always validated
+                module.write(conn, laid, schemas, replace, streamed)
         except SandboxError:
             raise
         except Exception as error:

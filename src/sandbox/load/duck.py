@@ -51,7 +51,7 @@ def write(
                     f"SELECT {columns} FROM {parquet_scan(table.files)}"
                 )
             progress(table.name, table.rows)
-            for statement in ddl.indexes(table, schema, catalog) + ddl.comments(table, schema, catalog):
+            for statement in ddl.indexes(table, schema, catalog, partial=False) + ddl.comments(table, schema, catalog):
                 conn.execute(statement)
         conn.execute("COMMIT")
     except BaseException:

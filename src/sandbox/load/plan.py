@@ -37,6 +37,8 @@ class TablePlan:
     schema: pa.Schema
     rows: int
     descriptions: dict[str, str]
+    #: Each column's null count (the manifest's): a foreign key column with nulls gets a partial index.
+    nulls: dict[str, int] = field(default_factory=dict)
     primary_key: tuple[str, ...] = ()
     foreign_keys: list[ForeignKey] = field(default_factory=list)
 
@@ -116,6 +118,7 @@ def table_plan(box: Sandbox, name: str) -> TablePlan:
         schema=schema,
         rows=int(entry["rows"]),
         descriptions={c["name"]: c.get("description", "") for c in entry["columns"]},
+        nulls={c["name"]: int(c.get("nulls", 0)) for c in entry["columns"]},
         primary_key=tuple(entry.get("key") or ()),
         foreign_keys=[ForeignKey(c, *target.split(".", 1)) for c, target in sorted(references.items())],
     )
