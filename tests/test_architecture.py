@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "exports": 9,
     "load": 9,
     "calibrate": 10,
+    "draft": 10,
     "replay": 10,
     "learn": 10,
     "cli": 11,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 
-from sandbox.cli import build, calibrate, exports, learn, load, replay, share  # noqa: F401  (importing a command module registers it)
+from sandbox.cli import build, calibrate, exports, init, learn, load, replay, share  # noqa: F401  (importing a command module registers it)
 from sandbox.cli.group import cli
 
 __all__ = ["cli", "main"]

@@ -53,6 +53,15 @@ def with_nulls(array: pa.Array, mask: np.ndarray) -> pa.Array:
     return pc.if_else(arrow_mask, pa.nulls(len(array), array.type), array)
 
 
+def cut(array: pa.Array, length: int) -> pa.Array:
+    """Text cut to at most `length` characters (a dictionary's values are cut once); other types as they are."""
+    if isinstance(array, pa.DictionaryArray):
+        return pa.DictionaryArray.from_arrays(array.indices, cut(array.dictionary, length))
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        return pc.utf8_slice_codeunits(array, 0, length)
+    return array
+
+
 def as_strings(array: pa.Array) -> pa.Array:
     """Any array as plain strings (dictionaries are formatted once, then taken)."""
     if isinstance(array, pa.DictionaryArray):

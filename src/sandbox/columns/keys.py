@@ -39,16 +39,36 @@ def popularity(ctx: ChunkContext, parent: str, size: int) -> tuple[int, int]:
     return a, int(rng.integers(0, size))
 
 
+def _parent(ctx: ChunkContext, head: str) -> tuple[int, ColumnSpec]:
+    parent, column = head.split(".", 1)
+    return int(ctx.table_rows[parent]), ctx.specs[f"{parent}.{column}"]
+
+
+def _together(spec: ColumnSpec, ctx: ChunkContext) -> np.ndarray:
+    """This column's parent rows when the table's key is several references (a join table): row i takes
+    combination (a*i + b) mod P of the P = product of the parents' sizes, so no combination repeats."""
+    group = list(spec.params["together"])
+    sizes = [_parent(ctx, str(ctx.specs[f"{ctx.table}.{c}"].head))[0] for c in group]
+    total = math.prod(sizes)
+    rng = ctx.table_rng("together:" + "+".join(group))
+    a = int(rng.integers(1, max(2, min(total, 2**20))))
+    while math.gcd(a, total) != 1:
+        a += 1
+    combination = (ctx.index * a + int(rng.integers(0, total))) % total
+    k = group.index(spec.name)
+    return (combination // math.prod(sizes[k + 1 :])) % sizes[k]
+
+
 def _ref(spec: ColumnSpec, ctx: ChunkContext) -> pa.Array:
-    parent, column = str(spec.head).split(".", 1)
-    size = int(ctx.table_rows[parent])
-    target = ctx.specs[f"{parent}.{column}"]
+    size, target = _parent(ctx, str(spec.head))
     if size == 0:
         return pa.nulls(ctx.n, pa.int64())
+    if spec.params.get("together"):
+        return pa.array(int(target.head) + int(target.params["step"]) * _together(spec, ctx))
     rng = ctx.rng(spec.name)
     skew = float(spec.params.get("skew") or 0.0)
     if skew > 0:
-        a, b = popularity(ctx, parent, size)
+        a, b = popularity(ctx, str(spec.head).split(".", 1)[0], size)
         rows = (zipf_ranks(rng, ctx.n, size, skew) * a + b) % size
     else:
         rows = rng.integers(0, size, ctx.n)

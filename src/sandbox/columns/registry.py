@@ -26,6 +26,8 @@ class ColumnSpec:
     params: Mapping[str, Any]
     null_rate: float = 0.0
     unique: bool = False
+    #: Text is cut to this many characters (a varchar(N)'s N).
+    max_length: int | None = None
     description: str | None = None
     pii: Mapping[str, Any] | None = None
     noise: tuple[Mapping[str, Any], ...] = ()

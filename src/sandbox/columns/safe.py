@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.columns.registry import ChunkContext, ColumnGenerator, ColumnSpec, Finding, RecipeView, register
+from sandbox.columns.text import bijection
 from sandbox.core.params import Param, choice, integer
 from sandbox.core.pools import faker_pool
 from sandbox.core.seeding import stable_hash
@@ -44,10 +45,18 @@ def safe_pool(kind: str, countries: tuple[str, ...], size: int) -> pa.Array:
     return pc.unique(pa.array(values, pa.string()))
 
 
+def pool_of(spec: ColumnSpec) -> pa.Array:
+    return safe_pool(str(spec.head), _countries(spec.params), int(spec.params["pool"]))
+
+
 def _safe(spec: ColumnSpec, ctx: ChunkContext) -> pa.Array:
-    pool = safe_pool(str(spec.head), _countries(spec.params), int(spec.params["pool"]))
-    index = ctx.rng(spec.name).integers(0, len(pool), ctx.n).astype(np.int32)
-    return pa.DictionaryArray.from_arrays(pa.array(index), pool)
+    pool = pool_of(spec)
+    if spec.unique:  # each pool value at most once, in an order fixed per table
+        a, b = bijection(ctx, spec.name, len(pool))
+        index = (ctx.index * a + b) % len(pool)
+    else:
+        index = ctx.rng(spec.name).integers(0, len(pool), ctx.n)
+    return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32)), pool)
 
 
 def _check(table: str, column: str, spec: Mapping[str, Any], view: RecipeView) -> Iterable[Finding]:
@@ -56,6 +65,14 @@ def _check(table: str, column: str, spec: Mapping[str, Any], view: RecipeView) -
         if country not in COUNTRIES:
             path: tuple[str | int, ...] = ("country",) if isinstance(spec.get("country"), str) else ("country", i)
             yield ("bad-choice", path, f"expected one of {'|'.join(COUNTRIES)}, got {country!r}", None)
+    rows = view.rows.get(table, 0)
+    if spec.get("unique") and spec.get("pool", 10_000) < rows:
+        yield (
+            "bad-range",
+            ("pool",),
+            f"expected a pool of at least {rows} values for a unique column, got {spec.get('pool', 10_000)}",
+            None,
+        )
     if spec.get("country") is not None and spec["safe"] != "phone":
         yield ("unknown-key", ("country",), f"expected country only with safe: phone, got safe: {spec['safe']}", None)
 
@@ -77,6 +94,7 @@ register(
         ),
         _safe,
         _check,
+        unique="pool",
         example="{safe: phone, country: [US, GB]}",
     )
 )

@@ -7,8 +7,9 @@ import json
 import pyarrow as pa
 
 from sandbox.columns import GENERATORS, ChunkContext, ColumnSpec
-from sandbox.columns.arrays import with_nulls
+from sandbox.columns.arrays import cut, with_nulls
 from sandbox.columns.correlated import correlate
+from sandbox.columns.safe import pool_of as safe_pool_of
 from sandbox.columns.text import locales_of
 from sandbox.core.pools import faker_pool
 from sandbox.domains.interface import TableInfo
@@ -56,9 +57,12 @@ class TableProducer(Producer):
     def prepare(self) -> None:
         """Build or load every Faker pool of the table once, so workers only read the cache."""
         for spec in self.spec.columns:
-            if spec.gen != "faker":
+            if spec.gen not in ("faker", "safe"):
                 continue
-            pool = faker_pool(str(spec.head), locales_of(spec.params), int(spec.params["pool"]))
+            if spec.gen == "safe":
+                pool = safe_pool_of(spec)
+            else:
+                pool = faker_pool(str(spec.head), locales_of(spec.params), int(spec.params["pool"]))
             if spec.unique and len(pool) < self.spec.rows:
                 raise UsageError(
                     f"{self.recipe.file}: bad-range: tables.{self.name}.columns.{spec.name}.pool: expected at least "
@@ -85,6 +89,8 @@ class TableProducer(Producer):
         for name in table.order:
             spec = table.column(name)
             array = GENERATORS[spec.gen].make(spec, ctx)
+            if spec.max_length is not None:
+                array = cut(array, spec.max_length)
             if spec.null_rate > 0:
                 array = with_nulls(array, ctx.rng(f"null:{name}").random(n) < spec.null_rate)
             ctx.columns[name] = array

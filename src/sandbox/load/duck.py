@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.load import ddl
-from sandbox.load.plan import LoadPlan, duckdb_connection, parquet_scan
+from sandbox.load.plan import LoadPlan, check_existing, duckdb_connection, parquet_scan
 
 CATALOG = "sandbox_load_target"
 
@@ -53,6 +53,36 @@ def write(
             progress(table.name, table.rows)
             for statement in ddl.indexes(table, schema, catalog, partial=False) + ddl.comments(table, schema, catalog):
                 conn.execute(statement)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def write_existing(conn: Any, plan: LoadPlan, schema: str, replace: bool, progress: Callable[[str, int], None]) -> None:
+    """Every table of `plan` appended to the existing table of `schema`, parents first, in one transaction
+    (`replace`: emptied first, children first); DuckDB casts each column to the table's type."""
+    found: dict[str, dict[str, str]] = {}
+    for table, column, kind in conn.execute(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_catalog = ? and table_schema = ?",
+        [CATALOG, schema],
+    ).fetchall():
+        found.setdefault(table, {})[column] = kind
+    check_existing(plan, schema, found)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        if replace:
+            for table in reversed(plan.tables):
+                conn.execute(f"DELETE FROM {ddl.qualified(schema, table.name, CATALOG)}")
+        for table in plan.tables:
+            columns = ", ".join(ddl.quoted(c) for c in table.schema.names)
+            if table.files:
+                conn.execute(
+                    f"INSERT INTO {ddl.qualified(schema, table.name, CATALOG)} ({columns}) "
+                    f"SELECT {columns} FROM {parquet_scan(table.files)}"
+                )
+            progress(table.name, table.rows)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

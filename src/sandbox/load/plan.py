@@ -125,9 +125,15 @@ def table_plan(box: Sandbox, name: str) -> TablePlan:
 
 
 def plan(
-    box: Sandbox, truth: bool, only: Iterable[str] = (), progress: Callable[[str], None] | None = None
+    box: Sandbox,
+    truth: bool,
+    only: Iterable[str] = (),
+    progress: Callable[[str], None] | None = None,
+    self_references: bool = True,
 ) -> LoadPlan:
-    """The tables `load` writes and the keys it declares (see the module's text)."""
+    """The tables `load` writes and the keys it declares (see the module's text); without `self_references`
+    (DuckDB checks a key into the same table row by row as it inserts, so a row whose parent comes later
+    fails) a reference to the table's own key is checked but not declared."""
     wanted = list(only)
     names = [n for n in box.manifest["tables"] if box.manifest["tables"][n]["role"] == "data" or truth]
     unknown = [n for n in wanted if n not in box.manifest["tables"]]
@@ -161,7 +167,27 @@ def plan(
             if orphans:
                 withheld.append(f"{where}: no foreign key: {orphans:,} rows point at no {fk.parent} row")
                 continue
+            if fk.parent == table.name and not self_references:
+                withheld.append(
+                    f"{where}: no foreign key: every row holds it, but DuckDB cannot declare a key into its own table for rows loaded at once"
+                )
+                continue
             kept.append(fk)
         table.foreign_keys = kept
     con.close()
     return LoadPlan(_ordered(tables), withheld)
+
+
+def check_existing(plan: LoadPlan, schema: str, found: dict[str, dict[str, str]]) -> None:
+    """Exit 2 unless every table of `plan` exists in `found` (table -> column -> type) with all its columns."""
+    missing = [t.name for t in plan.tables if t.name not in found]
+    if missing:
+        has = ", ".join(sorted(found)) or "none"
+        raise UsageError(f"--into-existing: schema {schema} has no table {', '.join(missing)} (it has: {has})")
+    for table in plan.tables:
+        extra = [c for c in table.schema.names if c not in found[table.name]]
+        if extra:
+            raise UsageError(
+                f"--into-existing: {schema}.{table.name} has no column {', '.join(extra)} "
+                f"(it has: {', '.join(found[table.name])})"
+            )

@@ -16,7 +16,7 @@ from typing import Any
 from sandbox.errors import MissingExtra
 from sandbox.load import ddl
 from sandbox.load.batches import reader
-from sandbox.load.plan import LoadPlan
+from sandbox.load.plan import LoadPlan, check_existing
 
 
 def connect(url: str) -> Any:
@@ -62,4 +62,51 @@ def write(
             if replace:
                 cur.execute(f"DROP SCHEMA IF EXISTS {ddl.quoted(schemas[role])} CASCADE")
             cur.execute(f"ALTER SCHEMA {ddl.quoted(staging[role])} RENAME TO {ddl.quoted(schemas[role])}")
+    conn.commit()
+
+
+_STRINGS = ("text", "character varying", "character", "varchar", "char", "bpchar", "name", "citext")
+
+
+def _target_columns(cur: Any, schema: str) -> dict[str, dict[str, str]]:
+    cur.execute(
+        "select c.relname, a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+        "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
+        f"where n.nspname = {ddl.literal(schema)} and c.relkind in ('r', 'p') and a.attnum > 0 "
+        "and not a.attisdropped"
+    )
+    out: dict[str, dict[str, str]] = {}
+    for table, column, kind in cur.fetchall():
+        out.setdefault(table, {})[column] = kind
+    return out
+
+
+def _value(column: str, kind: str) -> str:
+    """A staged column as the target's type: text by assignment (a value too long for varchar(N) is an error,
+    never cut), anything else by an explicit cast (an integer too big for smallint is an error too)."""
+    if kind.split("(")[0].strip() in _STRINGS:
+        return ddl.quoted(column)
+    return f"CAST({ddl.quoted(column)} AS {kind})"
+
+
+def write_existing(conn: Any, plan: LoadPlan, schema: str, replace: bool, progress: Callable[[str, int], None]) -> None:
+    """Every table of `plan` appended to the same-named existing table of `schema`, parents first, in one
+    transaction, so the target's own types and constraints check every row (`replace`: emptied first). Each
+    table is staged in a temporary table through ADBC's COPY, then inserted with the target's types."""
+    with conn.cursor() as cur:
+        cur.execute("SET LOCAL TimeZone = 'UTC'")  # an instant into a timestamp without zone: its UTC time
+        found = _target_columns(cur, schema)
+        check_existing(plan, schema, found)
+        if replace:
+            cur.execute("TRUNCATE " + ", ".join(ddl.qualified(schema, t.name) for t in plan.tables))
+        for table in plan.tables:
+            stage = f"sandbox_staged_{table.name}"[:63]
+            stream = reader(table, "postgresql", functools.partial(progress, table.name))
+            cur.adbc_ingest(stage, stream, mode="create", temporary=True)
+            names = table.schema.names
+            cur.execute(
+                f"INSERT INTO {ddl.qualified(schema, table.name)} ({', '.join(ddl.quoted(c) for c in names)}) "
+                f"SELECT {', '.join(_value(c, found[table.name][c]) for c in names)} FROM {ddl.quoted(stage)}"
+            )
+            cur.execute(f"DROP TABLE {ddl.quoted(stage)}")
     conn.commit()

@@ -13,7 +13,7 @@ from typing import Any
 from sandbox.errors import MissingExtra
 from sandbox.load import ddl
 from sandbox.load.batches import reader
-from sandbox.load.plan import LoadPlan
+from sandbox.load.plan import LoadPlan, check_existing
 
 
 class ForeignKeyViolation(RuntimeError):
@@ -48,6 +48,29 @@ def write(
             cur.adbc_ingest(table.name, reader(table, "sqlite", functools.partial(progress, table.name)), mode="append")
             for statement in ddl.indexes(table, None):
                 cur.execute(statement)
+        cur.execute("PRAGMA foreign_key_check")
+        broken = cur.fetchall()
+        if broken:
+            raise ForeignKeyViolation(f"{len(broken)} rows break a foreign key, e.g. {broken[0]}")
+    conn.commit()
+
+
+def write_existing(conn: Any, plan: LoadPlan, schema: str, replace: bool, progress: Callable[[str, int], None]) -> None:
+    """Every table of `plan` appended to the existing table, parents first, in one transaction (`replace`:
+    emptied first, children first), then SQLite's foreign_key_check."""
+    with conn.cursor() as cur:
+        found: dict[str, dict[str, str]] = {}
+        for table in plan.tables:
+            cur.execute(f"select name, type from pragma_table_info({ddl.literal(table.name)})")
+            rows = cur.fetchall()
+            if rows:
+                found[table.name] = {str(n): str(k) for n, k in rows}
+        check_existing(plan, schema, found)
+        if replace:
+            for table in reversed(plan.tables):
+                cur.execute(f"DELETE FROM {ddl.quoted(table.name)}")
+        for table in plan.tables:
+            cur.adbc_ingest(table.name, reader(table, "sqlite", functools.partial(progress, table.name)), mode="append")
         cur.execute("PRAGMA foreign_key_check")
         broken = cur.fetchall()
         if broken:

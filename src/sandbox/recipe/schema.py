@@ -27,7 +27,12 @@ COMMON_COLUMN_PROPERTIES: dict[str, Any] = {
     "unique": {
         "type": "boolean",
         "default": False,
-        "description": "Values never repeat: only for sequence ids, or faker with a pool >= rows.",
+        "description": "Values never repeat: only for sequence ids, or faker and safe with a pool >= rows.",
+    },
+    "max_length": {
+        "type": "integer",
+        "minimum": 1,
+        "description": "Text longer than this many characters is cut to it (a varchar(N) column's N).",
     },
     "description": {"type": "string", "description": "What the column means; goes to Parquet and the data card."},
     "pii": {

@@ -3,6 +3,7 @@ checks, columns that look like personal data and have no policy), each a located
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -49,6 +50,7 @@ def _table_issues(source: Source, table: str, spec: Mapping[str, Any], view: Rec
             yield source.issue(
                 "bad-ref", (*base, "key"), f"expected a column of {table}, got {key!r}", did_you_mean(key, columns)
             )
+    yield from _join_key_issues(source, table, spec, view)
     for i, item in enumerate(spec.get("noise", [])):
         if KINDS[item["kind"]].applies_to != "table":
             yield source.issue(
@@ -88,6 +90,22 @@ def _table_issues(source: Source, table: str, spec: Mapping[str, Any], view: Rec
                 (*here, "noise"),
                 "expected no noise on a key column, got some (defects are located by the key)",
             )
+
+
+def _join_key_issues(source: Source, table: str, spec: Mapping[str, Any], view: RecipeView) -> Iterator[Issue]:
+    """A key of several references takes each combination of parents once: there must be enough of them."""
+    key = [k for k in spec.get("key", []) if k in spec["columns"]]
+    if len(key) < 2 or not all("ref" in spec["columns"][k] for k in key):
+        return
+    parents = [str(spec["columns"][k]["ref"]).split(".")[0] for k in key]
+    combinations = math.prod(view.rows.get(p, 0) for p in parents)
+    if spec["rows"] > combinations:
+        yield source.issue(
+            "bad-range",
+            ("tables", table, "rows"),
+            f"expected at most {combinations:,} rows (each combination of {', '.join(parents)} once, the key "
+            f"{', '.join(key)}), got {spec['rows']:,}",
+        )
 
 
 def _pii_issues(source: Source, table: str, spec: Mapping[str, Any], defaults: Mapping[str, str]) -> Iterator[Issue]:

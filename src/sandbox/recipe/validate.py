@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -139,6 +140,7 @@ def _table_model(name: str, spec: Mapping[str, Any], privacy_defaults: Mapping[s
                 params=params,
                 null_rate=float(col.get("null_rate", 0.0)),
                 unique=bool(col.get("unique", False)),
+                max_length=col.get("max_length"),
                 description=col.get("description"),
                 pii=col.get("pii"),
                 noise=tuple(col.get("noise", ())),
@@ -146,6 +148,10 @@ def _table_model(name: str, spec: Mapping[str, Any], privacy_defaults: Mapping[s
             )
         )
     key = tuple(spec.get("key") or [c.name for c in columns if c.gen == "sequence"])
+    if len(key) > 1 and all(c.gen == "ref" for c in columns if c.name in key):  # a join table's composite key
+        columns = [
+            dataclasses.replace(c, params={**c.params, "together": key}) if c.name in key else c for c in columns
+        ]
     return TableSpec(
         name,
         int(spec["rows"]),
