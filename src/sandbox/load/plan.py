@@ -169,7 +169,8 @@ def plan(
                 continue
             if fk.parent == table.name and not self_references:
                 withheld.append(
-                    f"{where}: no foreign key: every row holds it, but DuckDB cannot declare a key into its own table for rows loaded at once"
+                    f"{where}: no foreign key: every row holds it, but DuckDB checks a key into its own table "
+                    "as each row goes in"
                 )
                 continue
             kept.append(fk)
