@@ -107,7 +107,10 @@ def test_self_references_composite_keys_lengths_and_checks_hold_in_the_built_row
         con.execute(f"create view {table} as select * from '{tmp_path}/box/tables/{table}/*.parquet'")
     assert con.execute("select count(*) = count(distinct (order_id, product_id)) from order_details").fetchone()[0]
     assert con.execute("select count(*) from order_details").fetchone()[0] > 1000
-    orphans = "select count(*) from employees e where manager_id is not null and manager_id not in (select employee_id from employees)"
+    orphans = (
+        "select count(*) from employees e where manager_id is not null "
+        "and manager_id not in (select employee_id from employees)"
+    )
     assert con.execute(orphans).fetchone()[0] == 0
     assert con.execute("select count(manager_id) < count(*), count(manager_id) > 0 from employees").fetchone() == (
         True,
@@ -123,7 +126,8 @@ def test_self_references_composite_keys_lengths_and_checks_hold_in_the_built_row
 def test_a_syntax_error_names_the_file_and_line_and_prints_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.sql"
     bad.write_text(
-        "CREATE TABLE a (id integer PRIMARY KEY);\n\nCREATE TABLE b (id integer PRIMARY KEY\n  name varchar(20) NOT NULL\n);\n"
+        "CREATE TABLE a (id integer PRIMARY KEY);\n\n"
+        "CREATE TABLE b (id integer PRIMARY KEY\n  name varchar(20) NOT NULL\n);\n"
     )
     code, out, err = invoke("init", "--from", str(bad))
     assert code == 2 and out == ""
@@ -167,11 +171,8 @@ def test_into_existing_names_a_missing_table_and_leaves_the_target_as_it_was(
     (tmp_path / "shop.yaml").write_text(recipe)
     assert invoke("build", str(tmp_path / "shop.yaml"), "--out", str(tmp_path / "box"), "-q")[0] == 0
     code, _, err = invoke("load", str(tmp_path / "box"), sandbox_postgres, "--schema", "partial", "--into-existing")
-    assert (
-        code == 2
-        and "--into-existing: schema partial has no table categories, customers, orders, suppliers, products, order_details (it has: employees)"
-        in err
-    )
+    missing = "categories, customers, orders, suppliers, products, order_details (it has: employees)"
+    assert code == 2 and f"--into-existing: schema partial has no table {missing}" in err
     assert psql(sandbox_postgres, "-c", "select count(*) from partial.employees").strip() == "0"
     code, _, err = invoke("load", str(tmp_path / "box"), sandbox_postgres, "--schema", "nowhere", "--into-existing")
     assert code == 2 and "expected schema nowhere to exist" in err
@@ -182,7 +183,8 @@ def test_a_join_table_cannot_have_more_rows_than_combinations_of_its_parents(tmp
     recipe.write_text(
         "version: 1\nname: join\ntables:\n  a:\n    rows: 3\n    columns:\n      a_id: {sequence: 1}\n"
         "  b:\n    rows: 4\n    columns:\n      b_id: {sequence: 1}\n"
-        "  ab:\n    rows: 13\n    key: [a_id, b_id]\n    columns:\n      a_id: {ref: a.a_id}\n      b_id: {ref: b.b_id}\n"
+        "  ab:\n    rows: 13\n    key: [a_id, b_id]\n    columns:\n"
+        "      a_id: {ref: a.a_id}\n      b_id: {ref: b.b_id}\n"
     )
     code, _, err = invoke("validate", str(recipe))
     assert code == 2

@@ -6,8 +6,9 @@ The tolerance is max(10% of the knob, 4 standard errors of the realised value), 
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,10 +96,18 @@ class TableReader:
     def __init__(self, folder: Path | str, manifest: Manifest) -> None:
         self.manifest = manifest
         self.filesystem, self.root = Location(str(folder)).pyarrow_filesystem()
+        #: A domain's name for a table -> the sandbox's (a recipe's `domain.tables.NAME.as`).
+        self.aliases: dict[str, str] = {}
+
+    def aliased(self, aliases: Mapping[str, str]) -> TableReader:
+        """The same reader, reading a domain's tables by the domain's own names."""
+        out = copy.copy(self)
+        out.aliases = dict(aliases)
+        return out
 
     def rows(self, name: str) -> int:
         """Rows of a table, from the manifest."""
-        table = self.manifest["tables"].get(name)
+        table = self.manifest["tables"].get(self.aliases.get(name, name))
         return int(table["rows"]) if table else 0
 
     def read(self, name: str, columns: Sequence[str], where: Where | None = None) -> pa.Table:
@@ -125,7 +134,7 @@ class TableReader:
     ) -> Iterator[pa.Table]:
         """Columns of a table file by file (a part holds at most a chunk's rows), or of the files at `paths`;
         `dictionary` columns are read dictionary-encoded."""
-        table = self.manifest["tables"].get(name)
+        table = self.manifest["tables"].get(self.aliases.get(name, name))
         wanted = list(columns) + ([where[0]] if where and where[0] not in columns else [])
         for file in table["files"] if table else []:
             if paths is not None and file["path"] not in paths:

@@ -101,6 +101,11 @@ class Domain(ABC):
         """Faults laid over a chunk's produced tables (each logged to `ctx.log`); none by default."""
         return tables
 
+    def keys(self, knobs: Mapping[str, Any], rows: int) -> dict[str, tuple[str, int]]:
+        """Tables whose ids are 1..n, known before a row is made: {table: (id column, n)}, so a recipe's own
+        tables can `ref:` them; none by default."""
+        return {}
+
     def check(self, knobs: Mapping[str, Any]) -> Iterable[Finding]:
         """Cross-knob checks beyond each knob's own range; paths are below `domain.knobs`."""
         return ()

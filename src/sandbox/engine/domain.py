@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 import pyarrow as pa
 
+from sandbox.columns import ChunkContext
 from sandbox.domains.interface import Domain, DomainContext, TableInfo
 from sandbox.domains.registry import find_domain
 from sandbox.engine.contract import Chunk, Producer
+from sandbox.engine.shaped import shaped_infos, shaped_tables
 from sandbox.noise.defects import DefectLog
 from sandbox.recipe.model import Recipe
+from sandbox.recipe.shapes import described
 
 #: The chunks' source for a recipe's domain.
 DOMAIN = "domain"
@@ -28,6 +30,9 @@ class DomainProducer(Producer):
         self.seed, self.reference = recipe.seed, recipe.domain.reference
         self.name, self.knobs = recipe.domain.generator, recipe.domain.knobs
         self.rows, self.chunk_rows = recipe.domain.rows, recipe.chunk_rows
+        self.shapes = recipe.domain.shapes
+        #: What the shapes' added columns may read (a `ref:` to a recipe table or a domain id).
+        self.table_rows, self.specs = (recipe.table_rows(), recipe.column_specs()) if self.shapes else ({}, {})
 
     @functools.cached_property
     def domain(self) -> Domain:
@@ -38,11 +43,8 @@ class DomainProducer(Producer):
 
     def tables(self) -> list[TableInfo]:
         """The domain's tables, their columns described from its `columns.json` where it does not itself."""
-        docs = self.domain.column_docs()
-        return [
-            info if info.columns else dataclasses.replace(info, columns=docs.get(info.name, {}))
-            for info in self.domain.tables(self.knobs)
-        ]
+        infos = described(self.domain, self.knobs)
+        return shaped_infos(infos, self.shapes) if self.shapes else infos
 
     def plan(self) -> list[Chunk]:
         payloads = self.domain.plan(self.knobs, self.rows, self.chunk_rows)
@@ -55,4 +57,8 @@ class DomainProducer(Producer):
         return self.domain.produce(self.knobs, chunk.payload, self._context(chunk, log))
 
     def corrupt(self, tables: dict[str, pa.Table], chunk: Chunk, log: DefectLog) -> dict[str, pa.Table]:
-        return self.domain.corrupt(self.knobs, chunk.payload, tables, self._context(chunk, log))
+        tables = self.domain.corrupt(self.knobs, chunk.payload, tables, self._context(chunk, log))
+        if not self.shapes:
+            return tables
+        context = ChunkContext(self.seed, self.name, chunk.index, 0, 0, self.table_rows, self.specs)
+        return shaped_tables(tables, self.shapes, context, log)

@@ -83,7 +83,7 @@ class TableProducer(Producer):
             chunk=chunk.index,
             start=chunk.start,
             n=n,
-            table_rows={t.name: t.rows for t in self.recipe.tables},
+            table_rows=self.recipe.table_rows(),
             specs=self.recipe.column_specs(),
         )
         for name in table.order:

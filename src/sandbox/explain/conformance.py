@@ -46,8 +46,16 @@ def measure(reader: TableReader, model: Recipe, faults: Faults | None = None) ->
         out += _table_checks(table, reader, faults)
     if model.domain:
         domain = find_domain(model.domain.reference)
-        out += domain.conformance(model.domain.knobs, model.domain.rows, reader, faults)
+        names = {v: k for k, v in model.domain.renamed().items()}  # the sandbox's name -> the domain's
+        own = {(names.get(t, t), c, k): n for (t, c, k), n in faults.items()}
+        out += domain.conformance(model.domain.knobs, model.domain.rows, _as_domain(reader, model), own)
     return out
+
+
+def _as_domain(reader: TableReader, model: Recipe) -> TableReader:
+    """`reader` reading the domain's tables by the domain's names (a recipe may rename them)."""
+    names = model.domain.renamed() if model.domain else {}
+    return reader.aliased(names) if names else reader
 
 
 def describe(folder: Path | str, manifest: Manifest, model: Recipe) -> None:
@@ -61,7 +69,9 @@ def describe(folder: Path | str, manifest: Manifest, model: Recipe) -> None:
     ]
     manifest["conformance"] = [c.to_dict() for c in measure(reader, model, faults)]
     if model.domain:
-        benchmark = find_domain(model.domain.reference).benchmark(model.domain.knobs, reader, model.seed)
+        benchmark = find_domain(model.domain.reference).benchmark(
+            model.domain.knobs, _as_domain(reader, model), model.seed
+        )
         if benchmark:
             manifest["benchmark"] = benchmark
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -113,6 +113,19 @@ class DefectLog:
                 schema=DEFECTS_SCHEMA,
             )
         )
+
+    def rename(self, tables: Mapping[str, str], dropped: Mapping[str, set[str]]) -> None:
+        """Tables renamed (old -> new name), and the defects of `dropped` columns (new name -> columns) left out."""
+        parts = []
+        for part in self._parts:
+            name = part.column("table")[0].as_py()
+            new = tables.get(name, name)
+            if new != name:
+                part = part.set_column(1, DEFECTS_SCHEMA.field("table"), pa.array([new] * len(part), pa.string()))
+            column = part.column("column")[0].as_py()
+            if column is None or column not in dropped.get(new, set()):
+                parts.append(part)
+        self._parts = parts
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._parts)

@@ -30,12 +30,36 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class TableShape:
+    """A domain table shaped to the recipe's names (`sandbox.recipe.shapes`)."""
+
+    table: str
+    name: str
+    drop: tuple[str, ...] = ()
+    columns: tuple[ColumnSpec, ...] = ()
+    order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DomainSpec:
     generator: str
     #: "module:Class", so worker processes can import the domain.
     reference: str
     rows: int
     knobs: Mapping[str, Any]
+    shapes: tuple[TableShape, ...] = ()
+
+    def renamed(self) -> dict[str, str]:
+        """Domain table -> its name in the sandbox."""
+        return {s.table: s.name for s in self.shapes if s.name != s.table}
+
+    def keys(self) -> dict[str, tuple[str, int]]:
+        """Table (as named in the sandbox) -> (its id column, rows): ids 1..rows, which a recipe `ref:` may use."""
+        from sandbox.domains.registry import find_domain
+
+        names = self.renamed()
+        found = find_domain(self.reference).keys(self.knobs, self.rows)
+        return {names.get(t, t): key for t, key in found.items()}
 
 
 @dataclass(frozen=True)
@@ -59,7 +83,19 @@ class Recipe:
         return next(t for t in self.tables if t.name == name)
 
     def column_specs(self) -> dict[str, ColumnSpec]:
-        return {f"{t.name}.{c.name}": c for t in self.tables for c in t.columns}
+        """Every column a generator may read, by "table.column": the recipe's tables', the domain's added
+        ones, and the domain's id columns as the sequences they are."""
+        out = {f"{t.name}.{c.name}": c for t in self.tables for c in t.columns}
+        if self.domain:
+            for table, (column, _) in self.domain.keys().items():
+                out[f"{table}.{column}"] = ColumnSpec(column, "sequence", 1, {"step": 1})
+            out.update({f"{s.name}.{c.name}": c for s in self.domain.shapes for c in s.columns})
+        return out
+
+    def table_rows(self) -> dict[str, int]:
+        """Rows of every table a `ref:` may point at: the recipe's, and the domain's with known ids."""
+        keyed = {t: n for t, (_, n) in self.domain.keys().items()} if self.domain else {}
+        return {**keyed, **{t.name: t.rows for t in self.tables}}
 
     def primary_name(self) -> str | None:
         """The declared primary table, else the domain, else the largest table."""

@@ -8,6 +8,7 @@ from sandbox.columns import GENERATORS
 from sandbox.domains.registry import domain_names, find_domain
 from sandbox.noise.kinds import NOISE_ITEM_SCHEMA
 from sandbox.privacy.classes import PII_CLASSES, POLICIES
+from sandbox.recipe.shapes import shapes_schema
 
 SCHEMA_ID = "https://sandbox.invalid/schemas/recipe.schema.json"
 #: Names become folder and file names: 64 characters fit every file system's 255-byte component with room
@@ -99,6 +100,7 @@ def domain_schema() -> dict[str, Any]:
                 "description": "Size of the domain's main unit.",
             },
             "knobs": {"type": "object", "description": "The domain's knobs (see `sandbox recipes --domains`)."},
+            "tables": shapes_schema(),
         },
     }
     if branches:

@@ -17,6 +17,7 @@ from sandbox.errors import Issue
 from sandbox.noise.kinds import KINDS, value_family
 from sandbox.privacy.columns import SAFE_KIND, policy_for
 from sandbox.recipe.loader import Source
+from sandbox.recipe.shapes import described, key_columns, key_rows, shape_issues
 
 
 def semantic_issues(source: Source) -> Iterator[Issue]:
@@ -25,8 +26,8 @@ def semantic_issues(source: Source) -> Iterator[Issue]:
     if not tables and "domain" not in data:
         yield source.issue("missing-key", (), "expected `tables` or `domain`")
     view = RecipeView(
-        columns={t: spec["columns"] for t, spec in tables.items()},
-        rows={t: spec["rows"] for t, spec in tables.items()},
+        columns={**_domain_view(data, "columns"), **{t: spec["columns"] for t, spec in tables.items()}},
+        rows={**_domain_view(data, "rows"), **{t: spec["rows"] for t, spec in tables.items()}},
     )
     primary = data.get("primary")
     if primary is not None and primary not in tables:
@@ -40,6 +41,33 @@ def semantic_issues(source: Source) -> Iterator[Issue]:
     yield from _cycle_issues(source, tables)
     if "domain" in data:
         yield from _domain_issues(source, data["domain"], tables)
+        yield from _shaped_column_issues(source, data["domain"], view, privacy_defaults)
+
+
+def _domain_view(data: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """The domain's tables as a recipe's `ref:` sees them (their id columns, their rows), or nothing."""
+    spec = data.get("domain")
+    if not isinstance(spec, dict):
+        return {}
+    domain = find_domain(spec["generator"])
+    knobs = defaults(domain.knobs, spec.get("knobs", {}))
+    rows = int(spec["rows"])
+    return key_columns(domain, knobs, rows, spec) if what == "columns" else key_rows(domain, knobs, rows, spec)
+
+
+def _shaped_column_issues(
+    source: Source, spec: Mapping[str, Any], view: RecipeView, privacy_defaults: Mapping[str, str]
+) -> Iterator[Issue]:
+    """A domain table's added columns, checked like a recipe table's (generators, fail-closed privacy)."""
+    for table, shape in (spec.get("tables") or {}).items():
+        columns = shape.get("columns") or {}
+        name = shape.get("as") or table
+        here = ("domain", "tables", table, "columns")
+        for column, col in columns.items():
+            gen = GENERATORS[next(k for k in col if k in GENERATORS)]
+            for code, sub, message, hint in gen.check(name, column, col, view) if gen.check else ():
+                yield source.issue(code, (*here, column, *sub), message, hint)
+        yield from _pii_issues(source, table, {"columns": columns}, privacy_defaults, ("domain", "tables", table))
 
 
 def _table_issues(source: Source, table: str, spec: Mapping[str, Any], view: RecipeView) -> Iterator[Issue]:
@@ -108,8 +136,11 @@ def _join_key_issues(source: Source, table: str, spec: Mapping[str, Any], view: 
         )
 
 
-def _pii_issues(source: Source, table: str, spec: Mapping[str, Any], defaults: Mapping[str, str]) -> Iterator[Issue]:
-    """Fail closed: a column that is fatal-class PII with no policy and not born safe stops the build."""
+def _pii_issues(
+    source: Source, table: str, spec: Mapping[str, Any], defaults: Mapping[str, str], base: tuple[str, ...] = ()
+) -> Iterator[Issue]:
+    """Fail closed: a column that is fatal-class PII with no policy and not born safe stops the build (`base`:
+    where the columns are, when not under `tables.TABLE`)."""
     for name, col in spec["columns"].items():
         gen = next(k for k in col if k in GENERATORS)
         privacy = policy_for(name, gen, col[gen], col.get("pii"), defaults)
@@ -123,7 +154,7 @@ def _pii_issues(source: Source, table: str, spec: Mapping[str, Any], defaults: M
         hint = f"`safe: {SAFE_KIND[privacy.cls]}`" if privacy.cls in SAFE_KIND else None
         yield source.issue(
             "pii-unhandled",
-            ("tables", table, "columns", name),
+            (*(base or ("tables", table)), "columns", name),
             f"expected a policy for {privacy.cls} PII (pii: {{policy: pseudonymise|mask|fake|"
             f"redact|drop|keep}}) or a born-safe generator, got {why}",
             hint,
@@ -184,7 +215,9 @@ def _domain_issues(source: Source, spec: Mapping[str, Any], tables: Mapping[str,
     knobs = defaults(domain.knobs, spec.get("knobs", {}))
     for code, sub, message, hint in domain.check(knobs):
         yield source.issue(code, ("domain", "knobs", *sub), message, hint)
-    for info in domain.tables(knobs):
+    infos = described(domain, knobs)
+    yield from shape_issues(source, spec, infos, tables)
+    for info in infos:
         if info.name in tables:
             yield source.issue(
                 "bad-choice",

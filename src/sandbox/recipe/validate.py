@@ -15,7 +15,7 @@ from sandbox.domains.registry import find_domain, reference
 from sandbox.errors import Issue, RecipeError
 from sandbox.privacy.columns import policy_for
 from sandbox.recipe.loader import Source, parse
-from sandbox.recipe.model import DomainSpec, Recipe, TableSpec
+from sandbox.recipe.model import DomainSpec, Recipe, TableShape, TableSpec
 from sandbox.recipe.schema import recipe_schema
 from sandbox.recipe.semantics import semantic_issues
 from sandbox.recipe.structure import structural_issues
@@ -110,7 +110,8 @@ def build_model(source: Source) -> Recipe:
     if "domain" in data:
         spec = data["domain"]
         knobs = defaults(find_domain(spec["generator"]).knobs, spec.get("knobs", {}))
-        domain = DomainSpec(spec["generator"], reference(spec["generator"]), int(spec["rows"]), knobs)
+        shapes = _shapes(spec, privacy_defaults)
+        domain = DomainSpec(spec["generator"], reference(spec["generator"]), int(spec["rows"]), knobs, shapes)
     return Recipe(
         name=data["name"],
         seed=int(data.get("seed", 0)),
@@ -126,27 +127,43 @@ def build_model(source: Source) -> Recipe:
     )
 
 
-def _table_model(name: str, spec: Mapping[str, Any], privacy_defaults: Mapping[str, str]) -> TableSpec:
-    columns = []
-    for col_name, col in spec["columns"].items():
-        gen_name = next(k for k in col if k in GENERATORS)
-        gen = GENERATORS[gen_name]
-        params = defaults(gen.params, {p.name: col[p.name] for p in gen.params if p.name in col})
-        columns.append(
-            ColumnSpec(
-                name=col_name,
-                gen=gen_name,
-                head=col[gen_name],
-                params=params,
-                null_rate=float(col.get("null_rate", 0.0)),
-                unique=bool(col.get("unique", False)),
-                max_length=col.get("max_length"),
-                description=col.get("description"),
-                pii=col.get("pii"),
-                noise=tuple(col.get("noise", ())),
-                privacy=policy_for(col_name, gen_name, col[gen_name], col.get("pii"), privacy_defaults),
+def _column_model(col_name: str, col: Mapping[str, Any], privacy_defaults: Mapping[str, str]) -> ColumnSpec:
+    gen_name = next(k for k in col if k in GENERATORS)
+    gen = GENERATORS[gen_name]
+    params = defaults(gen.params, {p.name: col[p.name] for p in gen.params if p.name in col})
+    return ColumnSpec(
+        name=col_name,
+        gen=gen_name,
+        head=col[gen_name],
+        params=params,
+        null_rate=float(col.get("null_rate", 0.0)),
+        unique=bool(col.get("unique", False)),
+        max_length=col.get("max_length"),
+        description=col.get("description"),
+        pii=col.get("pii"),
+        noise=tuple(col.get("noise", ())),
+        privacy=policy_for(col_name, gen_name, col[gen_name], col.get("pii"), privacy_defaults),
+    )
+
+
+def _shapes(spec: Mapping[str, Any], privacy_defaults: Mapping[str, str]) -> tuple[TableShape, ...]:
+    out = []
+    for table, shape in (spec.get("tables") or {}).items():
+        columns = [_column_model(n, c, privacy_defaults) for n, c in (shape.get("columns") or {}).items()]
+        out.append(
+            TableShape(
+                table,
+                shape.get("as") or table,
+                tuple(shape.get("drop") or ()),
+                tuple(columns),
+                _generation_order(columns),
             )
         )
+    return tuple(out)
+
+
+def _table_model(name: str, spec: Mapping[str, Any], privacy_defaults: Mapping[str, str]) -> TableSpec:
+    columns = [_column_model(col_name, col, privacy_defaults) for col_name, col in spec["columns"].items()]
     key = tuple(spec.get("key") or [c.name for c in columns if c.gen == "sequence"])
     if len(key) > 1 and all(c.gen == "ref" for c in columns if c.name in key):  # a join table's composite key
         columns = [

@@ -45,12 +45,17 @@ class Clickstream(Domain):
     def tables(self, knobs: Mapping[str, Any]) -> list[TableInfo]:
         return [*infos.visitors(), *infos.shop()]
 
+    def keys(self, knobs: Mapping[str, Any], rows: int) -> dict[str, tuple[str, int]]:
+        return {
+            "customers": ("customer_id", _people(knobs, rows)[1]),
+            "products": ("product_id", int(knobs["products"])),
+        }
+
     def plan(self, knobs: Mapping[str, Any], rows: int, chunk_rows: int) -> list[dict[str, Any]]:
         bots = round(rows * knobs["bot_share"])
         human = rows - bots
         anonymous = round(human * knobs["anonymous_share"])
-        identified = human - anonymous
-        people = max(1, round(identified / knobs["sessions_per_customer"])) if identified else 0
+        identified, people = _people(knobs, rows)
         chunks = max(1, math.ceil((human * EVENTS_PER_HUMAN + bots * EVENTS_PER_BOT) / chunk_rows))
         chunks = min(chunks, max(1, people))
         split = [np.array_split(np.arange(n), chunks) for n in (people, identified, anonymous, bots)]
@@ -325,3 +330,10 @@ def _track_noise(ctx: DomainContext, knobs: Mapping[str, Any], chunk: funnel.Chu
         events = pa.concat_tables([events, events.take(pa.array(twice))])
 
     return events
+
+
+def _people(knobs: Mapping[str, Any], rows: int) -> tuple[int, int]:
+    """(identified sessions, customers) of a build of `rows` sessions."""
+    human = rows - round(rows * knobs["bot_share"])
+    identified = human - round(human * knobs["anonymous_share"])
+    return identified, (max(1, round(identified / knobs["sessions_per_customer"])) if identified else 0)
