@@ -25,8 +25,13 @@ domain:
       drop: [segment]
       columns:
         tier: {choice: [bronze, silver, gold], weights: [0.7, 0.2, 0.1], description: Loyalty tier.}
-        home_store: {faker: city, pool: 500}
+        home_store: {ref: stores.store_id}
 tables:
+  stores:
+    rows: 12
+    columns:
+      store_id: {sequence: 100}
+      city: {faker: city, pool: 50}
   loyalty:
     rows: 600
     description: Loyalty cards of enrolled clients.
@@ -53,7 +58,7 @@ def shaped(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_renamed_trimmed_extended_table_and_a_table_referencing_it_build_and_resolve(shaped: Path) -> None:
     con = duckdb.connect()
-    for table in ("clients", "loyalty", "sessions", "orders"):
+    for table in ("clients", "loyalty", "sessions", "orders", "stores"):
         con.execute(f"create view {table} as select * from '{shaped}/tables/{table}/**/*.parquet'")
     columns = [r[0] for r in con.execute("describe clients").fetchall()]
     assert "segment" not in columns and columns[-2:] == ["tier", "home_store"] and "customer_id" in columns
@@ -65,11 +70,14 @@ def test_a_renamed_trimmed_extended_table_and_a_table_referencing_it_build_and_r
         ).fetchone()
         assert orphans == (0,), child
     assert con.execute("select count(distinct client_id) > 100 from loyalty").fetchone() == (True,)
+    stores = "select count(*) from clients where home_store not in (select store_id from stores)"
+    assert con.execute(stores).fetchone() == (0,)  # an added column may reference a recipe table
     tiers = dict(con.execute("select tier, count(*) / sum(count(*)) over () from clients group by 1").fetchall())
     assert abs(tiers["bronze"] - 0.7) < 0.08
     manifest = json.loads((shaped / "manifest.json").read_text())
     assert manifest["tables"]["sessions"]["references"] == {"customer_id": "clients.customer_id"}
     assert manifest["tables"]["loyalty"]["references"] == {"client_id": "clients.customer_id"}
+    assert manifest["tables"]["clients"]["references"] == {"home_store": "stores.store_id"}
     assert {f["table"] for f in manifest["faults"]} <= set(manifest["tables"])
 
 
@@ -78,7 +86,7 @@ def test_the_data_card_and_check_use_the_new_names_and_the_domain_is_unchanged(s
     assert "### clients" in card and "### loyalty" in card and "### customers" not in card
     assert "Loyalty tier." in card
     code, shaped_check, _ = invoke("check", str(shaped))
-    assert code == 0 and "22 of 22 knobs within tolerance" in shaped_check
+    assert code == 0 and "23 of 23 knobs within tolerance" in shaped_check
     plain = tmp_path / "plain.yaml"
     plain.write_text(RECIPE.split("  tables:\n    customers:")[0] + "\n")
     assert invoke("build", str(plain), "--out", str(tmp_path / "plain"), "-q")[0] == 0

@@ -38,7 +38,8 @@ def shaped_infos(infos: list[TableInfo], shapes: tuple[TableShape, ...]) -> list
             columns.update({c.name: c.description or f"{c.gen} (added by the recipe)" for c in shape.columns})
             privacy = {c: p for c, p in info.privacy.items() if c not in drop}
             privacy.update({c.name: c.privacy for c in shape.columns if c.privacy is not None})
-            info = dataclasses.replace(info, name=shape.name, columns=columns, privacy=privacy)
+            references = {**info.references, **{c.name: str(c.head) for c in shape.columns if c.gen == "ref"}}
+            info = dataclasses.replace(info, name=shape.name, columns=columns, privacy=privacy, references=references)
         out.append(info)
     return out
 
