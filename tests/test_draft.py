@@ -193,3 +193,27 @@ def test_a_join_table_cannot_have_more_rows_than_combinations_of_its_parents(tmp
     assert invoke("build", str(recipe), "--out", str(tmp_path / "box"), "-q")[0] == 0
     pairs = duckdb.connect().execute(f"select count(distinct (a_id, b_id)) from '{tmp_path}/box/tables/ab/*.parquet'")
     assert pairs.fetchone()[0] == 12  # every combination, once
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "sqlite"])
+def test_into_existing_duckdb_and_sqlite_tables(kind: str, tmp_path: Path) -> None:
+    import sqlite3
+
+    ddl = (SCHEMAS / "film_rental.sql").read_text()
+    database = tmp_path / f"film.{kind}"
+    if kind == "duckdb":
+        duckdb.connect(str(database)).execute(ddl).close()
+    else:
+        sqlite3.connect(database).executescript(ddl)
+    _, recipe, _ = invoke("init", "--from", str(SCHEMAS / "film_rental.sql"), "--rows", "500")
+    (tmp_path / "film.yaml").write_text(recipe)
+    assert invoke("build", str(tmp_path / "film.yaml"), "--out", str(tmp_path / "box"), "-q")[0] == 0
+    code, out, err = invoke("load", str(tmp_path / "box"), f"{kind}:///{database}", "--into-existing")
+    assert code == 0, err
+    assert out.startswith("loaded 11 tables, ")
+    count = "select count(*) from rental r join customer c using (customer_id)"
+    if kind == "duckdb":
+        joined = duckdb.connect(str(database)).execute(count).fetchone()
+    else:
+        joined = sqlite3.connect(database).execute(count).fetchone()
+    assert joined == (125,)  # every rental joins its customer (rentals are a step up from payments: 500 / 4)
