@@ -75,6 +75,8 @@ class Mqtt:
     published: int = 0
     #: Publishes between turns of the network loop.
     every: int = 200
+    #: Messages sent and not yet acknowledged, at most (QoS 1 and 2).
+    window: int = 1000
 
     def open(self, columns: list[str]) -> Mqtt:
         try:
@@ -89,7 +91,10 @@ class Mqtt:
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2, client_id=f"sandbox-replay-{id(self):x}", clean_session=False
         )
-        self.client.max_inflight_messages_set(1000)
+        # paho's own window (max_inflight) rescans its whole outgoing queue on every acknowledgement: 4.7 of
+        # 26 s in a profile of 200,000 messages. So paho sends at once (0: no window, no rescan) and `send`
+        # keeps at most `window` messages unacknowledged itself.
+        self.client.max_inflight_messages_set(0)
         self.client.max_queued_messages_set(0)
         self.client.on_publish = lambda c, u, mid, rc, p: self._acked()
         try:
@@ -134,6 +139,8 @@ class Mqtt:
             self.client.publish(topic, payload, qos=self.qos, retain=self.retain)
             if i % self.every == self.every - 1:
                 self.idle(0)
+                while self.qos and self.published + i + 1 - self.delivered >= self.window:
+                    self.idle(0.01)
         self.published += len(payloads)
         self.idle(0)
 
