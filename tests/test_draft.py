@@ -217,3 +217,21 @@ def test_into_existing_duckdb_and_sqlite_tables(kind: str, tmp_path: Path) -> No
     else:
         joined = sqlite3.connect(database).execute(count).fetchone()
     assert joined == (125,)  # every rental joins its customer (rentals are a step up from payments: 500 / 4)
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "sqlite"])
+def test_a_draft_from_a_duckdb_or_sqlite_file_reads_its_keys_and_checks(kind: str, tmp_path: Path) -> None:
+    import sqlite3
+
+    ddl = (SCHEMAS / "shop.sql").read_text()
+    database = tmp_path / f"shop.{kind}"
+    if kind == "duckdb":
+        duckdb.connect(str(database)).execute(ddl).close()
+    else:
+        sqlite3.connect(database).executescript(ddl)
+    code, recipe, err = invoke("init", "--from", f"{kind}:///{database}")
+    assert code == 0, err
+    assert "manager_id: {ref: employees.employee_id, null_rate: 0.1}" in recipe  # a nullable self-reference
+    assert "key: [order_id, product_id]" in recipe and "email: {safe: email" in recipe
+    assert "status: {choice: [placed, shipped, delivered, cancelled]" in recipe
+    assert "quantity: {zipf: 2.2, clip: [1, 50]}" in recipe  # CHECK (quantity > 0)

@@ -57,12 +57,8 @@ class Drafted:
     note: str
 
 
-def _words(name: str) -> str:
-    return name.lower()
-
-
 def _matches(pattern: str, name: str) -> bool:
-    return re.search(rf"(^|_)({pattern})($|_)", _words(name)) is not None
+    return re.search(rf"(^|_)({pattern})($|_)", name.lower()) is not None
 
 
 def _family(column: Column) -> str | None:

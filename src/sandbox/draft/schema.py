@@ -61,17 +61,16 @@ class Schema:
         return next((t for t in self.tables if t.name == name), None)
 
 
-def _sqlglot() -> object:
+def _require_sqlglot() -> None:
     try:
-        import sqlglot
+        import sqlglot  # noqa: F401
     except ImportError:
         raise MissingExtra("load", "sqlglot") from None
-    return sqlglot
 
 
 def parse(text: str, source: str, dialect: str = "postgres") -> Schema:
     """Every CREATE TABLE of `text` (other statements are skipped); a syntax error names the line."""
-    _sqlglot()
+    _require_sqlglot()
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
