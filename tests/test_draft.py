@@ -4,6 +4,7 @@ same schema accepts through `sandbox load --into-existing` (issue #29)."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -38,6 +39,17 @@ def create(url: str, name: str, schema: str) -> None:
 def invoke(*args: str) -> tuple[int, str, str]:
     done = CliRunner().invoke(cli, list(args))
     return done.exit_code, done.stdout, done.stderr
+
+
+def made(kind: str, folder: Path, name: str) -> Path:
+    """A DuckDB or SQLite file with the sample schema `name`'s tables, empty."""
+    database = folder / f"{name}.{kind}"
+    ddl = (SCHEMAS / f"{name}.sql").read_text()
+    if kind == "duckdb":
+        duckdb.connect(str(database)).execute(ddl).close()
+    else:
+        sqlite3.connect(database).executescript(ddl)
+    return database
 
 
 def build_and_load(recipe: str, folder: Path, url: str, schema: str) -> Path:
@@ -197,14 +209,7 @@ def test_a_join_table_cannot_have_more_rows_than_combinations_of_its_parents(tmp
 
 @pytest.mark.parametrize("kind", ["duckdb", "sqlite"])
 def test_into_existing_duckdb_and_sqlite_tables(kind: str, tmp_path: Path) -> None:
-    import sqlite3
-
-    ddl = (SCHEMAS / "film_rental.sql").read_text()
-    database = tmp_path / f"film.{kind}"
-    if kind == "duckdb":
-        duckdb.connect(str(database)).execute(ddl).close()
-    else:
-        sqlite3.connect(database).executescript(ddl)
+    database = made(kind, tmp_path, "film_rental")
     _, recipe, _ = invoke("init", "--from", str(SCHEMAS / "film_rental.sql"), "--rows", "500")
     (tmp_path / "film.yaml").write_text(recipe)
     assert invoke("build", str(tmp_path / "film.yaml"), "--out", str(tmp_path / "box"), "-q")[0] == 0
@@ -212,23 +217,14 @@ def test_into_existing_duckdb_and_sqlite_tables(kind: str, tmp_path: Path) -> No
     assert code == 0, err
     assert out.startswith("loaded 11 tables, ")
     count = "select count(*) from rental r join customer c using (customer_id)"
-    if kind == "duckdb":
-        joined = duckdb.connect(str(database)).execute(count).fetchone()
-    else:
-        joined = sqlite3.connect(database).execute(count).fetchone()
+    con = duckdb.connect(str(database)) if kind == "duckdb" else sqlite3.connect(database)
+    joined = con.execute(count).fetchone()
     assert joined == (125,)  # every rental joins its customer (rentals are a step up from payments: 500 / 4)
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "sqlite"])
 def test_a_draft_from_a_duckdb_or_sqlite_file_reads_its_keys_and_checks(kind: str, tmp_path: Path) -> None:
-    import sqlite3
-
-    ddl = (SCHEMAS / "shop.sql").read_text()
-    database = tmp_path / f"shop.{kind}"
-    if kind == "duckdb":
-        duckdb.connect(str(database)).execute(ddl).close()
-    else:
-        sqlite3.connect(database).executescript(ddl)
+    database = made(kind, tmp_path, "shop")
     code, recipe, err = invoke("init", "--from", f"{kind}:///{database}")
     assert code == 0, err
     assert "manager_id: {ref: employees.employee_id, null_rate: 0.1}" in recipe  # a nullable self-reference
