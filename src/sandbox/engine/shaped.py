@@ -10,8 +10,7 @@ from collections.abc import Mapping
 
 import pyarrow as pa
 
-from sandbox.columns import GENERATORS, ChunkContext, ColumnSpec
-from sandbox.columns.arrays import cut, with_nulls
+from sandbox.columns import ChunkContext, draw
 from sandbox.domains.interface import TableInfo
 from sandbox.noise.defects import DefectLog
 from sandbox.recipe.model import TableShape
@@ -62,18 +61,9 @@ def shaped_tables(
         ctx = dataclasses.replace(context, table=shape.name, n=len(data), columns={})
         for column in shape.order:
             spec = next(c for c in shape.columns if c.name == column)
-            ctx.columns[column] = _draw(spec, ctx)
+            ctx.columns[column] = draw(spec, ctx)
         for spec in shape.columns:
             data = data.append_column(pa.field(spec.name, ctx.columns[spec.name].type), ctx.columns[spec.name])
         out[shape.name] = data
     log.rename({s.table: s.name for s in shapes}, {s.name: set(s.drop) for s in shapes})
     return out
-
-
-def _draw(spec: ColumnSpec, ctx: ChunkContext) -> pa.Array:
-    array = GENERATORS[spec.gen].make(spec, ctx)
-    if spec.max_length is not None:
-        array = cut(array, spec.max_length)
-    if spec.null_rate > 0:
-        array = with_nulls(array, ctx.rng(f"null:{spec.name}").random(ctx.n) < spec.null_rate)
-    return array

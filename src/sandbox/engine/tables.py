@@ -6,8 +6,7 @@ import json
 
 import pyarrow as pa
 
-from sandbox.columns import GENERATORS, ChunkContext, ColumnSpec
-from sandbox.columns.arrays import cut, with_nulls
+from sandbox.columns import ChunkContext, ColumnSpec, draw
 from sandbox.columns.correlated import correlate
 from sandbox.columns.safe import pool_of as safe_pool_of
 from sandbox.columns.text import locales_of
@@ -87,13 +86,7 @@ class TableProducer(Producer):
             specs=self.recipe.column_specs(),
         )
         for name in table.order:
-            spec = table.column(name)
-            array = GENERATORS[spec.gen].make(spec, ctx)
-            if spec.max_length is not None:
-                array = cut(array, spec.max_length)
-            if spec.null_rate > 0:
-                array = with_nulls(array, ctx.rng(f"null:{name}").random(n) < spec.null_rate)
-            ctx.columns[name] = array
+            ctx.columns[name] = draw(table.column(name), ctx)
         if table.correlations:
             names, matrix = table.correlations
             correlate(ctx.columns, names, matrix, ctx.rng("correlations"))
