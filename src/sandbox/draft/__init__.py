@@ -33,7 +33,8 @@ def read_schema(source: str, schema: str | None = None) -> Schema:
     if "://" not in source:
         path = Path(source)
         if not path.is_file():
-            raise UsageError(f"{source}: expected a .sql file or a database URL, found no such file")
+            found = "a folder" if path.is_dir() else "no such file"
+            raise UsageError(f"{source}: expected a .sql file or a database URL, found {found}")
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
@@ -47,7 +48,7 @@ def read_schema(source: str, schema: str | None = None) -> Schema:
     except Exception as error:  # a driver's own errors: scrubbed, never a traceback
         from sandbox.load import driver_error
 
-        raise driver_error(target, error, "could not read the schema") from None
+        raise driver_error(target, error, "could not read the schema", wrote=False) from None
     return parse(text, target.shown, dialect)
 
 

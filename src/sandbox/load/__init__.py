@@ -57,14 +57,15 @@ class Loaded:
 _QUOTED = (re.compile(r"Failed to execute query '.*?': "), re.compile(r"DETAIL: Failing row contains \(.*?\)\. ?"))
 
 
-def driver_error(target: Target, error: BaseException, doing: str) -> SandboxError:
-    """A driver's error as ours: the password masked, no statement or row values, exit 2 for a refused login."""
+def driver_error(target: Target, error: BaseException, doing: str, wrote: bool = True) -> SandboxError:
+    """A driver's error as ours: the password masked, no statement or row values, exit 2 for a refused login
+    (`wrote`: the failed step was writing, and the message says the target is as it was)."""
     text = target.scrub(" ".join(str(error).split()))
     for quoted in _QUOTED:
         text = quoted.sub("", text)
     if any(word in text for word in _REFUSED):
         return UsageError(f"{target.shown}: the database refused the login: {text}")
-    return LoadFailed(f"{target.shown}: {doing}: {text} (the target is as it was)")
+    return LoadFailed(f"{target.shown}: {doing}: {text}" + (" (the target is as it was)" if wrote else ""))
 
 
 def _connect(module: ModuleType, target: Target) -> Any:
