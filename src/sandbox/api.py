@@ -23,6 +23,8 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from sandbox.engine import local
+from sandbox.engine.contract import Producer
+from sandbox.engine.days import Days, days_of, windowed, within
 from sandbox.engine.pipeline import Outcome
 from sandbox.engine.plan import DEFECTS, Job, column_privacy, plan, producers, table_infos
 from sandbox.errors import UsageError
@@ -30,7 +32,7 @@ from sandbox.explain.card import human_size, write_card
 from sandbox.explain.conformance import describe, knob_help
 from sandbox.noise.defects import DEFECTS_SCHEMA
 from sandbox.output.location import RemoteStaging, is_url, local_path
-from sandbox.output.manifest import build_manifest, read_manifest, write_manifest
+from sandbox.output.manifest import Manifest, build_manifest, read_manifest, write_manifest
 from sandbox.output.result import BuildResult
 from sandbox.output.writer import Part, Staging, write_part
 from sandbox.privacy import keys, report
@@ -113,6 +115,8 @@ def build(
     engine: str = "local",
     scheduler: str | None = None,
     force: bool = False,
+    since: str | None = None,
+    until: str | None = None,
 ) -> BuildResult:
     """Build a sandbox into `out` (a folder or an fsspec URL): all of it, or (on any error, leak or interrupt)
     nothing.
@@ -123,7 +127,9 @@ def build(
     build. `engine` "local" runs chunks here or on a process pool of `workers`; "dask" submits them to the Dask
     cluster at `scheduler` (else a LocalCluster of `workers` single-threaded processes). The bytes are the
     same either way. A local build whose estimate (after its first chunk) exceeds the disk's free space stops
-    with a UsageError and leaves nothing, unless `force`.
+    with a UsageError and leaves nothing, unless `force`. `since` and `until` (ISO dates; the day after the last)
+    build only those days of a recipe whose chunks are days (iot): the same files as the whole period's build
+    writes for them, without the conformance, which only the whole period has.
     """
     started = time.perf_counter()
     if rows is not None and scale is not None:
@@ -136,19 +142,13 @@ def build(
     for producer in found:
         producer.prepare()
     stats: dict[str, Any] = {}
+    window = days_of(found, since, until) if since or until else None
     with _staging(out, overwrite) as staging:
         jobs = plan(found, str(staging.path), key.secret)
+        jobs = within(jobs, window) if window else jobs
         room = None if force or is_url(out) else _room_check(Path(staging.path), out)
         outcomes = _run(jobs, engine, workers, scheduler, _Tally(progress, room), stats)  # 3. every chunk
-        infos = table_infos(model, found)
-        parts = _with_defects(staging.path, [part for outcome in outcomes for part in outcome.parts], infos)
-        scans = report.merged_scans(parts)  # 4. fail closed
-        report.fail_closed(scans)
-        manifest = build_manifest(model, parts, infos)  # 5. manifest, conformance, card
-        manifest["privacy"] = report.privacy_section(key, column_privacy(found), scans)
-        describe(staging.path, manifest, model)
-        write_card(staging.path, manifest, knob_help(model))
-        write_manifest(staging.path, manifest)  # last: it marks the sandbox complete
+        manifest = _finish(staging.path, model, found, key, [p for o in outcomes for p in o.parts], window)
         staging.commit()
     stats.update(
         chunks=len(outcomes),
@@ -156,6 +156,25 @@ def build(
         scan_seconds=round(sum(o.scan_seconds for o in outcomes), 3),
     )
     return BuildResult(str(out) if is_url(out) else local_path(out), manifest, time.perf_counter() - started, stats)
+
+
+def _finish(
+    root: Path | str, model: Recipe, found: list[Producer], key: keys.Key, parts: list[Part], window: Days | None
+) -> Manifest:
+    """Steps 4 and 5 of a build whose chunks are written under `root`: the manifest goes last."""
+    infos = table_infos(model, found)
+    parts = _with_defects(root, parts, infos)
+    scans = report.merged_scans(parts)  # 4. fail closed
+    report.fail_closed(scans)
+    manifest = build_manifest(model, parts, infos)  # 5. manifest, conformance, card
+    manifest["privacy"] = report.privacy_section(key, column_privacy(found), scans)
+    if window:
+        windowed(manifest, window)
+    else:
+        describe(root, manifest, model)
+    write_card(root, manifest, knob_help(model))
+    write_manifest(root, manifest)  # last: it marks the sandbox complete
+    return manifest
 
 
 def _staging(out: str | Path, overwrite: bool) -> Staging | RemoteStaging:

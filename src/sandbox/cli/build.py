@@ -92,6 +92,14 @@ class ProgressLine:
     is_flag=True,
     help="Build even when the size estimated from the first chunk exceeds the disk's free space.",
 )
+@click.option(
+    "--from",
+    "since",
+    metavar="DATE",
+    help="iot: build the period's days from this one (ISO date): the files a build of the whole period "
+    "writes for them, byte for byte.",
+)
+@click.option("--until", metavar="DATE", help="iot: build the days before this one (ISO date; not included).")
 def build(
     recipe: str,
     out: str,
@@ -106,18 +114,23 @@ def build(
     engine: str,
     scheduler: str | None,
     force: bool,
+    since: str | None,
+    until: str | None,
 ) -> None:
     """Build RECIPE (a YAML file or a built-in name) into the folder or URL OUT.
 
     A folder appears only when complete: a failed or interrupted build leaves nothing. On an object store
     (s3://, gs://) the files are written in place and manifest.json last: it marks the sandbox complete.
     Same recipe + seed + library versions gives byte-identical Parquet, whatever --workers or --engine.
+    --from/--until build some days of an iot recipe's period (day-by-day increments): each day's files are
+    those of one build of the whole period; conformance needs the whole period, so a window has none.
 
     \b
     Example:
       sandbox build starter --out shop/ --rows 100000 --seed 7 --workers 2
       sandbox build my-recipe.yaml --out fx/ --scale 0.01 --overwrite
       sandbox build iot --out s3://bucket/plant --engine dask --scheduler tcp://10.0.0.5:8786
+      sandbox build iot --out day2/ --from 2025-03-02 --until 2025-03-03
     """
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
@@ -136,6 +149,8 @@ def build(
             engine=engine,
             scheduler=scheduler,
             force=force,
+            since=since,
+            until=until,
         )
 
     finally:

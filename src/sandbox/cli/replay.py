@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sandbox.cli.group import EXIT_INTERRUPTED, cli
+from sandbox.cli.group import EXIT_INTERRUPTED, cli, key_file_option
 
 
 @cli.command()
@@ -43,12 +43,19 @@ from sandbox.cli.group import EXIT_INTERRUPTED, cli
 )
 @click.option("--retries", type=int, default=5, show_default=True, help="HTTP: retries of a failed POST, with backoff.")
 @click.option("--schema", metavar="NAME", help="PostgreSQL: the schema of the table rows go into [the recipe's name].")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="After the sandbox's last day, go on making its recipe's next days (iot; build the first days with "
+    "`sandbox build --until DATE`): the rows a build of the whole period holds, to the period's end.",
+)
+@key_file_option("--follow: the build's; else $SANDBOX_KEY, else derived from the seed")
 @click.option("--overwrite", is_flag=True, help="A file sink: replace it if it exists.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 def replay(  # noqa: PLR0913  (one parameter per option)
     sandbox: Path, table: str, to: str, speed: float, start: str | None, until: str | None, limit: int | None,
-    by: str | None, qos: int, retain: bool, retry_for: float, retries: int, schema: str | None, overwrite: bool,
-    quiet: bool,
+    by: str | None, qos: int, retain: bool, retry_for: float, retries: int, schema: str | None, follow: bool,
+    key_file: Path | None, overwrite: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Stream a TABLE of SANDBOX as it would have arrived, paced in event time.
 
@@ -56,7 +63,9 @@ def replay(  # noqa: PLR0913  (one parameter per option)
     when they happened), clickstream events by ts, orders by ordered_at; ties by the key, so the order is
     the same on every run. Pacing sleeps to each row's absolute deadline; how late rows went out is in the
     summary, and a sink that falls behind is reported. Ctrl-C stops cleanly with the summary (exit 130); a
-    sink that cannot deliver after its retries is exit 3, saying what was delivered.
+    sink that cannot deliver after its retries is exit 3, saying what was delivered. --follow keeps an iot
+    stream going past the sandbox's end: the recipe's next days, each made as a build of the whole period
+    would make it (day N a pure function of recipe, seed and N), merged in arrival order.
 
     \b
     Example:
@@ -64,6 +73,7 @@ def replay(  # noqa: PLR0913  (one parameter per option)
       sandbox replay plant/ -t readings --speed 60 --to mqtt://localhost:1883/plant/{sensor_id}
       sandbox replay shop/ -t events --until +1h --to http://localhost:8080/collect
       sandbox replay shop/ -t orders --speed 3600 --to postgresql://me@localhost/dev
+      sandbox build iot --out day1/ --until 2025-03-02 && sandbox replay day1/ -t readings --follow
     """
     from sandbox.output.opened import open_sandbox
     from sandbox.replay import replay as run
@@ -75,7 +85,10 @@ def replay(  # noqa: PLR0913  (one parameter per option)
     options: dict[str, object] = {"qos": qos, "retain": retain, "retry_for": retry_for, "retries": retries}
     options |= {"overwrite": overwrite, "schema": schema}
     warn = None if quiet else (lambda line: click.echo(line, err=True))
-    done = run(sandbox, table, to, speed=speed, window=window, by=by, options=options, warn=warn)
+    done = run(
+        sandbox, table, to, speed=speed, window=window, by=by, options=options, warn=warn, follow=follow,
+        key_file=key_file,
+    )  # fmt: skip
     if not quiet:
         late = done.lateness
         lag = f"; late against the deadlines: p50 {late['p50'] * 1000:.1f} ms, p99 {late['p99'] * 1000:.1f} ms, " \

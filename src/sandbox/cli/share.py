@@ -287,7 +287,8 @@ def check(folder: Path, as_json: bool) -> None:
 
     checks = conformance(folder)
     outside = [c for c in checks if not c.ok]
-    bench = read_manifest(folder).get("benchmark")
+    manifest = read_manifest(folder)
+    bench, window = manifest.get("benchmark"), manifest.get("window")
     if as_json:
         found = {"ok": not outside, "knobs": [c.to_dict() for c in checks]}
         click.echo(json.dumps(found | ({"benchmark": bench} if bench else {}), indent=2))
@@ -304,10 +305,20 @@ def check(folder: Path, as_json: bool) -> None:
         click.echo(
             f"{folder}: {len(checks) - len(outside)} of {len(checks)} knobs within tolerance"
             + (f"; outside: {', '.join(c.knob for c in outside)}" if outside else "")
-            + ("" if checks else " (no recipe: made by anonymise or sample)")
+            + ("" if checks else f" ({_unchecked(window)})")
         )
     if outside:
         raise click.exceptions.Exit(1)
+
+
+def _unchecked(window: dict | None) -> str:
+    if window is None:
+        return "no recipe: made by anonymise or sample"
+    return (
+        f"only the days from {window['from']} up to {window['until']} of its recipe's "
+        f"{window['period']['days']}-day period; the knobs are rates over the whole period: build it whole to "
+        "check them"
+    )
 
 
 def _benchmark_text(bench: dict) -> str:

@@ -101,6 +101,16 @@ class Domain(ABC):
         """Faults laid over a chunk's produced tables (each logged to `ctx.log`); none by default."""
         return tables
 
+    def period(self, knobs: Mapping[str, Any]) -> tuple[str, int] | None:
+        """(first day as an ISO date, number of days) when every chunk is one day of the recipe's period, so a
+        build can make a window of days (`sandbox build --from/--until`) and a replay can follow on in time;
+        None (the default) when chunks are not by day."""
+        return None
+
+    def chunk_day(self, payload: Mapping[str, Any]) -> int:
+        """The day of the period (0 first) a chunk's payload makes; only asked of a domain with a `period`."""
+        raise NotImplementedError
+
     def keys(self, knobs: Mapping[str, Any], rows: int) -> dict[str, tuple[str, int]]:
         """Tables whose ids are 1..n, known before a row is made: {table: (id column, n)}, so a recipe's own
         tables can `ref:` them; none by default."""

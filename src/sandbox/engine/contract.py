@@ -64,5 +64,13 @@ class Producer(ABC):
         """The faults laid over the produced rows, each logged to `log`; none by default."""
         return tables
 
+    def period(self) -> tuple[str, int] | None:
+        """(first day, days) when every chunk is one day of a period (`sandbox.engine.days`); None by default."""
+        return None
+
+    def day(self, chunk: Chunk) -> int | None:
+        """The day of the period the chunk makes; None for chunks that are not of a day (a recipe table's)."""
+        return None
+
     def defects_part(self, chunk: Chunk) -> str:
         return f"part-{self.name}-{chunk.index:05d}.parquet"

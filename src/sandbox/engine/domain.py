@@ -50,6 +50,12 @@ class DomainProducer(Producer):
         payloads = self.domain.plan(self.knobs, self.rows, self.chunk_rows)
         return [Chunk(self.source, i, payload=p) for i, p in enumerate(payloads)]
 
+    def period(self) -> tuple[str, int] | None:
+        return self.domain.period(self.knobs)
+
+    def day(self, chunk: Chunk) -> int | None:
+        return self.domain.chunk_day(chunk.payload) if self.period() else None
+
     def _context(self, chunk: Chunk, log: DefectLog) -> DomainContext:
         return DomainContext(self.seed, self.name, chunk.index, log)
 

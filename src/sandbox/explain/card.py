@@ -110,6 +110,7 @@ def _header(manifest: Manifest) -> str:
             f"(`{recipe.get('file', '')}`, sha256 `{recipe['sha256'][:16]}`) with seed {manifest['seed']}"
             + (f" and {sizing}" if sizing else "")
             + f"; chunks of {manifest['chunk_rows']:,} rows. The recipe's full text is in `manifest.json`."
+            + _window(manifest)
         )
     elif manifest.get("model"):
         model = manifest["model"]
@@ -175,6 +176,18 @@ def _faults(manifest: Manifest) -> str:
     ]
     lines += [f"| {f['table']} | {f['column'] or '(whole row)'} | {f['kind']} | {f['rows']:,} |" for f in faults]
     return "\n".join(lines) + "\n"
+
+
+def _window(manifest: Manifest) -> str:
+    window = manifest.get("window")
+    if not window:
+        return ""
+    return (
+        f"\nIt holds the days from {window['from']} up to {window['until']} of the recipe's "
+        f"{window['period']['days']}-day period (`sandbox build --from/--until`): the files a build of the whole "
+        "period writes for them, byte for byte. It has no conformance table: the knobs are rates over the whole "
+        "period."
+    )
 
 
 def _conformance(manifest: Manifest, knob_help: Mapping[str, str]) -> str:

@@ -82,6 +82,8 @@ class Manifest(TypedDict, total=False):
     reports: dict[str, Any]
     source: dict[str, Any]
     withheld: list[str]
+    #: `sandbox build --from/--until`: the days of the recipe's period it holds (sandbox.engine.days).
+    window: dict[str, Any]
 
 
 def lock(*extra: str) -> dict[str, str]:

@@ -160,6 +160,28 @@ def manifest_schema() -> dict[str, Any]:
                 "items": {"type": "string"},
                 "description": "Truth tables left out by `sandbox pack --without-truth`.",
             },
+            "window": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "Built with `--from/--until`: only these days of the recipe's period (the files a "
+                "build of the whole period writes for them); no conformance, which is over the whole period.",
+                "required": ["from", "until", "first_day", "days", "period"],
+                "properties": {
+                    "from": {"type": "string", "format": "date"},
+                    "until": {"type": "string", "format": "date", "description": "The day after the last."},
+                    "first_day": {"type": "integer", "minimum": 0},
+                    "days": {"type": "integer", "minimum": 1},
+                    "period": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["start", "days"],
+                        "properties": {
+                            "start": {"type": "string", "format": "date"},
+                            "days": {"type": "integer", "minimum": 1},
+                        },
+                    },
+                },
+            },
             "seed": {"type": "integer", "minimum": 0},
             "chunk_rows": {"type": "integer", "minimum": 1},
             "tables": {"type": "object", "additionalProperties": _table()},

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sandbox.core.seeding import derived_key
 from sandbox.errors import UsageError
@@ -43,3 +45,16 @@ def key_for(seed: int, key_file: Path | None = None) -> Key:
             raise UsageError(f"${ENV}: expected a key of at least 16 characters, got {len(secret)}")
         return Key(secret, ENV)
     return Key(derived_key(seed, "privacy"), "derived from the recipe seed (synthetic data)")
+
+
+def key_of(manifest: Mapping[str, Any], key_file: Path | None, where: Path | str) -> Key:
+    """The key a sandbox at `where` was built with (`key_for` its seed and `key_file`), refused (UsageError) when
+    its fingerprint is not the one the manifest records: tokens made with another key would not join."""
+    key = key_for(int(manifest["seed"]), key_file)
+    recorded = manifest.get("privacy", {}).get("key", {})
+    if recorded.get("fingerprint") not in (None, key.fingerprint):
+        raise UsageError(
+            f"{where}: built with a key ({recorded.get('source')}, fingerprint {recorded['fingerprint']}); "
+            f"the key here has fingerprint {key.fingerprint}: give the same --key-file or $SANDBOX_KEY"
+        )
+    return key

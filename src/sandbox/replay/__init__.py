@@ -21,6 +21,7 @@ from sandbox.errors import UsageError
 from sandbox.load.targets import masked
 from sandbox.output.opened import open_sandbox
 from sandbox.replay.encode import json_lines
+from sandbox.replay.follow import follow_plan, followed
 from sandbox.replay.order import Window, arrival_column, ordered
 from sandbox.replay.pacing import Pacer
 from sandbox.replay.sinks import ReplayFailed, sink_for
@@ -62,14 +63,18 @@ def replay(
     by: str | None = None,
     options: dict[str, Any] | None = None,
     warn: Callable[[str], None] | None = None,
+    follow: bool = False,
+    key_file: Path | None = None,
 ) -> Replayed:
-    """Stream `table` of the sandbox at `sandbox` to `to` (see the module's text)."""
+    """Stream `table` of the sandbox at `sandbox` to `to` (see the module's text); with `follow`, then the days
+    of its recipe's period after the sandbox's own (`sandbox.replay.follow`; `key_file` as the build's)."""
     if speed < 0:
         raise UsageError(f"--speed: expected 0 (as fast as possible) or more, got {speed}")
     box = open_sandbox(sandbox)
     if table not in box.manifest["tables"]:
         box.files(table)  # the located error, with a did-you-mean
     arrival = arrival_column(box, table, by)
+    after = follow_plan(box, key_file) if follow else None
     columns = [c["name"] for c in box.manifest["tables"][table]["columns"]]
     settings = {"qos": 1, "retain": False, "retry_for": 30.0, "retries": 5, "overwrite": False, **(options or {})}
     if to.partition("://")[0].lower() in ("postgresql", "postgres"):
@@ -85,7 +90,13 @@ def replay(
     done = Replayed(table, getattr(sink, "where", masked(to)))  # a database URL's password never shown
     started = time.monotonic()
     try:
-        for batch in ordered(box, table, arrival, window or Window(), BATCH_ROWS):
+        cut = window or Window()
+        batches = (
+            followed(box, table, arrival, cut, BATCH_ROWS, after)
+            if after
+            else ordered(box, table, arrival, cut, BATCH_ROWS)
+        )
+        for batch in batches:
             _send(batch, batch.schema.get_field_index(arrival), sink, pacer, done)
         sink.close()
     except KeyboardInterrupt:

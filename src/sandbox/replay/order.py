@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyarrow as pa
 
@@ -89,6 +90,26 @@ def window_of(
 
 def ordered(box: Sandbox, table: str, arrival: str, window: Window, batch_rows: int) -> Iterator[pa.RecordBatch]:
     """The table's rows in arrival order, within `window`, `batch_rows` at a time."""
+    con = duckdb_connection("replay")
+    con.execute("set TimeZone = 'UTC'")
+    try:
+        yield from sorted_batches(con, box, table, arrival, [str(p) for p in box.files(table)], window, batch_rows)
+    finally:
+        con.close()
+
+
+def sorted_batches(
+    con: Any,
+    box: Sandbox,
+    table: str,
+    arrival: str,
+    files: list[str],
+    window: Window,
+    batch_rows: int,
+    held: str | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """The rows of the Parquet `files` (and of the relation `held` of `con`, when given), in arrival order and
+    within `window`, by DuckDB on the connection `con` (its TimeZone UTC)."""
     entry = box.manifest["tables"][table]
     columns = [c["name"] for c in entry["columns"]]
     key = [c for c in entry.get("key") or [] if c != arrival]
@@ -101,17 +122,12 @@ def ordered(box: Sandbox, table: str, arrival: str, window: Window, batch_rows: 
     if window.until is not None:
         where.append(f"{_quoted(arrival)} < ?")
         params.append(window.until)
-    files = [str(p) for p in box.files(table)]
-    sql = f"select {', '.join(_quoted(c) for c in columns)} from {parquet_scan(files)}"
+    listed = ", ".join(_quoted(c) for c in columns)
+    sources = ([parquet_scan(files)] if files else []) + ([held] if held else [])
+    sql = f"select {listed} from (" + " union all ".join(f"select {listed} from {s}" for s in sources) + ")"
     sql += (" where " + " and ".join(where) if where else "") + f" order by {order} nulls last"
     sql += f" limit {int(window.limit)}" if window.limit is not None else ""
-    con = duckdb_connection("replay")
-    con.execute("set TimeZone = 'UTC'")
     relation = con.sql(sql, params=params)
     # DuckDB 2 names it to_arrow_reader; 1.x fetch_record_batch
     reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
-    reader = reader(batch_rows)
-    try:
-        yield from reader
-    finally:
-        con.close()
+    yield from reader(batch_rows)

@@ -213,13 +213,7 @@ def _rebuild(folder: Path, manifest: Manifest, result: Verification, key_file: s
     recipe = manifest.get("recipe")
     if recipe is None:
         raise UsageError(f"{folder}: made by `sandbox anonymise` from its inputs; only recipe builds can be rebuilt")
-    key = keys.key_for(int(manifest["seed"]), Path(key_file) if key_file else None)
-    recorded_key = manifest.get("privacy", {}).get("key", {})
-    if recorded_key.get("fingerprint") not in (None, key.fingerprint):
-        raise UsageError(
-            f"{folder}: built with a key ({recorded_key.get('source')}, fingerprint {recorded_key['fingerprint']}); "
-            f"the key here has fingerprint {key.fingerprint}: give the same --key-file or $SANDBOX_KEY"
-        )
+    keys.key_of(manifest, Path(key_file) if key_file else None, folder)
     differences = lock_differences(manifest.get("lock", {}))
     result.notes += [f"library version differs: {d}" for d in differences]
     model = load_recipe_text(recipe["text"], recipe.get("file") or "recipe.yaml")
@@ -232,6 +226,8 @@ def _rebuild(folder: Path, manifest: Manifest, result: Verification, key_file: s
             scale=sizing.get("scale"),
             seed=int(manifest["seed"]),
             key_file=key_file,
+            since=manifest.get("window", {}).get("from"),
+            until=manifest.get("window", {}).get("until"),
         ).manifest
     result.rebuilt = True
     again = {f["path"]: f["sha256"] for t in rebuilt["tables"].values() for f in t["files"]}

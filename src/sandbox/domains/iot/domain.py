@@ -87,6 +87,12 @@ class Sensors(Domain):
             for day in range(int(knobs["days"]))
         ]
 
+    def period(self, knobs: Mapping[str, Any]) -> tuple[str, int]:
+        return str(knobs["start"])[:10], int(knobs["days"])
+
+    def chunk_day(self, payload: Mapping[str, Any]) -> int:
+        return int(payload["day"])
+
     def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
         days = int(knobs["days"])
         intervals = reader.read("sensors", ["sample_interval_s"])["sample_interval_s"].to_numpy()
