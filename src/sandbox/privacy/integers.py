@@ -8,6 +8,8 @@ all its large values count. Columns whose name says phone, card or id are scanne
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -51,12 +53,12 @@ def integer_class(strings: pa.Array) -> tuple[str, np.ndarray] | None:
     """The class of a column of large integers (as digit strings), and which of them are reserved; None when
     fewer than `SHARE` of a sample are one class."""
     numbers = pc.cast(strings, pa.int64(), safe=False) if len(strings) else strings
-    if len(strings) > 1 and (pc.max(numbers).as_py() - pc.min(numbers).as_py()) / len(strings) < DENSE:
+    if len(strings) > 1 and _dense(pc.min(numbers).as_py(), pc.max(numbers).as_py(), len(strings)):
         return None
     sample = strings.slice(0, SAMPLE).to_pylist()
     for cls, check, is_reserved in _CHECKS:
-        found = [check(s) for s in sample]
-        if sum(f is not None for f in found) < SHARE * len(sample):
+        found = _sampled(sample, check)
+        if found is None:
             continue
         values = strings.to_pylist()
         confirmed = [check(s) for s in values] if len(values) > len(sample) else found
@@ -64,16 +66,55 @@ def integer_class(strings: pa.Array) -> tuple[str, np.ndarray] | None:
     return None
 
 
+def _dense(low: int, high: int, distinct: int) -> bool:
+    return (high - low) / distinct < DENSE
+
+
+def _packed(values: pa.Array | pa.ChunkedArray, low: int, high: int) -> bool:
+    """Whether non-null integers from `low` to `high` are packed as densely as keys: fewer than `DENSE` apart
+    on average over their distinct values. Decided exactly, mostly without hashing them: at most as many
+    distinct values as rows, and at least as many as the 64-wide buckets they fall in."""
+    span, rows = high - low, len(values) - values.null_count
+    if span == 0 or span / rows >= DENSE:
+        return False  # one value, or spread too far even if every row were distinct
+    ints = pc.drop_null(values)
+    ints = ints.combine_chunks() if isinstance(ints, pa.ChunkedArray) else ints
+    marks = np.zeros(span // 64 + 1, dtype=bool)
+    marks[(ints.to_numpy() - low) // 64] = True
+    return bool(span / int(marks.sum()) < DENSE or span / pc.count_distinct(ints).as_py() < DENSE)
+
+
+def _sampled(sample: list[str], check: Callable[[str], str | None]) -> list[str | None] | None:
+    """`check` of each sampled value while `SHARE` of them can still be of the class; None once they cannot (a
+    key column fails the phone check on its first values: no need to parse all 200)."""
+    found: list[str | None] = []
+    misses = 0
+    for value in sample:
+        found.append(confirmed := check(value))
+        misses += confirmed is None
+        if len(sample) - misses < SHARE * len(sample):
+            return None
+    return found
+
+
 def large(values: pa.Array | pa.ChunkedArray) -> pa.StructArray | None:
     """Distinct integers of at least `SMALLEST` as digit strings, with their row counts (`value_counts`); None
-    when there are none. A text column counts when nearly all its values are 8 to 19 digits (a CSV's numbers)."""
+    when there are none, or when they are packed as densely as keys (`DENSE`, decided before any string is made).
+    A text column counts when nearly all its values are 8 to 19 digits (a CSV's numbers)."""
     if pa.types.is_integer(values.type):
         extremes = pc.min_max(values)
         low, high = extremes["min"].as_py(), extremes["max"].as_py()
         if low is None or -SMALLEST < low <= high < SMALLEST:
             return None  # keys, counts and amounts: one pass, no strings
-        kept = pc.filter(values, pc.fill_null(pc.greater_equal(pc.abs(values), SMALLEST), False))
-        strings = pc.cast(pc.abs(kept), pa.string())
+        if low >= SMALLEST:
+            kept = values  # every value large and positive: no filter, no abs
+        else:
+            kept = pc.abs(pc.filter(values, pc.fill_null(pc.greater_equal(pc.abs(values), SMALLEST), False)))
+            found = pc.min_max(kept)
+            low, high = found["min"].as_py(), found["max"].as_py()
+        if low is not None and _packed(kept, low, high):
+            return None  # keys counting up from a chunk's block (`event_id` 1,672,227,001...): not phones or cards
+        strings = pc.cast(kept, pa.string())
     else:
         head = values.slice(0, 64).to_pylist()
         if not any(v is not None and v.strip().isdigit() for v in head):
