@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -26,10 +25,10 @@ from sandbox.engine.pipeline import run_chunk
 from sandbox.engine.plan import Job, plan, producers
 from sandbox.errors import UsageError
 from sandbox.explain.conformance import recipe_of
-from sandbox.load.plan import duckdb_connection, parquet_scan
+from sandbox.load.plan import parquet_scan
 from sandbox.output.opened import Sandbox
 from sandbox.privacy import keys, report
-from sandbox.replay.order import Window, sorted_batches
+from sandbox.replay.order import Window, connection, sorted_batches
 
 
 @dataclass(frozen=True)
@@ -115,19 +114,13 @@ def _sorted(
     """The rows of `files` and the `held` ones together, in arrival order, on a connection of their own."""
     if not files and not held:
         return
-    con = _connection()
+    con = connection()
     try:
         if held:
             con.register("held_rows", pa.Table.from_batches(held))
         yield from sorted_batches(con, box, table, arrival, files, cut, batch_rows, "held_rows" if held else None)
     finally:
         con.close()
-
-
-def _connection() -> Any:
-    con = duckdb_connection("replay")
-    con.execute("set TimeZone = 'UTC'")
-    return con
 
 
 def _split(batch: pa.RecordBatch, arrival: str, until: datetime | None) -> tuple[pa.RecordBatch, pa.RecordBatch]:
@@ -147,7 +140,7 @@ def _check_arrival(files: list[str], arrival: str, start: datetime, day: int) ->
     all there were: a fault of the domain's model, stopped here rather than sent out of order."""
     if not files:
         return
-    con = _connection()
+    con = connection()
     try:
         first = con.execute(f'select min("{arrival}") from {parquet_scan(files)}').fetchone()[0]
     finally:

@@ -73,8 +73,7 @@ def window_of(
         if not match:
             raise UsageError(f"--until: expected an instant or +DURATION such as +2h, +30m, +1d, got {until!r}")
         if begin is None:
-            con = duckdb_connection("replay")
-            con.execute("set TimeZone = 'UTC'")
+            con = connection()
             files = [str(p) for p in box.files(table)]
             first = con.execute(f"select min({_quoted(arrival)}) from {parquet_scan(files)}").fetchone()[0]
             begin_at = first if first is None or first.tzinfo else first.replace(tzinfo=UTC)
@@ -88,10 +87,16 @@ def window_of(
     return Window(begin, end, limit)
 
 
-def ordered(box: Sandbox, table: str, arrival: str, window: Window, batch_rows: int) -> Iterator[pa.RecordBatch]:
-    """The table's rows in arrival order, within `window`, `batch_rows` at a time."""
+def connection() -> Any:
+    """An in-memory DuckDB that reads and shows instants in UTC."""
     con = duckdb_connection("replay")
     con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def ordered(box: Sandbox, table: str, arrival: str, window: Window, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """The table's rows in arrival order, within `window`, `batch_rows` at a time."""
+    con = connection()
     try:
         yield from sorted_batches(con, box, table, arrival, [str(p) for p in box.files(table)], window, batch_rows)
     finally:
