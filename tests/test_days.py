@@ -133,3 +133,19 @@ def test_what_cannot_be_windowed_or_followed_is_refused(
     done = _sandbox(*(a.format(**where) for a in args), check=False)
     assert (done.returncode, done.stderr) == (2, message.format(**where))
     assert not (tmp_path / "x").exists()
+
+
+def test_increments_load_into_the_tables_the_first_days_made(built: dict[str, Path], tmp_path: Path) -> None:
+    """Day 1 loaded into DuckDB, then days 2-3 appended with `load --into-existing`: the whole build's rows."""
+    url = f"duckdb:///{tmp_path}/plant.duckdb"
+    _sandbox("load", str(built["first"]), url, "-q")
+    _sandbox("load", str(built["rest"]), url, "--into-existing", "--schema", "iot", "-q")
+    con = duckdb.connect(str(tmp_path / "plant.duckdb"))
+    for table, columns in (("readings", "sensor_id, ts, received_at, value, quality"), ("operations", "*")):
+        whole = f"read_parquet('{built['whole']}/tables/{table}/**/*.parquet', hive_partitioning = false)"
+        loaded = f"iot.{table}"
+        assert con.execute(f"select count(*) from {loaded}").fetchone() == con.execute(
+            f"select count(*) from {whole}"
+        ).fetchone()
+        for a, b in ((whole, loaded), (loaded, whole)):
+            assert con.execute(f"select {columns} from {a} except all select {columns} from {b}").fetchall() == []
