@@ -144,8 +144,9 @@ def test_increments_load_into_the_tables_the_first_days_made(built: dict[str, Pa
     for table, columns in (("readings", "sensor_id, ts, received_at, value, quality"), ("operations", "*")):
         whole = f"read_parquet('{built['whole']}/tables/{table}/**/*.parquet', hive_partitioning = false)"
         loaded = f"iot.{table}"
-        assert con.execute(f"select count(*) from {loaded}").fetchone() == con.execute(
-            f"select count(*) from {whole}"
-        ).fetchone()
+        assert (
+            con.execute(f"select count(*) from {loaded}").fetchone()
+            == con.execute(f"select count(*) from {whole}").fetchone()
+        )
         for a, b in ((whole, loaded), (loaded, whole)):
             assert con.execute(f"select {columns} from {a} except all select {columns} from {b}").fetchall() == []
