@@ -83,15 +83,15 @@ class Clickstream(Domain):
     def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
         sessions = reader.rows("sessions")
         bots = faults.get(("sessions", None, "bot_session"), 0)
-        bot_keys = reader.read("defects", ["row_key"], ("kind", ["bot_session"]))["row_key"]
-        bot_ids = pc.cast(pc.replace_substring_regex(bot_keys, r"\D", ""), pa.int64())
+        bot_rows = reader.read("defects", ["row_key", "start_ts"], ("kind", ["bot_session"]))  # one pass for both
+        bot_ids = pc.cast(pc.replace_substring_regex(bot_rows["row_key"], r"\D", ""), pa.int64())
         carted, views = [], 0  # one pass over the events: sessions with a cart, and product views
         for batch in reader.batches("events", ["session_id", "event_type"]):
             cart = matches(batch.column(1), ["add_to_cart"])
             carted.append(pc.unique(batch.column(0).filter(cart)))
             views += pc.sum(matches(batch.column(1), ["product_view"])).as_py() or 0
         cal = shop_calendar(knobs, parse_instant(knobs["start"]))
-        timing = realised.calendar_checks(knobs, cal, reader)
+        timing = realised.calendar_checks(knobs, cal, reader, bot_rows["start_ts"])
         ids = pa.chunked_array(carted, pa.int64())
         carts = len(pc.unique(ids.filter(pc.invert(pc.is_in(ids, value_set=bot_ids.combine_chunks())))))
         human, orders = sessions - bots, reader.rows("orders")

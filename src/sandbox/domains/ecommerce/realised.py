@@ -17,18 +17,21 @@ from sandbox.domains.ecommerce.calendar import US_PER_DAY, Calendar
 K = "domain.knobs."
 
 
-def calendar_checks(knobs: Mapping[str, Any], cal: Calendar, reader: TableReader) -> list[KnobCheck]:
+def calendar_checks(
+    knobs: Mapping[str, Any], cal: Calendar, reader: TableReader, bot_starts: pa.ChunkedArray
+) -> list[KnobCheck]:
     """The bounce rate, each peak's multiplier and Saturday against Monday, from the human sessions: all
-    sessions less the bots, whose start is in truth/defects (bots keep no calendar and never bounce)."""
+    sessions less the bots, whose starts (`bot_starts`) are in truth/defects (bots keep no calendar and never
+    bounce)."""
     per_day = np.zeros(len(cal.days), np.int64)
     bounced = human = 0
     for batch in reader.batches("sessions", ["started_at", "bounced"]):
         per_day += _days(cal, batch.column(0))
         human += batch.num_rows
         bounced += pc.sum(batch.column(1)).as_py() or 0
-    for batch in reader.batches("defects", ["start_ts"], ("kind", ["bot_session"])):
-        per_day -= _days(cal, batch.column(0))
-        human -= batch.num_rows
+    for chunk in bot_starts.chunks:
+        per_day -= _days(cal, chunk)
+        human -= len(chunk)
     checks = [share(K + "bounce_rate", float(knobs["bounce_rate"]), bounced, human, "human sessions")]
     expected = human * cal.p  # sessions each day would get from the calendar
     dates = (cal.days + 3) % 7  # weekday, Monday 0 (1970-01-01 was a Thursday)
