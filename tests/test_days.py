@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -150,3 +151,29 @@ def test_increments_load_into_the_tables_the_first_days_made(built: dict[str, Pa
         )
         for a, b in ((whole, loaded), (loaded, whole)):
             assert con.execute(f"select {columns} from {a} except all select {columns} from {b}").fetchall() == []
+
+
+def test_follow_feeds_postgresql_past_the_sandboxs_end(built: dict[str, Path], sandbox_postgres: str) -> None:
+    """Day 1 and half of day 2 (made by --follow) inserted into PostgreSQL: the whole build's rows of that time."""
+    from sandbox.replay import Window, replay
+
+    until = datetime(2025, 3, 2, 12, tzinfo=UTC)
+    options = {"schema": "followed"}
+    done = replay(built["first"], "readings", sandbox_postgres, speed=0, window=Window(until=until), options=options,
+                  follow=True)  # fmt: skip
+    query = "select count(*), min(received_at), max(received_at) from followed.readings"
+    out = subprocess.run(["psql", sandbox_postgres, "-Atc", query], capture_output=True, text=True, check=True)
+    count, first, last = out.stdout.strip().split("|")
+    whole = duckdb.connect()
+    whole.execute("set TimeZone = 'UTC'")
+    expected = whole.execute(
+        "select count(*), min(received_at), max(received_at) from "
+        f"read_parquet('{built['whole']}/tables/readings/*/*.parquet', hive_partitioning = false) "
+        "where received_at < ?",
+        [until],
+    ).fetchone()
+    assert int(count) == done.delivered == expected[0] > 50_000
+    assert datetime.fromisoformat(last) == expected[2] and datetime.fromisoformat(last) > datetime(
+        2025, 3, 2, tzinfo=UTC
+    )
+    assert datetime.fromisoformat(first) == expected[1]
