@@ -58,5 +58,7 @@ def test_keys_from_a_high_block_are_not_phones_and_int64_phones_and_cards_still_
     areas = rng.choice([201, 212, 305, 415, 503, 617, 702, 818, 917], 300)
     phones = pa.array([int(f"1{a}555{n:04d}") for a, n in zip(areas, rng.integers(100, 199, 300), strict=True)])
     assert set(scan_values(phones).classes) == {"phone"}
+    with_nulls = pa.array([*phones.to_pylist(), None, None])  # every value large, and nulls among them
+    assert scan_values(with_nulls).classes["phone"].rows == len(phones)
     cards = [4_111_111_111_111_111, 5_555_555_555_554_444, 4_012_888_888_881_881, 378_282_246_310_005] * 50
     assert set(scan_values(pa.array(cards)).classes) == {"credit_card"}

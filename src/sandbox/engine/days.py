@@ -66,13 +66,13 @@ class Days:
 
 def period_of(found: Sequence[Producer], what: str = "--from/--until") -> Period:
     """The period of the recipe whose producers are `found`; UsageError unless its chunks are days."""
-    periods = [p.period() for p in found if p.period() is not None]
+    periods = [period for producer in found if (period := producer.period()) is not None]
     if not periods:
         raise UsageError(
             f"{what}: expected a recipe whose chunks are days of a period (the iot domain's `start` and `days`); "
             "this recipe's chunks are not by day"
         )
-    start, days = periods[0]  # type: ignore[misc]  # not None: filtered above
+    start, days = periods[0]
     return Period(date.fromisoformat(start), days)
 
 
@@ -101,6 +101,5 @@ def windowed(manifest: Manifest, days: Days) -> None:
     for name in [name for name, entry in tables.items() if not entry["files"]]:
         del tables[name]
     for entry in tables.values():
-        kept = {k: v for k, v in entry.get("references", {}).items() if v.partition(".")[0] in tables}
         if "references" in entry:
-            entry["references"] = kept
+            entry["references"] = {k: v for k, v in entry["references"].items() if v.partition(".")[0] in tables}

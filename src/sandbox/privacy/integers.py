@@ -106,7 +106,7 @@ def large(values: pa.Array | pa.ChunkedArray) -> pa.StructArray | None:
         low, high = extremes["min"].as_py(), extremes["max"].as_py()
         if low is None or -SMALLEST < low <= high < SMALLEST:
             return None  # keys, counts and amounts: one pass, no strings
-        if low >= SMALLEST:
+        if low >= SMALLEST and not values.null_count:
             kept = values  # every value large and positive: no filter, no abs
         else:
             kept = pc.abs(pc.filter(values, pc.fill_null(pc.greater_equal(pc.abs(values), SMALLEST), False)))
