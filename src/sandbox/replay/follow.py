@@ -5,7 +5,8 @@ build of the whole period writes for it, and the stream is the one a replay of t
 
 Rows arrive at or after the start of the day their chunk makes (a reading is received after it was taken), so
 every row arriving before day N's start is known once day N-1 is made: the stream sends those, holds the rest,
-and merges them with day N's rows. It ends at the period's end (`domain.knobs.days`, up to 3650).
+and merges them with day N's rows; day N is made in a thread while the rows before it go out. It ends at the
+period's end (`domain.knobs.days`, up to 3650).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -82,12 +84,13 @@ def followed(
     cut, left = Window(window.start, window.until), window.limit
     held: list[pa.RecordBatch] = []
     scratch = Path(tempfile.mkdtemp(prefix="sandbox-follow-"))
+    ahead = _Ahead(follow, table, scratch)
     try:
         for day in [None, *follow.days]:
             if day is None:
                 files = [str(p) for p in box.files(table)]
             else:
-                files = follow.make(day, scratch / str(day), table)
+                files = ahead.files(day)
                 _check_arrival(files, arrival, follow.start(day), day)
             after = follow.first if day is None else day + 1
             until = follow.start(after) if after < follow.period.days else None
@@ -105,7 +108,34 @@ def followed(
             if left == 0 or until is None or (window.until is not None and until >= window.until):
                 return
     finally:
+        ahead.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+class _Ahead:
+    """Each day made in a thread while the stream sends the rows before it: at a pacing speed the stream would
+    otherwise stop at every day's start for as long as the day takes to make (0.35 s for 40 devices)."""
+
+    def __init__(self, follow: Follow, table: str, scratch: Path) -> None:
+        self.follow, self.table, self.scratch = follow, table, scratch
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-follow")
+        self.making: dict[int, Future[list[str]]] = {}
+        self.start(follow.first)
+
+    def start(self, day: int) -> None:
+        if day in self.follow.days and day not in self.making:
+            self.making[day] = self.pool.submit(self.follow.make, day, self.scratch / str(day), self.table)
+
+    def files(self, day: int) -> list[str]:
+        """Day `day`'s files of the table (its errors raised here), the next day set going."""
+        self.start(day)
+        files = self.making.pop(day).result()
+        self.start(day + 1)
+        return files
+
+    def close(self) -> None:
+        """A day not begun is not made; one being made is finished, so its folder can be removed."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _sorted(
