@@ -75,7 +75,10 @@ def window_of(
         if begin is None:
             con = connection()
             files = [str(p) for p in box.files(table)]
-            first = con.execute(f"select min({_quoted(arrival)}) from {parquet_scan(files)}").fetchone()[0]
+            try:
+                first = con.execute(f"select min({_quoted(arrival)}) from {parquet_scan(files)}").fetchone()[0]
+            finally:
+                con.close()
             begin_at = first if first is None or first.tzinfo else first.replace(tzinfo=UTC)
         else:
             begin_at = begin
