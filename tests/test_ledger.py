@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -18,6 +19,7 @@ import sandbox
 from sandbox.domains.ledger import ocr
 from sandbox.domains.ledger.domain import INVOICE_FIELDS, LINE_FIELDS
 from sandbox.domains.ledger.formats import parse_amount, parse_date
+from sandbox.domains.ledger.realised import _cents
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +255,31 @@ def test_ocr_edits_do_what_they_name() -> None:
     garbled = ocr.garble("Schrauben M8", rng)
     assert garbled is not None and ocr.edit_distance(garbled, "Schrauben M8") >= 2
     assert ocr.edit_distance("kitten", "sitting") == 3 and ocr.edit_distance("", "abc") == 3
+
+
+def test_edit_distances_at_once_are_each_pairs_distance() -> None:
+    """The vectorised Levenshtein the conformance uses gives exactly the one-pair distance, for any lengths
+    (empty either side) and any characters (currency signs, accents)."""
+    rng = np.random.default_rng(3)
+    glyphs = list("ab01€ .,xyzé5S")
+    pairs = [tuple("".join(rng.choice(glyphs, int(rng.integers(0, n)))) for n in (12, 20)) for _ in range(2000)] + [
+        ("kitten", "sitting"),
+        ("", "abc"),
+        ("abc", ""),
+        ("", ""),
+    ]
+    assert ocr.edit_distances(pairs).tolist() == [ocr.edit_distance(a, b) for a, b in pairs]
+    assert ocr.edit_distances([]).tolist() == []
+
+
+def test_cents_of_decimals_read_in_place_equal_the_cast() -> None:
+    amounts = [Decimal("1.05"), Decimal("-3.10"), Decimal("123456789012.34"), Decimal("0.00"), Decimal("-0.99")]
+    kind = pa.decimal128(14, 2)
+    column = pa.chunked_array([pa.array(amounts[:3], kind), pa.array(amounts, kind).slice(3)])
+    assert _cents(column).tolist() == [105, -310, 12345678901234, 0, -99]
+    huge = pa.chunked_array([pa.array([Decimal("123456789012345678901.23")], pa.decimal128(30, 2))])
+    with pytest.raises(pa.ArrowInvalid):  # past 64 bits: the cast's refusal, not wrapped-around cents
+        _cents(huge)
 
 
 def test_amounts_end_in_any_cents_and_gross_follows_benford(books: Path) -> None:

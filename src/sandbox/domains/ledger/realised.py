@@ -73,14 +73,15 @@ def ocr_checks(knobs: Mapping[str, Any], found: Mapping[str, int], read: Mapping
 
 def edit_distance_check(reader: TableReader) -> KnobCheck:
     """Mean characters changed per OCR-family defect, over the first SAMPLE of them."""
-    distances: list[int] = []
+    pairs: list[tuple[str, str]] = []
     columns = ["truth_value", "observed_value"]
     for batch in reader.batches("defects", columns, ("kind", list(ocr_errors.KINDS))):
-        need = SAMPLE - len(distances)
-        pairs = zip(batch.column(0)[:need].to_pylist(), batch.column(1)[:need].to_pylist(), strict=True)
-        distances += [ocr_errors.edit_distance(a, b) for a, b in pairs if a is not None and b is not None]
-        if len(distances) >= SAMPLE:
+        need = SAMPLE - len(pairs)
+        both = zip(batch.column(0)[:need].to_pylist(), batch.column(1)[:need].to_pylist(), strict=True)
+        pairs += [(a, b) for a, b in both if a is not None and b is not None]
+        if len(pairs) >= SAMPLE:
             break
+    distances = ocr_errors.edit_distances(pairs).tolist()
     over = f"OCR-family defects (first {len(distances):,}); 1.3 to 2.7"
     return bounded("ocr_edit_distance", 2.0, ratio(math.fsum(distances), len(distances)), len(distances), over, 1.3)
 
@@ -93,8 +94,17 @@ def bounded(name: str, target: float, realised: float, n: int, over: str, limit:
 
 
 def _cents(column: pa.ChunkedArray) -> np.ndarray:
+    """Amounts in cents. A decimal of scale 2 stores them already: its 128-bit integers, read in place (casting
+    the decimals took 0.14 s of a 1M-invoice conformance)."""
     if not len(column):
         return np.zeros(0, np.int64)  # an empty build: no rows, no typed column
+    if pa.types.is_decimal128(column.type) and column.type.scale == 2 and not column.null_count:
+        words = [
+            np.frombuffer(c.buffers()[1], dtype="<i8")[2 * c.offset : 2 * (c.offset + len(c))] for c in column.chunks
+        ]
+        low, high = (np.concatenate([w[k::2] for w in words]) for k in (0, 1))
+        if np.array_equal(high, low >> 63):  # every amount fits 64 bits
+            return low
     return pc.cast(pc.multiply(column, pa.scalar(100, column.type)), pa.int64()).to_numpy()
 
 
