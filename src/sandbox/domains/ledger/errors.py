@@ -3,7 +3,6 @@ shifted decimal separators and fields left empty, each change one defect row wit
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -74,11 +73,13 @@ def _edit_drawn(
     tried[rows] = True
     short = len(rows) - len(changed)
     for _ in range(_REDRAWS):
-        weights = np.where(tried | ~fields.valid, 0.0, p)
-        left = int(np.count_nonzero(weights))
-        if not short or not left:
+        left = np.flatnonzero(~tried & fields.valid & (p > 0)) if short else np.zeros(0, np.int64)
+        if not len(left):
             break
-        rows = np.sort(rng.choice(len(p), min(short, left), replace=False, p=weights / math.fsum(weights.tolist())))
+        # normalised by the running sum: sequential, so the same on every machine (a pairwise np.sum need not be)
+        weights = p[left]
+        total = float(np.cumsum(weights)[-1])
+        rows = np.sort(left[rng.choice(len(left), min(short, len(left)), replace=False, p=weights / total)])
         tried[rows] = True
         more, was, now = fields.edit(rows, edit)
         changed, old, new = changed + more, old + was, new + now
