@@ -331,3 +331,28 @@ def test_dates_are_what_strftime_prints(style: str, pattern: str) -> None:
     assert format_dates(days, style).equals(pc.strftime(stamps, format=pattern, locale="C"))
     spoken = pc.replace_substring_regex(pc.strftime(stamps, format="%d %b %Y", locale="C"), "^0", "")
     assert format_dates(days, "d_mon_y").equals(spoken)
+
+
+def test_amounts_are_what_a_format_string_prints() -> None:
+    """Each style's amounts, 0 to 12 digits, either sign, read as Python's own grouping and separators print
+    them (the symbol before the digits, or after them with a space, or none)."""
+    from sandbox.domains.ledger.formats import AmountStyle, format_amounts
+
+    styles = [
+        AmountStyle(decimal, thousands, symbol, first)
+        for decimal, thousands in ((",", "."), (".", ","), (".", ""), (",", " "), (".", "'"))
+        for symbol in ("€", "$", "")
+        for first in (False, True)
+    ]
+    rng = np.random.default_rng(7)
+    cents = rng.integers(0, 10**12, 20_000) // 10 ** rng.integers(0, 12, 20_000) * rng.choice([-1, 1], 20_000)
+    style = rng.integers(0, len(styles), 20_000)
+
+    def printed(c: int, s: AmountStyle) -> str:
+        digits = f"{abs(c) // 100:,}".replace(",", s.thousands) + s.decimal + f"{abs(c) % 100:02d}"
+        number = ("-" if c < 0 else "") + digits
+        return s.symbol + number if s.symbol_first else number + (" " + s.symbol if s.symbol else "")
+
+    assert format_amounts(cents, style, styles).to_pylist() == [
+        printed(int(c), styles[s]) for c, s in zip(cents, style, strict=True)
+    ]

@@ -29,7 +29,7 @@ from sandbox.domains.ledger.books import (
     vocabulary,
 )
 from sandbox.domains.ledger.errors import errors
-from sandbox.domains.ledger.formats import dates_by_clerk, format_amounts
+from sandbox.domains.ledger.formats import AmountStyle, dates_by_clerk, format_amounts
 from sandbox.domains.ledger.logbook import logbook
 from sandbox.domains.ledger.ocr import QUALITY as OCR_QUALITY
 from sandbox.noise.defects import DefectLog, row_keys
@@ -118,19 +118,17 @@ def _formatted(
     def dates(days: np.ndarray) -> pa.Array:
         return dates_by_clerk(days, staff["date_style"], clerk)
 
-    # the symbol each clerk writes for each currency (none for a clerk who writes none), clerk by clerk
-    signs = pa.array(
-        [vocab["currencies"][c] if shown == "symbol" else "" for shown in staff["currency_symbol"] for c in codes]
-    )
-    clerk_style = {k: pa.array(staff[k]) for k in ("decimal", "thousands", "symbol_first")}
+    # how each clerk writes each currency (no symbol for a clerk who writes none), clerk by clerk
+    styles = [
+        AmountStyle(decimal, thousands, vocab["currencies"][c] if shown == "symbol" else "", first)
+        for decimal, thousands, shown, first in zip(
+            staff["decimal"], staff["thousands"], staff["currency_symbol"], staff["symbol_first"], strict=True
+        )
+        for c in codes
+    ]
 
     def amounts(cents: np.ndarray, who: np.ndarray, cur: np.ndarray) -> pa.Array:
-        rows = pa.array(who)
-        symbol = signs.take(pa.array(who * len(codes) + cur))
-        first = clerk_style["symbol_first"].take(rows).to_numpy(zero_copy_only=False)
-        return format_amounts(
-            cents, clerk_style["decimal"].take(rows), clerk_style["thousands"].take(rows), symbol, first
-        )
+        return format_amounts(cents, who * len(codes) + cur, styles)
 
     paid = dates(t["paid"])
     invoice = {
