@@ -31,13 +31,27 @@ def _data(name: str) -> dict:
     return json.loads(resources.files("sandbox.data").joinpath(name).read_text("utf-8"))
 
 
+@functools.cache
+def _confusions() -> tuple[list[tuple[str, str]], dict[str, list[int]], list[int]]:
+    """The OCR confusion pairs; which single-glyph ones each glyph starts (by pair number); the longer ones."""
+    pairs = [(seen, read) for seen, read in _data("ocr_confusions.json")["pairs"]]
+    by_glyph: dict[str, list[int]] = {}
+    for k, (seen, _) in enumerate(pairs):
+        if len(seen) == 1:
+            by_glyph.setdefault(seen, []).append(k)
+    return pairs, by_glyph, [k for k, (seen, _) in enumerate(pairs) if len(seen) > 1]
+
+
 def ocr(value: str, rng: np.random.Generator) -> str | None:
-    """One OCR confusion (0/O, 1/l/I, 5/S, 8/B, rn/m, ...) at a random place where one applies."""
-    pairs = _data("ocr_confusions.json")["pairs"]
-    options = [(i, seen, read) for seen, read in pairs if seen in value for i in _find_all(value, seen)]
+    """One OCR confusion (0/O, 1/l/I, 5/S, 8/B, rn/m, ...) at a random place where one applies: every (pair,
+    place) it could be, in the order of the pairs and then of the places, equally likely."""
+    pairs, by_glyph, longer = _confusions()
+    options = [(k, i) for i, glyph in enumerate(value) for k in by_glyph.get(glyph, ())]
+    options += [(k, i) for k in longer if pairs[k][0] in value for i in _find_all(value, pairs[k][0])]
     if not options:
         return None
-    i, seen, read = options[int(rng.integers(len(options)))]
+    k, i = sorted(options)[int(rng.integers(len(options)))]
+    seen, read = pairs[k]
     return value[:i] + read + value[i + len(seen) :]
 
 

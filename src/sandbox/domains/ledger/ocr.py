@@ -44,6 +44,8 @@ SYMBOLS = {
 }
 #: What the glyphs of a garbled token come out as.
 GARBLE = "il1|!.,:;'`~^-_rnmcoeau"
+#: What each of those glyphs can be misread as: any other of them.
+_GARBLED = {g: GARBLE.replace(g, "") for g in GARBLE}
 
 
 def family(column: str) -> str:
@@ -79,9 +81,12 @@ def garble(value: str, rng: np.random.Generator) -> str | None:
         return None
     i = long[int(rng.integers(len(long)))]
     token = list(tokens[i])
-    for at in rng.choice(len(token), max(2, len(token) // 2), replace=False).tolist():
-        options = [g for g in GARBLE if g != token[at]]
-        token[at] = options[int(rng.integers(len(options)))]
+    # the glyphs misread: the first of a random order of them (one draw of keys, not `choice`'s set-up each call)
+    places = np.argsort(rng.random(len(token)), kind="stable")[: max(2, len(token) // 2)].tolist()
+    options = [_GARBLED.get(token[at], GARBLE) for at in places]
+    picks = rng.integers(0, [len(o) for o in options]).tolist()
+    for at, choices, pick in zip(places, options, picks, strict=True):
+        token[at] = choices[pick]
     tokens[i] = "".join(token)
     return " ".join(tokens)
 
