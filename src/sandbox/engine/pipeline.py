@@ -15,7 +15,7 @@ from sandbox.engine.partition import by_day
 from sandbox.engine.plan import DEFECTS, Job
 from sandbox.noise.defects import DefectLog
 from sandbox.output.writer import Part, write_part
-from sandbox.privacy.protect import exempt_values, protect
+from sandbox.privacy.protect import protect
 from sandbox.privacy.scan import scan_tables
 
 
@@ -65,7 +65,7 @@ def run_chunk(job: Job) -> Outcome:
         pieces.append(_Piece(DEFECTS, "truth", producer.defects_part(chunk), defects))
     pieces = [p for p in pieces if len(p.data) or chunk.index == 0]  # empty parts only for chunk 0: a schema on disk
     scan_started = time.perf_counter()
-    scans = scan_tables([p.data for p in pieces], exempt_values(defects))
+    scans = scan_tables([p.data for p in pieces], defects=defects)
     scan_seconds = time.perf_counter() - scan_started
     parts = [
         write_part(job.root, p.table, p.role, p.name, p.data, scan, p.directory)

@@ -9,9 +9,9 @@ import pyarrow.compute as pc
 
 from sandbox.errors import CheckFailed
 from sandbox.privacy import policies
-from sandbox.privacy.classes import FATAL_CLASSES
 from sandbox.privacy.columns import ColumnPrivacy
-from sandbox.privacy.detect import candidates, spans
+from sandbox.privacy.detect import candidates
+from sandbox.privacy.exempt import exempt_rows
 from sandbox.privacy.names import name_tokens
 from sandbox.privacy.redaction import leftovers
 
@@ -81,22 +81,8 @@ def _protect_defects(defects: pa.Table, table: str, column: str, privacy: Column
 
 
 def exempt_values(defects: pa.Table) -> frozenset[str]:
-    """Observed values of faults whose truth held no leaked PII: a corrupted reserved value stays reserved.
-
-    Faults are visited in the order they were injected, so a chain (a typo, then an OCR confusion of the
-    typo) stays exempt: a truth that is itself an exempt observed value passes the exemption on.
-    """
+    """Observed values of faults whose truth held no leaked PII (`exempt.exempt_rows`), for a scan of its own;
+    a build's chunk lets `scan_tables(..., defects=...)` find them in its one prefilter pass."""
     if not len(defects):
         return frozenset()
-    observed = defects["observed_value"].combine_chunks()
-    rows = candidates(observed)
-    if not rows:
-        return frozenset()
-    picked = defects.take(pa.array(rows, pa.int64()))
-    out: set[str] = set()
-    for truth, seen in zip(picked["truth_value"].to_pylist(), picked["observed_value"].to_pylist(), strict=True):
-        if seen is None:
-            continue
-        if truth in out or not any(cls in FATAL_CLASSES and not res for _, _, cls, _, res in spans(truth or "")):
-            out.add(seen)
-    return frozenset(out)
+    return exempt_rows(defects, candidates(defects["observed_value"].combine_chunks()))

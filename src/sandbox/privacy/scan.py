@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from sandbox.privacy import integers
 from sandbox.privacy.classes import FATAL_CLASSES, classify_name
 from sandbox.privacy.detect import Detector, active_detectors, candidates, spans
+from sandbox.privacy.exempt import exempt_rows
 from sandbox.privacy.names import first_names
 
 #: Integers this large may be card numbers, phones or ids stored as numbers (in columns named like them).
@@ -334,12 +335,16 @@ def scan_table(table: pa.Table, exempt: frozenset[str] = frozenset()) -> dict[st
     return scan_tables([table], exempt)[0]
 
 
-def scan_tables(tables: Sequence[pa.Table], exempt: frozenset[str] = frozenset()) -> list[dict[str, ColumnScan]]:
-    """`scan_table` of each table. The plain text columns' distinct values of all of them go through the
-    vectorised prefilter together: each regex pass costs its compilation however few the values, which made a
-    chunk's small tables with many text columns slow to scan (bench/RESULTS.md, "Notes from the code")."""
+def scan_tables(
+    tables: Sequence[pa.Table], exempt: frozenset[str] = frozenset(), defects: pa.Table | None = None
+) -> list[dict[str, ColumnScan]]:
+    """`scan_table` of each table. The plain text columns' distinct values of all of them, and the observed
+    values of `defects` (the chunk's fault rows: `exempt_rows`), go through the vectorised prefilter together:
+    each regex pass costs its compilation and the building of its DFA however few the values (a pass of the
+    fault rows' own cost a ledger chunk 25 ms; bench/RESULTS.md, "Notes from the code")."""
     scans: list[dict[str, ColumnScan]] = [{} for _ in tables]
     plain: list[tuple[int, str, pa.Array, np.ndarray, str | None]] = []
+    own: list[tuple[int, str, str | None]] = []  # scanned column by column, once the exemptions are known
     for t, table in enumerate(tables):
         for name in table.column_names:
             values, hint = table.column(name), classify_name(name)
@@ -348,22 +353,28 @@ def scan_tables(tables: Sequence[pa.Table], exempt: frozenset[str] = frozenset()
                 or (pa.types.is_integer(values.type) and hint not in NUMBER_CLASSES)
                 or hint in _BARE_DIGITS  # its own prefilter (`_find`)
             ):
-                scans[t][name] = scan_values(values, exempt, hint)
+                own.append((t, name, hint))
             elif (distinct := _distinct(values.combine_chunks(), numbers=hint in NUMBER_CLASSES)) is not None:
                 plain.append((t, name, *distinct, hint))
             else:
                 scans[t][name] = ColumnScan()
-    if plain:
-        every = pa.concat_arrays([strings.cast(pa.large_string()) for _, _, strings, _, _ in plain])
-        positions, detectors = _prefilter(every)
-        bounds = np.cumsum([0] + [len(strings) for _, _, strings, _, _ in plain])
+    observed = defects["observed_value"].combine_chunks() if defects is not None and len(defects) else None
+    segments = [strings for _, _, strings, _, _ in plain] + ([observed] if observed is not None else [])
+    if segments:
+        positions, detectors = _prefilter(pa.concat_arrays([s.cast(pa.large_string()) for s in segments]))
+        bounds = np.cumsum([0] + [len(s) for s in segments])
         column_of = np.searchsorted(bounds, positions, side="right") - 1
+        if defects is not None and observed is not None:
+            flagged = np.flatnonzero(column_of == len(plain))
+            exempt = exempt | exempt_rows(defects, [positions[j] - int(bounds[-2]) for j in flagged])
         for i, (t, name, strings, counts, hint) in enumerate(plain):
             mine = np.flatnonzero(column_of == i)
             prefiltered = ([positions[j] - int(bounds[i]) for j in mine], [detectors[j] for j in mine])
             scans[t][name] = _hits(strings, counts, _find(strings, hint, prefiltered), exempt)
             if hint not in NUMBER_CLASSES:
                 scans[t][name].merge(_integers(tables[t].column(name).combine_chunks()))
+    for t, name, hint in own:
+        scans[t][name] = scan_values(tables[t].column(name), exempt, hint)
     return [{name: found[name] for name in table.column_names} for found, table in zip(scans, tables, strict=True)]
 
 
