@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterator, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +22,8 @@ import pyarrow.parquet as pq
 
 from sandbox.output.location import Location
 from sandbox.output.manifest import Manifest
+
+T = TypeVar("T")
 
 #: Count of truth/defects rows per (table, column, kind).
 Faults = dict[tuple[str, str | None, str], int]
@@ -87,6 +91,32 @@ def matches(column: pa.Array, values: Sequence[str]) -> pa.Array:
     return pc.fill_null(pc.is_in(column, value_set=pa.array(values, column.type)), False)
 
 
+def holds(column: pa.ChunkedArray, value: str) -> np.ndarray:
+    """Which rows of a (dictionary-encoded) text column hold `value`, as a numpy mask (`matches`, chunk by chunk)."""
+    masks = [matches(chunk, [value]).to_numpy(zero_copy_only=False) for chunk in column.chunks]
+    return np.concatenate(masks) if masks else np.zeros(0, bool)
+
+
+class IdSet:
+    """Non-negative integer ids to count others among: a table of flags where they are dense (25x `np.isin`'s
+    sort for a 1M-invoice ledger's 2.5M lines, at a byte per id up to the largest), else `np.isin`."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = ids
+        top = int(ids.max()) if len(ids) else -1
+        dense = not len(ids) or (int(ids.min()) >= 0 and top < 64 * len(ids) + 65_536)
+        self.flags = np.zeros(top + 1, bool) if dense else None
+        if self.flags is not None:
+            self.flags[ids] = True
+
+    def count(self, values: np.ndarray) -> int:
+        """How many of `values` are among the ids."""
+        if self.flags is None:
+            return int(np.isin(values, self.ids).sum())
+        inside = values[(values >= 0) & (values < len(self.flags))]
+        return int(self.flags[inside].sum())
+
+
 class TableReader:
     """Reads columns of a sandbox's tables straight from the files its manifest lists, file by file.
 
@@ -112,10 +142,20 @@ class TableReader:
 
     def read(self, name: str, columns: Sequence[str], where: Where | None = None) -> pa.Table:
         """Columns of a (small) table, optionally filtered; hive partition keys are not columns here."""
-        parts = list(self.parts(name, columns, where))
+        parts = self.each(name, columns, lambda part: part, where)
         if not parts:
             return pa.table({c: pa.array([], pa.null()) for c in columns})
         return pa.concat_tables(parts)
+
+    def each(
+        self, name: str, columns: Sequence[str], reduce: Callable[[pa.Table], T], where: Where | None = None
+    ) -> list[T]:
+        """`reduce` of each file's columns, in file order; the files are read and reduced in parallel threads
+        (reading and numpy release the GIL), a file's columns on one thread."""
+        table = self.manifest["tables"].get(self.aliases.get(name, name))
+        paths = [file["path"] for file in table["files"]] if table else []
+        with ThreadPoolExecutor(max_workers=max(1, min(len(paths), os.cpu_count() or 1))) as pool:
+            return list(pool.map(lambda path: reduce(self._part(path, columns, where, (), threads=False)), paths))
 
     def batches(
         self, name: str, columns: Sequence[str], where: Where | None = None, dictionary: Sequence[str] = ()
@@ -135,15 +175,20 @@ class TableReader:
         """Columns of a table file by file (a part holds at most a chunk's rows), or of the files at `paths`;
         `dictionary` columns are read dictionary-encoded."""
         table = self.manifest["tables"].get(self.aliases.get(name, name))
-        wanted = list(columns) + ([where[0]] if where and where[0] not in columns else [])
         for file in table["files"] if table else []:
-            if paths is not None and file["path"] not in paths:
-                continue
-            with self.open(file["path"]) as source, pq.ParquetFile(source, read_dictionary=dictionary) as parquet:
-                part = parquet.read(columns=wanted)
-            if where:
-                part = part.filter(matches(part.column(where[0]).combine_chunks(), where[1]))
-            yield part.select(list(columns))
+            if paths is None or file["path"] in paths:
+                yield self._part(file["path"], columns, where, dictionary, threads=True)
+
+    def _part(
+        self, path: str, columns: Sequence[str], where: Where | None, dictionary: Sequence[str], threads: bool
+    ) -> pa.Table:
+        """One file's columns; `threads` decodes its columns in parallel (`read` reads whole files in parallel)."""
+        wanted = list(columns) + ([where[0]] if where and where[0] not in columns else [])
+        with self.open(path) as source, pq.ParquetFile(source, read_dictionary=dictionary) as parquet:
+            part = parquet.read(columns=wanted, use_threads=threads)
+        if where:
+            part = part.filter(matches(part.column(where[0]).combine_chunks(), where[1]))
+        return part.select(list(columns))
 
     def open(self, path: str) -> pa.NativeFile:
         """A file of the sandbox (a manifest path), for reading."""

@@ -275,22 +275,12 @@ class Ledger(Domain):
         return [{"first": first + 1, "count": min(per_chunk, rows - first)} for first in range(0, rows, per_chunk)]
 
     def conformance(self, knobs: Mapping[str, Any], rows: int, reader: TableReader, faults: Faults) -> list[KnobCheck]:
-        records = reader.read("invoices", ["record_id", "source"])
-        ids = records["record_id"].to_numpy()
-        original = ids % 10 == 0  # corrections and duplicates get record ids ending in 1 and 2
-        ocr = original & (records["source"].to_numpy(zero_copy_only=False) == "ocr")
-        lines = reader.read("truth_invoice_lines", ["invoice_id", "quantity", "unit_price"])
-        ocr_ids = ids[ocr] // 10
-        ocr_lines = int(np.isin(lines["invoice_id"].to_numpy(), ocr_ids).sum())
-        truth = reader.read("truth_invoices", ["invoice_id", "paid_on"])
-        unpaid_ids = truth["invoice_id"].filter(truth["paid_on"].is_null()).to_numpy()
-        unpaid, ocr_unpaid = len(unpaid_ids), int(np.isin(unpaid_ids, ocr_ids).sum())
-        short = int(pc.sum(pc.less(lines["quantity"], 10)).as_py() or 0)
-        invoices, n_lines, n_ocr = int(original.sum()), len(lines), int(ocr.sum())
+        counted = realised.tally(reader)
+        invoices, n_lines = counted.invoices, counted.lines
         # every field that holds a value; the supplier's name only ever gets another spelling of its legal form
-        fields = invoices * len(INVOICE_FIELDS) + n_lines * len(LINE_FIELDS) - unpaid
-        read = {c: n_ocr for c in INVOICE_FIELDS if c != "supplier"} | {c: ocr_lines for c in LINE_FIELDS}
-        read["paid_on"] -= ocr_unpaid
+        fields = invoices * len(INVOICE_FIELDS) + n_lines * len(LINE_FIELDS) - counted.unpaid
+        read = {c: counted.ocr for c in INVOICE_FIELDS if c != "supplier"} | {c: counted.ocr_lines for c in LINE_FIELDS}
+        read["paid_on"] -= counted.ocr_unpaid
         found: dict[str, int] = {}
         for (_, _, kind), count in faults.items():
             found[kind] = found.get(kind, 0) + count
@@ -302,8 +292,10 @@ class Ledger(Domain):
         }
         return [
             KnobCheck("domain.rows", rows, reader.rows("truth_invoices"), 0.0, "invoices"),
-            *realised.amount_checks(knobs, reader, lines["unit_price"]),
-            *realised.keying_checks(knobs, found, fields, fields - invoices, short, invoices * 3 + n_lines * 2, entry),
+            *realised.amount_checks(knobs, counted),
+            *realised.keying_checks(
+                knobs, found, fields, fields - invoices, counted.short, invoices * 3 + n_lines * 2, entry
+            ),
             *realised.ocr_checks(knobs, found, read),
             realised.edit_distance_check(reader),
             *(share(f"domain.knobs.{k}", knobs[k], found.get(kind, 0), n, o) for kind, (k, n, o) in once.items()),

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sandbox.domains.checks import KnobCheck, TableReader, ratio, share
+from sandbox.domains.checks import IdSet, KnobCheck, TableReader, holds, ratio, share
 from sandbox.domains.ledger import ocr as ocr_errors
 
 K = "domain.knobs."
@@ -99,51 +100,119 @@ def _cents(column: pa.ChunkedArray) -> np.ndarray:
     if not len(column):
         return np.zeros(0, np.int64)  # an empty build: no rows, no typed column
     if pa.types.is_decimal128(column.type) and column.type.scale == 2 and not column.null_count:
-        words = [
-            np.frombuffer(c.buffers()[1], dtype="<i8")[2 * c.offset : 2 * (c.offset + len(c))] for c in column.chunks
-        ]
-        low, high = (np.concatenate([w[k::2] for w in words]) for k in (0, 1))
-        if np.array_equal(high, low >> 63):  # every amount fits 64 bits
+        words = np.concatenate(
+            [
+                np.frombuffer(c.buffers()[1], dtype="<i8").reshape(-1, 2)[c.offset : c.offset + len(c)]
+                for c in column.chunks
+            ]
+        )  # (low, high) 64-bit halves of each amount, little-endian
+        low = words[:, 0]
+        if np.array_equal(words[:, 1], low >> 63):  # every amount fits 64 bits
             return low
     return pc.cast(pc.multiply(column, pa.scalar(100, column.type)), pa.int64()).to_numpy()
 
 
-def amount_checks(knobs: Mapping[str, Any], reader: TableReader, prices: pa.ChunkedArray) -> list[KnobCheck]:
+@dataclass
+class Tally:
+    """What the ledger's checks count of its tables, summed file by file (flat memory at any size)."""
+
+    invoices: int = 0  # records as first keyed (not the corrections and duplicates)
+    ocr: int = 0  # of them, read by OCR
+    lines: int = 0
+    ocr_lines: int = 0
+    unpaid: int = 0
+    ocr_unpaid: int = 0
+    short: int = 0  # lines of a one-digit quantity: nothing to transpose
+    round_prices: int = 0  # unit prices ending in 0 cents
+    net: int = 0
+    round_net: int = 0  # net amounts whose cents end in 0
+    #: First digits 1-9 of the gross amounts of 1 or more.
+    first_digits: np.ndarray = field(default_factory=lambda: np.zeros(9, np.int64))
+
+
+def tally(reader: TableReader) -> Tally:
+    """The counts of a ledger's checks: the invoices' records first (which invoices OCR read), then the truth's
+    lines and invoices, each table's files read and counted in parallel."""
+    out = Tally()
+    records = reader.each("invoices", ["record_id", "source"], _records)
+    out.invoices = sum(n for n, _ in records)
+    ocr = IdSet(np.concatenate([ids for _, ids in records]) if records else np.zeros(0, np.int64))
+    out.ocr = len(ocr.ids)
+    for n, on_ocr, short, round_prices in reader.each(
+        "truth_invoice_lines", ["invoice_id", "quantity", "unit_price"], lambda part: _lines(part, ocr)
+    ):
+        out.lines, out.ocr_lines = out.lines + n, out.ocr_lines + on_ocr
+        out.short, out.round_prices = out.short + short, out.round_prices + round_prices
+    for unpaid, ocr_unpaid, net, round_net, digits in reader.each(
+        "truth_invoices", ["invoice_id", "paid_on", "net", "gross"], lambda part: _invoices(part, ocr)
+    ):
+        out.unpaid, out.ocr_unpaid = out.unpaid + unpaid, out.ocr_unpaid + ocr_unpaid
+        out.net, out.round_net, out.first_digits = out.net + net, out.round_net + round_net, out.first_digits + digits
+    return out
+
+
+def _records(part: pa.Table) -> tuple[int, np.ndarray]:
+    """Records as first keyed, and the invoice ids of those OCR read."""
+    ids = part["record_id"].to_numpy()
+    original = ids % 10 == 0  # corrections and duplicates get record ids ending in 1 and 2
+    return int(original.sum()), ids[original & holds(part["source"], "ocr")] // 10
+
+
+def _lines(part: pa.Table, ocr: IdSet) -> tuple[int, int, int, int]:
+    price = _cents(part["unit_price"])
+    short = int(pc.sum(pc.less(part["quantity"], 10)).as_py() or 0)
+    return len(part), ocr.count(part["invoice_id"].to_numpy()), short, int(np.sum(price % 10 == 0))
+
+
+def _invoices(part: pa.Table, ocr: IdSet) -> tuple[int, int, int, int, np.ndarray]:
+    unpaid = part["invoice_id"].filter(part["paid_on"].is_null()).to_numpy()
+    net = _cents(part["net"])
+    return len(unpaid), ocr.count(unpaid), len(net), int(np.sum(net % 10 == 0)), first_digits(_cents(part["gross"]))
+
+
+def amount_checks(knobs: Mapping[str, Any], counted: Tally) -> list[KnobCheck]:
     """Unit prices on a 10-cent grid (the knob's share, and a tenth of the others by chance), net amounts' cents
     ending in 0 (the issue's 10-80%), and gross amounts' Benford MAD (Nigrini's acceptable bound)."""
     target = float(knobs["round_price_share"])
-    price = _cents(prices)
-    amounts = reader.read("truth_invoices", ["net", "gross"])
-    net, gross = _cents(amounts["net"]), _cents(amounts["gross"])
     return [
         share(
             K + "round_price_share",
             target + (1 - target) / 10,
-            int(np.sum(price % 10 == 0)),
-            len(price),
+            counted.round_prices,
+            counted.lines,
             "unit prices ending in 0 cents (the knob's share plus a tenth of the rest, by chance)",
         ),
         bounded(
             "net_cents_ending_in_0",
             0.45,
-            ratio(int(np.sum(net % 10 == 0)), len(net)),
-            len(net),
+            ratio(counted.round_net, counted.net),
+            counted.net,
             "net amounts; 10% to 80%",
             0.1,
         ),
         bounded(
-            "gross_benford_mad", 0.0, benford_mad(gross), int(np.sum(gross >= 100)), "gross amounts of 1 or more", 0.012
+            "gross_benford_mad",
+            0.0,
+            benford_mad(counted.first_digits),
+            int(counted.first_digits.sum()),
+            "gross amounts of 1 or more",
+            0.012,
         ),
     ]
 
 
-def benford_mad(cents: np.ndarray) -> float:
-    """Mean absolute deviation of the first digits of amounts >= 1 (in cents) from Benford's law."""
+def first_digits(cents: np.ndarray) -> np.ndarray:
+    """How many amounts of 1 or more (in cents) begin with each digit 1-9."""
     units = cents[cents >= 100] // 100
-    if not len(units):
+    powers = 10 ** np.arange(19, dtype=np.int64)  # every int64 is below 10**19
+    first = units // powers[np.searchsorted(powers, units, side="right") - 1]
+    return np.bincount(first, minlength=10)[1:10].astype(np.int64)
+
+
+def benford_mad(digits: np.ndarray) -> float:
+    """Mean absolute deviation from Benford's law of first digits 1-9 counted (`first_digits`)."""
+    total = int(digits.sum())
+    if not total:
         return 0.0
-    first = units
-    while (first >= 10).any():
-        first = np.where(first >= 10, first // 10, first)
-    seen = np.bincount(first, minlength=10)[1:10] / len(units)
+    seen = digits / total
     return math.fsum(abs(seen[d - 1] - math.log10(1 + 1 / d)) for d in range(1, 10)) / 9
