@@ -271,7 +271,7 @@ def test_the_scan_cache_key_changes_with_the_scans_own_matching_code(tmp_path: P
     import sandbox
 
     package = Path(sandbox.__file__).resolve().parent
-    probe = "from sandbox.privacy.scan import detector_signature as d; print(d().hex())"
+    probe = "from sandbox.privacy.findings import detector_signature as d; print(d().hex())"
 
     def signature(root: Path) -> str:
         env = {**os.environ, "PYTHONPATH": str(root)}

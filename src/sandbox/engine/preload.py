@@ -26,11 +26,11 @@ from sandbox.core import draws  # noqa: E402
 from sandbox.core.pools import cache_dir, faker_version  # noqa: E402
 from sandbox.engine import pipeline  # noqa: E402,F401
 from sandbox.output.writer import encode  # noqa: E402
-from sandbox.privacy import names, scan  # noqa: E402
+from sandbox.privacy import findings, names, scan  # noqa: E402,F401
 
 names.first_names()
 names.last_names()
-scan.detector_signature()
+findings.detector_signature()
 faker_version()
 draws.normal_quantiles(np.float64)
 draws.normal_quantiles(np.float32)

@@ -6,14 +6,9 @@ folder, Parquet or CSV. Findings carry counts and a masked example, never a raw 
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import os
 import re
-import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +19,7 @@ from sandbox.privacy import integers
 from sandbox.privacy.classes import FATAL_CLASSES, classify_name
 from sandbox.privacy.detect import Detector, active_detectors, candidates, spans
 from sandbox.privacy.exempt import exempt_rows
+from sandbox.privacy.findings import Findings, cached, fingerprint
 from sandbox.privacy.names import first_names
 
 #: Integers this large may be card numbers, phones or ids stored as numbers (in columns named like them).
@@ -33,8 +29,6 @@ _BARE_DIGITS = frozenset({"phone", "national_id", "online_identifier"})
 NUMBER_CLASSES = frozenset({"phone", "credit_card", "national_id", "online_identifier", "iban"})
 #: Advisory name detection looks at up to this many distinct values (fatal classes: all of them).
 NAME_SAMPLE = 20_000
-_FINDINGS_CACHE: dict[bytes, Findings] = {}
-_CACHE_LIMIT = 256
 
 
 def mask(value: str) -> str:
@@ -99,10 +93,14 @@ class ColumnScan:
         return {c: h.to_dict() for c, h in sorted(self.classes.items())}
 
 
-def _distinct(values: pa.Array, numbers: bool = False) -> tuple[pa.Array, np.ndarray] | None:
-    """Distinct strings of a plain column and how many rows hold each, or None for columns that cannot
-    hold PII. Integers are looked at only with `numbers` (the column's name suggests a phone, card or id
-    number): integer keys are not PII, and long ids pass check digits by chance."""
+#: Rows holding each of a column's distinct values at the given positions.
+RowsOf = Callable[[np.ndarray], np.ndarray]
+
+
+def _distinct(values: pa.Array, numbers: bool = False) -> pa.Array | None:
+    """Distinct strings of a plain column (their rows are counted only for the few that hold PII, `_rows`), or
+    None for columns that cannot hold PII. Integers are looked at only with `numbers` (the column's name suggests
+    a phone, card or id number): integer keys are not PII, and long ids pass check digits by chance."""
     if pa.types.is_integer(values.type) and numbers:
         extreme = pc.max(pc.abs(values)).as_py()
         if extreme is None or extreme < _BIG_INT:
@@ -110,32 +108,24 @@ def _distinct(values: pa.Array, numbers: bool = False) -> tuple[pa.Array, np.nda
         values = pc.cast(values, pa.string())
     if not _is_text(values.type):
         return None
-    counted = pc.value_counts(pc.drop_null(values))
-    return counted.field("values"), counted.field("counts").to_numpy(zero_copy_only=False)
+    return pc.unique(pc.drop_null(values))  # a quarter cheaper than value_counts: no count of every value
+
+
+def _rows(values: pa.Array, strings: pa.Array) -> RowsOf:
+    """How many rows of `values` hold each of its distinct `strings` at the given positions (one lookup pass over
+    the column, made only when a value holds PII)."""
+
+    def rows_of(positions: np.ndarray) -> np.ndarray:
+        wanted, back = np.unique(positions, return_inverse=True)
+        column = pc.cast(values, pa.string()) if pa.types.is_integer(values.type) else values
+        found = pc.index_in(column, value_set=strings.take(pa.array(wanted, pa.int64())))
+        return np.bincount(pc.drop_null(found).to_numpy(zero_copy_only=False), minlength=len(wanted))[back]
+
+    return rows_of
 
 
 def _is_text(kind: pa.DataType) -> bool:
     return pa.types.is_string(kind) or pa.types.is_large_string(kind)
-
-
-def _fingerprint(values: pa.Array) -> bytes:
-    digest = hashlib.blake2b(digest_size=16)
-    for buffer in values.buffers():
-        if buffer is not None:
-            digest.update(memoryview(buffer))
-    digest.update(str((values.offset, len(values))).encode())
-    return digest.digest()
-
-
-@dataclass(frozen=True)
-class Findings:
-    """PII among a set of distinct values, as parallel arrays (one entry per value and class)."""
-
-    positions: np.ndarray
-    classes: np.ndarray
-    reserved: np.ndarray
-    examples: tuple[str, ...]
-    names: tuple[str, ...]
 
 
 def _findings(distinct: pa.Array, hint: str | None = None, shared: bool = False) -> Findings:
@@ -147,17 +137,7 @@ def _findings(distinct: pa.Array, hint: str | None = None, shared: bool = False)
     """
     if not shared:
         return _find(distinct, hint)
-    key = _fingerprint(distinct) + (hint or "").encode()
-    if key in _FINDINGS_CACHE:
-        return _FINDINGS_CACHE[key]
-    found = _load(key)
-    if found is None:
-        found = _find(distinct, hint)
-        _store(key, found)
-    if len(_FINDINGS_CACHE) > _CACHE_LIMIT:
-        _FINDINGS_CACHE.clear()
-    _FINDINGS_CACHE[key] = found
-    return found
+    return cached(fingerprint(distinct) + (hint or "").encode(), lambda: _find(distinct, hint))
 
 
 #: Which values the vectorised prefilter flags (positions) and which detectors matched each of them.
@@ -197,64 +177,6 @@ def _find(distinct: pa.Array, hint: str | None, prefiltered: Prefiltered | None 
     )
 
 
-@functools.lru_cache(maxsize=1)
-def detector_signature() -> bytes:
-    """What findings depend on besides the values: the code of the whole privacy package (this matching code,
-    the detectors, reserved space, classes), the data files it reads, and the validators' versions. The
-    package version alone is no key: it does not change with every code change."""
-    from importlib.metadata import version
-
-    package = Path(__file__).resolve().parent
-    files = sorted(p for p in [*package.glob("*.py"), *(package.parent / "data").glob("*")] if p.is_file())
-    digest = hashlib.blake2b(digest_size=32)
-    for path in files:
-        digest.update(f"{path.name}\0".encode() + path.read_bytes() + b"\0")
-    versions = [version("phonenumbers"), version("python-stdnum"), version("faker")]
-    return digest.digest() + chr(0).join(versions).encode()
-
-
-def _cache_file(key: bytes) -> Path:
-    from sandbox.core.pools import cache_dir
-
-    digest = hashlib.blake2b(key + detector_signature(), digest_size=16).hexdigest()
-    return cache_dir() / "scan" / f"{digest}.npz"
-
-
-def _load(key: bytes) -> Findings | None:
-    path = _cache_file(key)
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return Findings(
-                data["positions"],
-                data["classes"],
-                data["reserved"],
-                tuple(data["examples"].tolist()),
-                tuple(data["names"].tolist()),
-            )
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def _store(key: bytes, found: Findings) -> None:
-    """Atomically (temp file + rename); a read-only cache only costs time."""
-    path = _cache_file(key)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(
-                handle,
-                positions=found.positions,
-                classes=found.classes,
-                reserved=found.reserved,
-                examples=np.asarray(found.examples, dtype=str),
-                names=np.asarray(found.names, dtype=str),
-            )
-        os.replace(tmp, path)
-    except OSError:
-        pass
-
-
 def scan_values(
     values: pa.Array | pa.ChunkedArray, exempt: frozenset[str] = frozenset(), hint: str | None = None
 ) -> ColumnScan:
@@ -275,13 +197,14 @@ def scan_values(
         if not len(found.positions):
             return scan
         counts = np.bincount(pc.drop_null(values.indices).to_numpy(zero_copy_only=False), minlength=len(strings))
+        rows_of: RowsOf = counts.__getitem__
     else:
         distinct = _distinct(values, numbers=hint in NUMBER_CLASSES)
         if distinct is None:
             return scan
-        strings, counts = distinct
+        strings, rows_of = distinct, _rows(values, distinct)
         found = _findings(strings, hint)
-    scan = _hits(strings, counts, found, exempt)
+    scan = _hits(strings, rows_of, found, exempt)
     if hint not in NUMBER_CLASSES:
         scan.merge(_integers(values))  # digit strings: phones and cards stored as numbers in a text column
     return scan
@@ -303,12 +226,12 @@ def _integers(values: pa.Array | pa.ChunkedArray) -> ColumnScan:
     return ColumnScan({cls: hits})
 
 
-def _hits(strings: pa.Array, counts: np.ndarray, found: Findings, exempt: frozenset[str]) -> ColumnScan:
-    """Findings among distinct values counted by class, with the rows that hold them."""
+def _hits(strings: pa.Array, rows_of: RowsOf, found: Findings, exempt: frozenset[str]) -> ColumnScan:
+    """Findings among distinct values counted by class, with the rows that hold them (`rows_of` their positions)."""
     scan = ColumnScan()
     if not len(found.positions):
         return scan
-    rows = counts[found.positions]
+    rows = rows_of(found.positions)
     reserved = found.reserved.copy()
     if exempt:
         texts = strings.take(pa.array(found.positions)).to_pylist()
@@ -343,7 +266,7 @@ def scan_tables(
     each regex pass costs its compilation and the building of its DFA however few the values (a pass of the
     fault rows' own cost a ledger chunk 25 ms; bench/RESULTS.md, "Notes from the code")."""
     scans: list[dict[str, ColumnScan]] = [{} for _ in tables]
-    plain: list[tuple[int, str, pa.Array, np.ndarray, str | None]] = []
+    plain: list[tuple[int, str, pa.Array, RowsOf, str | None]] = []
     own: list[tuple[int, str, str | None]] = []  # scanned column by column, once the exemptions are known
     for t, table in enumerate(tables):
         for name in table.column_names:
@@ -354,8 +277,8 @@ def scan_tables(
                 or hint in _BARE_DIGITS  # its own prefilter (`_find`)
             ):
                 own.append((t, name, hint))
-            elif (distinct := _distinct(values.combine_chunks(), numbers=hint in NUMBER_CLASSES)) is not None:
-                plain.append((t, name, *distinct, hint))
+            elif (distinct := _distinct(values := values.combine_chunks(), numbers=hint in NUMBER_CLASSES)) is not None:
+                plain.append((t, name, distinct, _rows(values, distinct), hint))
             else:
                 scans[t][name] = ColumnScan()
     observed = defects["observed_value"].combine_chunks() if defects is not None and len(defects) else None
@@ -367,10 +290,10 @@ def scan_tables(
         if defects is not None and observed is not None:
             flagged = np.flatnonzero(column_of == len(plain))
             exempt = exempt | exempt_rows(defects, [positions[j] - int(bounds[-2]) for j in flagged])
-        for i, (t, name, strings, counts, hint) in enumerate(plain):
+        for i, (t, name, strings, rows_of, hint) in enumerate(plain):
             mine = np.flatnonzero(column_of == i)
             prefiltered = ([positions[j] - int(bounds[i]) for j in mine], [detectors[j] for j in mine])
-            scans[t][name] = _hits(strings, counts, _find(strings, hint, prefiltered), exempt)
+            scans[t][name] = _hits(strings, rows_of, _find(strings, hint, prefiltered), exempt)
             if hint not in NUMBER_CLASSES:
                 scans[t][name].merge(_integers(tables[t].column(name).combine_chunks()))
     for t, name, hint in own:
