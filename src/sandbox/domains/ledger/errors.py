@@ -91,14 +91,18 @@ def _edit_drawn(
     tried = np.zeros(len(p), bool)
     tried[rows] = True
     short = len(rows) - len(changed)
+    # the redraws: by the weights' running sum (sequential, so the same on every machine; a pairwise np.sum need not
+    # be), drawn with replacement, and a row drawn twice or tried before is not drawn again (successive sampling)
+    running = np.cumsum(np.where(fields.valid, p, 0.0)) if short else np.zeros(0)
     for _ in range(_REDRAWS):
-        left = np.flatnonzero(~tried & fields.valid & (p > 0)) if short else np.zeros(0, np.int64)
-        if not len(left):
+        if not short or not len(running) or running[-1] <= 0:
             break
-        # normalised by the running sum: sequential, so the same on every machine (a pairwise np.sum need not be)
-        weights = p[left]
-        total = float(np.cumsum(weights)[-1])
-        rows = np.sort(left[rng.choice(len(left), min(short, len(left)), replace=False, p=weights / total)])
+        drawn = np.searchsorted(running, rng.random(short) * running[-1], side="right")
+        drawn = np.minimum(drawn, len(p) - 1)  # a draw on the very top of the last weight
+        first = np.sort(np.unique(drawn, return_index=True)[1])
+        rows = np.sort(drawn[first][~tried[drawn[first]]])
+        if not len(rows):
+            continue
         tried[rows] = True
         more, was, now = fields.edit(rows, edit)
         changed, old, new = changed + more, old + was, new + now

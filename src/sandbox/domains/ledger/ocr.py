@@ -79,14 +79,15 @@ def garble(value: str, rng: np.random.Generator) -> str | None:
     long = [i for i, t in enumerate(tokens) if len(t) >= 2]
     if not long:
         return None
-    i = long[int(rng.integers(len(long)))]
+    i = long[corruptions.one_of(rng, len(long))]
     token = list(tokens[i])
-    # the glyphs misread: the first of a random order of them (one draw of keys, not `choice`'s set-up each call)
-    places = np.argsort(rng.random(len(token)), kind="stable")[: max(2, len(token) // 2)].tolist()
-    options = [_GARBLED.get(token[at], GARBLE) for at in places]
-    picks = rng.integers(0, [len(o) for o in options]).tolist()
-    for at, choices, pick in zip(places, options, picks, strict=True):
-        token[at] = choices[pick]
+    misread = max(2, len(token) // 2)
+    # one draw for all: a random order of the glyphs, whose first ones are misread, then what each becomes
+    draws = rng.random(len(token) + misread).tolist()
+    places = sorted(range(len(token)), key=draws.__getitem__)[:misread]
+    for at, u in zip(places, draws[len(token) :], strict=True):
+        choices = _GARBLED.get(token[at], GARBLE)
+        token[at] = choices[int(u * len(choices))]
     tokens[i] = "".join(token)
     return " ".join(tokens)
 
@@ -108,7 +109,7 @@ def decimal(value: str, separator: str, rng: np.random.Generator) -> str | None:
     at = value.rfind(separator)
     if at < 0:
         return None
-    way = int(rng.integers(3))
+    way = corruptions.one_of(rng, 3)
     moved = shift(value, separator, way == 2) if way else None
     return moved if moved is not None else value[:at] + value[at + 1 :]
 
@@ -118,9 +119,9 @@ def symbol(value: str, rng: np.random.Generator) -> str | None:
     places = [i for i, ch in enumerate(value) if ch in SYMBOLS]
     if not places:
         return None
-    i = places[int(rng.integers(len(places)))]
+    i = places[corruptions.one_of(rng, len(places))]
     options = SYMBOLS[value[i]]
-    return value[:i] + options[int(rng.integers(len(options)))] + value[i + 1 :]
+    return value[:i] + options[corruptions.one_of(rng, len(options))] + value[i + 1 :]
 
 
 def edit_distances(pairs: list[tuple[str, str]]) -> np.ndarray:
