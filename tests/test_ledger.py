@@ -347,6 +347,18 @@ def test_dates_are_what_strftime_prints(style: str, pattern: str) -> None:
     assert format_dates(days, "d_mon_y").equals(spoken)
 
 
+def test_dates_by_clerk_are_each_rows_own_formatting() -> None:
+    """Looked up in a calendar of blocks of days, across blocks and before 1970: each row as format_dates prints it."""
+    from sandbox.domains.ledger.formats import dates_by_clerk, format_dates
+
+    rng = np.random.default_rng(8)
+    styles = ["iso", "d_mon_y", "mdy_slashes", "iso", "dmy_dots_short"]
+    days, clerk = rng.integers(-9000, 30000, 5000), rng.integers(0, len(styles), 5000)
+    expected = [format_dates(days[i : i + 1], styles[clerk[i]])[0].as_py() for i in range(len(days))]
+    assert dates_by_clerk(days, styles, clerk).to_pylist() == expected
+    assert dates_by_clerk(np.zeros(0, np.int64), styles, np.zeros(0, np.int64)).to_pylist() == []
+
+
 def test_amounts_are_what_a_format_string_prints() -> None:
     """Each style's amounts, 0 to 12 digits, either sign, read as Python's own grouping and separators print
     them (the symbol before the digits, or after them with a space, or none)."""
