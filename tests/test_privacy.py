@@ -397,3 +397,18 @@ def test_a_column_of_wallet_addresses_is_fatal_and_the_draft_pseudonymises_it(tm
     )
     draft = suggest_for([tmp_path / "payments.csv"])
     assert "payment_reference: {class: online_identifier, policy: pseudonymise}" in draft
+
+
+@pytest.mark.parametrize("pattern", [r"\d+", r"^z", r"[aeiou]{2}", r"(b)(a)", r"q{9}"])
+def test_replacing_only_the_matching_values_is_the_whole_arrays_rewrite(pattern: str) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sandbox.privacy.rewrite import replace_matches
+
+    rng = np.random.default_rng(3)
+    words = ["".join(rng.choice(list("abz9eio "), rng.integers(0, 12))) for _ in range(3000)]
+    text = pa.array([w if i % 17 else None for i, w in enumerate(words)], pa.string())
+    for values in (text, text.slice(5, 400), pa.array(["9"] * 20)):
+        assert replace_matches(values, pattern, r"<\0>").equals(pc.replace_substring_regex(values, pattern, r"<\0>"))

@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox.privacy.rewrite import replace_matches
+
 
 def _locales() -> tuple[str, ...]:
     """Every locale Faker has person names for (86 in Faker 3x): an export's names come from anywhere."""
@@ -77,11 +79,11 @@ HONORIFIC = r"[\p{Han}\p{Katakana}ー]{1,5}(様|さん|殿|氏|くん|ちゃん)
 
 def redact_forms(text: pa.Array, extra: frozenset[str] = frozenset()) -> pa.Array:
     """Titled names, Japanese names (listed, in `extra`, or before an honorific) become [NAME]."""
-    text = pc.replace_substring_regex(text, TITLED, r"\1 [NAME]")
-    text = pc.replace_substring_regex(text, HONORIFIC, r"[NAME]\1")
+    text = replace_matches(text, TITLED, r"\1 [NAME]")
+    text = replace_matches(text, HONORIFIC, r"[NAME]\1")
     unspaced = sorted((n for n in extra if not n.isascii() and unicodedata.east_asian_width(n[0]) == "W"), key=len)
     pattern = "|".join([*(re.escape(n) for n in reversed(unspaced)), _cjk_pattern()])
-    return pc.replace_substring_regex(text, pattern, "[NAME]")
+    return replace_matches(text, pattern, "[NAME]")
 
 
 @functools.lru_cache(maxsize=2)

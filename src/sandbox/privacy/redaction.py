@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from sandbox.privacy.detect import STRICT_PREFILTER, active_detectors, spans
 from sandbox.privacy.names import redact_names
+from sandbox.privacy.rewrite import replace_matches
 
 #: What the first pass replaces, in order, as RE2 patterns over whole arrays.
 _PATTERNS = (
@@ -88,10 +89,10 @@ def _strict(text: pa.Array) -> pa.Array:
 def redact_array(text: pa.Array, names: frozenset[str] = frozenset()) -> pa.Array:
     """The four passes over an array of strings; `names` are more names to look for (lower-cased)."""
     for pattern, label in _PATTERNS:
-        text = pc.replace_substring_regex(text, pattern=pattern, replacement=label)
+        text = replace_matches(text, pattern, label)
     text = _strict(text)
     for pattern in ADDRESSES:
-        text = pc.replace_substring_regex(text, pattern=pattern, replacement="[ADDRESS]")
+        text = replace_matches(text, pattern, "[ADDRESS]")
     return redact_names(text, names)
 
 
