@@ -161,6 +161,7 @@ def errors(
     `multiplier` scales the clerk's keying errors (their profile, and double entry), `ocr` marks OCR-read rows."""
     n = len(keys)
     touched = np.zeros(n, dtype=bool)
+    found: list[tuple[str, str, np.ndarray, pa.Array, pa.Array | None]] = []  # kind, column, rows, before, after
     for column in list(fields):
         column_fields = _Fields(fields[column])
         for kind, edit, p in _edits(column, rng, knobs, multiplier, ocr, decimal):
@@ -168,28 +169,18 @@ def errors(
                 p = p * np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(fields[column]), 2), False))
             changed, old, new = _edit_drawn(rng, column_fields, p, edit)
             if len(changed):
-                log.add(table, row_keys(keys, list(keys.column_names), changed), kind, column, truth=old, observed=new)
-                touched[changed] = True
-        _drop_fields(rng, log, table, column, column_fields, keys, knobs, multiplier, touched)
+                found.append((kind, column, changed, old, new))
+        gone = _chosen(rng, float(knobs["missing_field_rate"]) * multiplier)  # fields the clerk left empty
+        gone = gone[column_fields.valid[gone]]
+        if len(gone):
+            found.append(("missing_field", column, gone, column_fields.drop(gone), None))
         fields[column] = column_fields.result()
+    # the defect rows in the order the errors happened, their row keys rendered in one pass
+    rows = [changed for _, _, changed, _, _ in found]
+    rendered = row_keys(keys, list(keys.column_names), np.concatenate(rows)) if rows else pa.array([], pa.string())
+    start = 0
+    for kind, column, changed, old, new in found:
+        log.add(table, rendered.slice(start, len(changed)), kind, column, truth=old, observed=new)
+        touched[changed] = True
+        start += len(changed)
     return touched
-
-
-def _drop_fields(
-    rng: np.random.Generator,
-    log: DefectLog,
-    table: str,
-    column: str,
-    fields: _Fields,
-    keys: pa.Table,
-    knobs: Mapping[str, Any],
-    multiplier: np.ndarray,
-    touched: np.ndarray,
-) -> None:
-    """Fields the clerk left empty (the rows are marked in `touched`)."""
-    gone = _chosen(rng, float(knobs["missing_field_rate"]) * multiplier)
-    gone = gone[fields.valid[gone]]
-    if len(gone):
-        held = fields.drop(gone)
-        log.add(table, row_keys(keys, list(keys.column_names), gone), "missing_field", column, truth=held)
-        touched[gone] = True
