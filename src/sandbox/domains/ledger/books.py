@@ -19,6 +19,7 @@ from sandbox.core.pools import faker_pool
 from sandbox.core.seeding import stream
 from sandbox.domains.common import labels
 from sandbox.domains.interface import package_data
+from sandbox.domains.ledger.formats import digits
 
 EPOCH_1985 = 5479  # days from 1970-01-01 to 1985-01-01
 DAYS = 40 * 365
@@ -207,11 +208,11 @@ def truth_tables(t: dict[str, Any], seed: int, knobs: Mapping[str, Any]) -> dict
             "paid_on": pa.array(t["paid"].astype(np.int32), pa.date32(), mask=t["unpaid"]),
             "page_ref": pc.binary_join_element_wise(
                 "B",
-                pc.cast(pa.array(t["years"] - 1984), pa.string()),
+                digits(t["years"] - 1984),
                 "/p",
-                pc.cast(pa.array(page), pa.string()),
+                digits(page),
                 "/l",
-                pc.cast(pa.array(ids % 30 + 1), pa.string()),
+                digits(ids % 30 + 1),
                 "",
             ),
         }
@@ -265,4 +266,4 @@ def _journal(t: dict[str, Any]) -> pa.Table:
 def _invoice_numbers(t: dict[str, Any], table: pa.Table) -> pa.Array:
     prefix = pc.utf8_upper(pc.utf8_slice_codeunits(table["name"].combine_chunks(), 0, 2)).take(pa.array(t["supplier"]))
     seq = pc.utf8_lpad(pc.cast(pa.array(t["ids"] % 100_000), pa.string()), 5, padding="0")
-    return pc.binary_join_element_wise(prefix, pc.cast(pa.array(t["years"]), pa.string()), seq, "-")
+    return pc.binary_join_element_wise(prefix, digits(t["years"]), seq, "-")

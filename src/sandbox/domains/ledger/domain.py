@@ -29,7 +29,7 @@ from sandbox.domains.ledger.books import (
     vocabulary,
 )
 from sandbox.domains.ledger.errors import errors
-from sandbox.domains.ledger.formats import AmountStyle, dates_by_clerk, format_amounts
+from sandbox.domains.ledger.formats import AmountStyle, dates_by_clerk, digits, format_amounts
 from sandbox.domains.ledger.logbook import logbook
 from sandbox.domains.ledger.ocr import QUALITY as OCR_QUALITY
 from sandbox.noise.defects import DefectLog, row_keys
@@ -171,11 +171,11 @@ def _records(
     ocr = t["ocr"]
     month = (t["issued"].astype("datetime64[D]").astype("datetime64[M]").astype(int) % 12) + 1
     batch = pc.binary_join_element_wise(
-        pc.cast(pa.array(t["years"]), pa.string()),
+        digits(t["years"]),
         "-",
-        pc.utf8_lpad(pc.cast(pa.array(month), pa.string()), 2, padding="0"),
+        digits(month, 2),
         "-C",
-        pc.cast(pa.array(t["clerk"] + 1), pa.string()),
+        digits(t["clerk"] + 1),
         "",
     )
     base = {

@@ -3,6 +3,7 @@ text with names and phone numbers (which the privacy stage redacts), built templ
 
 from __future__ import annotations
 
+import functools
 import string
 from typing import Any
 
@@ -20,8 +21,7 @@ from sandbox.domains.ledger.formats import by_group, dates_by_clerk, digits
 def logbook(rng: np.random.Generator, first: int, count: int, staff: pa.Table) -> pa.Table:
     """Handwritten shift-log lines of a plant: date as written, shift, initials, free text with names."""
     vocab = vocabulary()
-    names = faker_pool("name", ("de_DE",), 2000).to_pylist()
-    phones = safe_pool("phone", ("GB", "US"), 2000).to_pylist()
+    names, initials, phones = _people()
     trades = list(vocab["trades"])
     days = EPOCH_1985 + rng.integers(0, DAYS, count)
     written = _as_written(rng, days, staff)
@@ -41,8 +41,8 @@ def logbook(rng: np.random.Generator, first: int, count: int, staff: pa.Table) -
         "t": lambda n, r: pc.binary_join_element_wise(digits(6 + n % 12, 2), digits((n * 7) % 60, 2), ":"),
         "deg": lambda n, r: digits(1400 + n * 3),
         "m": lambda n, r: digits(n * 5),
-        "name": lambda n, r: pa.array(names).take(pa.array(name_i[r])),
-        "phone": lambda n, r: pa.array(phones).take(pa.array(phone_i[r])),
+        "name": lambda n, r: names.take(pa.array(name_i[r])),
+        "phone": lambda n, r: phones.take(pa.array(phone_i[r])),
     }
 
     def entry(template: int, rows: np.ndarray) -> pa.Array:
@@ -52,7 +52,6 @@ def logbook(rng: np.random.Generator, first: int, count: int, staff: pa.Table) -
             pieces += [values[field](n_[rows], rows)] if field else []
         return pc.binary_join_element_wise(*pieces, pa.array([""] * len(rows)))  # an array, even for plain text
 
-    initials = pa.array(["".join(part[0] for part in name.split()[:2]).upper() for name in names])
     return pa.table(
         {
             "entry_id": np.arange(first * 10, first * 10 + count, dtype=np.int64),
@@ -62,6 +61,15 @@ def logbook(rng: np.random.Generator, first: int, count: int, staff: pa.Table) -
             "entry": by_group(which, entry),
         }
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _people() -> tuple[pa.Array, pa.Array, pa.Array]:
+    """The log's writers and the people it names: names, their initials, phone numbers from reserved space (made
+    once per process, not once per chunk)."""
+    names = faker_pool("name", ("de_DE",), 2000)
+    initials = pa.array(["".join(part[0] for part in name.split()[:2]).upper() for name in names.to_pylist()])
+    return names, initials, safe_pool("phone", ("GB", "US"), 2000)
 
 
 def _as_written(rng: np.random.Generator, days: np.ndarray, staff: pa.Table) -> pa.Array:
