@@ -306,6 +306,19 @@ def test_amounts_end_in_any_cents_and_gross_follows_benford(books: Path) -> None
     assert realised["domain.measured.gross_benford_mad"] == pytest.approx(mad, abs=1e-6)
 
 
+def test_two_characters_from_bytes_is_utf8_length_at_least_two() -> None:
+    import pyarrow.compute as pc
+
+    from sandbox.domains.ledger.errors import _two_characters
+
+    rng = np.random.default_rng(2)
+    texts = ["".join(rng.choice(list("aü€𝄞1"), rng.integers(0, 4))) for _ in range(3000)]
+    arrays = [pa.array(texts + [None]), pa.array(texts, pa.large_string()).slice(7, 900), pa.array(["", None])]
+    for values in arrays:
+        expected = pc.fill_null(pc.greater_equal(pc.utf8_length(values), 2), False).to_pylist()
+        assert _two_characters(values).tolist() == expected
+
+
 def test_an_id_set_counts_like_isin_dense_or_sparse() -> None:
     rng = np.random.default_rng(5)
     values = np.concatenate([rng.integers(-5, 3_000, 10_000), [10**15]])

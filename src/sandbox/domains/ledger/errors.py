@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sandbox.core.seeding import stable_hash
 from sandbox.domains.ledger import ocr as ocr_errors
@@ -115,6 +114,22 @@ def _edit_drawn(
     )
 
 
+def _two_characters(values: pa.Array) -> np.ndarray:
+    """Which values hold two characters or more, from their byte lengths and first bytes (one UTF-8 character is 1
+    to 4 bytes, its first byte says how many; 10x `utf8_length`)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    _, offsets, data = values.buffers()
+    if data is None or not data.size:
+        return np.zeros(len(values), bool)  # every value empty or null
+    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    bounds = np.frombuffer(offsets, width)[values.offset : values.offset + len(values) + 1].astype(np.int64)
+    size = np.diff(bounds)
+    head = np.frombuffer(data, np.uint8)[np.minimum(bounds[:-1], data.size - 1)]
+    first = np.where(head < 0xC0, 1, np.where(head < 0xE0, 2, np.where(head < 0xF0, 3, 4)))  # its bytes
+    return (size > first) & np.asarray(values.is_valid(), bool)
+
+
 def _edits(
     column: str,
     rng: np.random.Generator,
@@ -166,7 +181,7 @@ def errors(
         column_fields = _Fields(fields[column])
         for kind, edit, p in _edits(column, rng, knobs, multiplier, ocr, decimal):
             if kind == "transposition":  # a one-character field (quantity 3) has nothing to swap
-                p = p * np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(fields[column]), 2), False))
+                p = p * _two_characters(fields[column])
             changed, old, new = _edit_drawn(rng, column_fields, p, edit)
             if len(changed):
                 found.append((kind, column, changed, old, new))
