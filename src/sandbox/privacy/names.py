@@ -12,6 +12,8 @@ import functools
 import importlib
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -102,9 +104,21 @@ def _affixes(word: str) -> tuple[str, str, str, bool]:
     return word[: letters[0]], core, word[letters[-1] + 1 :], capital
 
 
-def _words(flat: pa.Array, extra: frozenset[str]) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray, np.ndarray]:
-    """Each word's leading and trailing punctuation; whether it is a first name (a capitalised word of the lists,
-    without case, or one of `extra` in any case), a known last name, and whether it is capitalised.
+@dataclass(frozen=True)
+class _Words:
+    """Each word of the texts: its leading and trailing punctuation, and what they and its letters say."""
+
+    lead: pa.Array
+    trail: pa.Array
+    is_first: np.ndarray  # a first name: a capitalised word of the lists (without case), or one of `extra`
+    is_last: np.ndarray  # a known last name
+    capital: np.ndarray  # capitalised, and not a label (`[ADDRESS]`)
+    ends: np.ndarray  # its punctuation ends a sentence or a clause (`.!?;:`)
+    comma: np.ndarray  # a comma follows it
+
+
+def _words(flat: pa.Array, extra: frozenset[str]) -> _Words:
+    """What each word is (`_Words`).
 
     Worked out once per distinct word, then spread by index: the words of 50,000 notes are a few ten thousand
     distinct ones (RE2 extraction and `is_in` over every word took ~1 s per batch, bench/RESULTS.md)."""
@@ -118,10 +132,20 @@ def _words(flat: pa.Array, extra: frozenset[str]) -> tuple[pa.Array, pa.Array, n
     # the lists' names count when capitalised (`Will`, `JÜRGEN`; `will` is a verb); the table's own in any case
     is_first = np.fromiter(
         ((w in first and cap) or w in extra for w, cap in zip(lowered, capitals, strict=True)), bool, len(lowered)
-    )[indices]
-    is_last = np.fromiter((w in last for w in lowered), bool, len(lowered))[indices]
-    capital = np.fromiter(capitals, bool, len(affixes))[indices]
-    return lead, trail, is_first, is_last, capital
+    )
+
+    def each(rule: Callable[[tuple[str, str, str, bool]], bool]) -> np.ndarray:
+        return np.fromiter((rule(a) for a in affixes), bool, len(affixes))[indices]
+
+    return _Words(
+        lead,
+        trail,
+        is_first[indices],
+        np.fromiter((w in last for w in lowered), bool, len(lowered))[indices],
+        each(lambda a: a[3] and not a[0].endswith("[")),
+        each(lambda a: any(c in ".!?;:" for c in a[2])),
+        each(lambda a: a[2].startswith(",")),
+    )
 
 
 def name_tokens(values: pa.Array) -> frozenset[str]:
@@ -144,14 +168,13 @@ def redact_names(text: pa.Array, extra: frozenset[str] = frozenset()) -> pa.Arra
     flat = pc.list_flatten(words)
     if not len(flat):
         return text
-    lead, trail, is_first, is_last, capital = _words(flat, extra)
-    capital &= ~np.asarray(pc.fill_null(pc.ends_with(lead, "["), False))  # a label ([ADDRESS]) is not a word
+    found = _words(flat, extra)
+    lead, trail, is_first, is_last, capital = found.lead, found.trail, found.is_first, found.is_last, found.capital
     parent = pc.list_parent_indices(words).to_numpy()
     # neighbours are words of the same text and sentence (`Madrid. Llamar`: two capitals, no name)
-    ends = np.asarray(pc.fill_null(pc.match_substring_regex(trail, r"[.!?;:]"), False))
-    same_text = np.r_[False, (parent[1:] == parent[:-1]) & ~ends[:-1]]
+    same_text = np.r_[False, (parent[1:] == parent[:-1]) & ~found.ends[:-1]]
     same_next = np.r_[same_text[1:], False]
-    comma = np.asarray(pc.fill_null(pc.starts_with(trail, ","), False))
+    comma = found.comma
     prev_capital, next_capital = np.r_[False, capital[:-1]] & same_text, np.r_[capital[1:], False] & same_next
     known_last = is_last & capital
     is_name = (

@@ -125,8 +125,7 @@ def real_invoices(rng: np.random.Generator, seed: int, knobs: Mapping[str, Any],
     item, price = _line_items(rng, goods, catalogue, trade[supplier[line_invoice]], float(knobs["round_price_share"]))
     quantity = 1 + rng.poisson(4, len(item))
     line_total = quantity * price
-    net = np.zeros(n, dtype=np.int64)
-    np.add.at(net, line_invoice, line_total)
+    net = np.add.reduceat(line_total, starts) if n else np.zeros(0, np.int64)  # every invoice has a line
     rate = table["vat_rate"].to_numpy()[supplier]
     vat = (net * np.rint(rate * 10_000).astype(np.int64) + 5_000) // 10_000
     return {
