@@ -86,10 +86,25 @@ def _strict(text: pa.Array) -> pa.Array:
     return pa.array(values, pa.string())
 
 
+#: Any of the first pass's patterns: one pass finds the values any of them matches (a pass each cost 4x).
+_ANY_PATTERN = "|".join(f"(?:{pattern})" for pattern, _ in _PATTERNS)
+
+
+def _patterns(text: pa.Array) -> pa.Array:
+    """The first pass: each pattern in turn over the values one of them matches. The others stay as they are: no
+    pattern matches them, and none changes them for the next one."""
+    hit = pc.fill_null(pc.match_substring_regex(text, _ANY_PATTERN), False)
+    if not pc.any(hit).as_py():
+        return text
+    matched = text.filter(hit)
+    for pattern, label in _PATTERNS:
+        matched = replace_matches(matched, pattern, label)
+    return pc.replace_with_mask(text, hit, matched)
+
+
 def redact_array(text: pa.Array, names: frozenset[str] = frozenset()) -> pa.Array:
     """The four passes over an array of strings; `names` are more names to look for (lower-cased)."""
-    for pattern, label in _PATTERNS:
-        text = replace_matches(text, pattern, label)
+    text = _patterns(text)
     text = _strict(text)
     for pattern in ADDRESSES:
         text = replace_matches(text, pattern, "[ADDRESS]")
