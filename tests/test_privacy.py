@@ -412,3 +412,20 @@ def test_replacing_only_the_matching_values_is_the_whole_arrays_rewrite(pattern:
     text = pa.array([w if i % 17 else None for i, w in enumerate(words)], pa.string())
     for values in (text, text.slice(5, 400), pa.array(["9"] * 20)):
         assert replace_matches(values, pattern, r"<\0>").equals(pc.replace_substring_regex(values, pattern, r"<\0>"))
+
+
+def test_only_recurring_value_sets_reach_the_scan_cache(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
+    """A pool recurs in every chunk and is cached on disk; a set made for one chunk (the logbook's redacted
+    entries) is not, so builds do not fill the cache with one file per chunk."""
+    import os
+
+    import sandbox
+
+    recipe = write_recipe("version: 1\nname: t\nchunk_rows: 8000\ndomain:\n  generator: ledger\n  rows: 8000\n")
+    folder = Path(os.environ["SANDBOX_CACHE_DIR"]) / "scan"
+    cached = []
+    for seed in (1, 2, 3):  # a pool written once a build (the suppliers') recurs from the second build on
+        sandbox.build(recipe, tmp_path / str(seed), seed=seed, workers=1)
+        cached.append(set(folder.glob("*.npz")))
+    assert sandbox.inspect(tmp_path / "3")["tables"]["logbook"]["files"] == 4  # four chunks a build
+    assert cached[0] and cached[2] == cached[1]

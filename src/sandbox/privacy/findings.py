@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-_MEMORY: dict[bytes, Findings] = {}
+#: Findings by key, and whether they are on disk.
+_MEMORY: dict[bytes, tuple[Findings, bool]] = {}
 _MEMORY_LIMIT = 256
 
 
@@ -39,16 +40,19 @@ def fingerprint(values: pa.Array) -> bytes:
 
 
 def cached(key: bytes, find: Callable[[], Findings]) -> Findings:
-    """The findings stored under `key`, or `find()`'s, stored."""
+    """The findings stored under `key`, or `find()`'s. They go to disk when asked for a second time: a pool recurs
+    in every chunk, while a set made for one chunk (a redacted column's dictionary) would only fill the cache."""
     if key in _MEMORY:
-        return _MEMORY[key]
-    found = _load(key)
-    if found is None:
-        found = find()
-        _store(key, found)
+        found, stored = _MEMORY[key]
+        if not stored:
+            _store(key, found)
+            _MEMORY[key] = (found, True)
+        return found
+    loaded = _load(key)
+    found = find() if loaded is None else loaded
     if len(_MEMORY) > _MEMORY_LIMIT:
         _MEMORY.clear()
-    _MEMORY[key] = found
+    _MEMORY[key] = (found, loaded is not None)
     return found
 
 
