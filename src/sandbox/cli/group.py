@@ -31,12 +31,23 @@ class Failure(click.ClickException):
         click.echo(self.message if self.located else f"error: {self.message}", err=True)
 
 
+def _import_pandas() -> None:
+    """pandas imported now, while a Ctrl-C still exits at once (`sandbox.__main__`): pyarrow imports it on its first
+    array, and a KeyboardInterrupt inside that import, or another thread's first array during it, left it half
+    imported, so the command failed with an AttributeError (exit 3) where it should stop (exit 130)."""
+    import pyarrow as pa
+
+    pa.array([0])  # pyarrow's pandas shim, and pandas with it
+
+
 class SandboxGroup(click.Group):
     """Turns library errors into exit codes: 1 found something, 2 bad input, 3 runtime, 130 interrupted."""
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
         if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            if {"--help", "-h"}.isdisjoint(ctx.args):  # the subcommand's arguments
+                _import_pandas()
             signal.signal(signal.SIGINT, signal.default_int_handler)  # from here a Ctrl-C unwinds and cleans up
         try:
             return super().invoke(ctx)
