@@ -327,7 +327,7 @@ def candidates(values: pa.Array, strict: bool = False) -> list[int]:
     """
     if values.null_count == len(values):
         return []
-    # the prefilter on the text without its timestamps (only values with a colon can hold one): in one pass over
+    # the prefilter on the text without its timestamps (only values with two colons can hold one): in one pass over
     # them all when most have a colon, else over the others as they are and again over those without timestamps
     union = STRICT_PREFILTER if strict else PREFILTER
     colons = pa.array(np.flatnonzero(_colons(values) >= 2), pa.int64())  # a time of day has two
