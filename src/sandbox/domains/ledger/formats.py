@@ -76,15 +76,17 @@ def dates_by_clerk(days: np.ndarray, styles: list[str], clerk: np.ndarray) -> pa
     return calendar.take(pa.array(style * span + days - first * _BLOCK))
 
 
-#: Every number below 10,000 as text, and every one of two, three and four digits zero-padded, by width.
-_PADDED = {width: pa.array([f"{i:0{width}d}" for i in range(10 ** (width or 4))]) for width in (0, 2, 3, 4)}
+@functools.lru_cache(maxsize=4)
+def _numbers(width: int) -> pa.Array:
+    """Every number below 10,000 as text (width 0), or every one of `width` digits zero-padded, made on first use."""
+    return pa.array([f"{i:0{width}d}" for i in range(10 ** (width or 4))])
 
 
 def digits(values: np.ndarray, width: int = 0) -> pa.Array:
     """Integers as text, zero-padded to `width` if given (below 10,000, or of two to four digits: looked up, 5x
     faster than a cast and a pad)."""
     values = np.asarray(values, dtype=np.int64)
-    table = _PADDED.get(width)
+    table = _numbers(width) if width in (0, 2, 3, 4) else None
     if table is not None and len(values) and 0 <= values.min() and values.max() < len(table):
         return table.take(pa.array(values))
     out = pc.cast(pa.array(values), pa.string())
