@@ -111,20 +111,27 @@ def format_amounts(cents: np.ndarray, style: np.ndarray, styles: Sequence[Amount
     cents, style = np.asarray(cents, dtype=np.int64), np.asarray(style, dtype=np.int64)
     units, frac = np.abs(cents) // 100, np.abs(cents) % 100
     before = pa.array([(s.symbol if s.symbol_first else "") + minus for s in styles for minus in ("", "-")])
-    grouping = np.array([bool(s.thousands) for s in styles], dtype=bool)
-    whole = digits(units)
-    big = np.flatnonzero((units >= 1000) & grouping[style]) if len(styles) else np.zeros(0, np.int64)
-    if len(big):  # grouped digits only where there is a separator and a thousand to group
-        sep = pa.array([s.thousands for s in styles]).take(pa.array(style[big]))
-        mask = np.zeros(len(units), bool)
-        mask[big] = True
-        whole = pc.replace_with_mask(whole, pa.array(mask), _grouped(units[big], sep))
     return pc.binary_join_element_wise(
         before.take(pa.array(style * 2 + (cents < 0))),
-        whole,
+        _whole_units(units, style, styles),
         _endings(tuple(styles)).take(pa.array(style * 100 + frac)),
         "",
     )
+
+
+def _whole_units(units: np.ndarray, style: np.ndarray, styles: Sequence[AmountStyle]) -> pa.Array:
+    """The whole units as text, grouped in threes where the style has a separator: looked up below 10,000 (and
+    below 1,000 where grouped), the others (a few in a hundred) grouped with their style's separator, which is
+    "" for a style without one. One gather from the table and them."""
+    grouping = np.array([bool(s.thousands) for s in styles], dtype=bool)
+    special = np.flatnonzero((units >= 10_000) | ((units >= 1000) & grouping[style])) if len(styles) else []
+    table = _numbers(0)
+    if not len(special):
+        return table.take(pa.array(units))
+    sep = pa.array([s.thousands for s in styles]).take(pa.array(style[special]))
+    index = units.copy()
+    index[special] = len(table) + np.arange(len(special))
+    return pa.concat_arrays([table, _grouped(units[special], sep)]).take(pa.array(index))
 
 
 @functools.lru_cache(maxsize=16)
