@@ -124,7 +124,7 @@ def _whole_units(units: np.ndarray, style: np.ndarray, styles: Sequence[AmountSt
     below 1,000 where grouped), the others (a few in a hundred) grouped with their style's separator, which is
     "" for a style without one. One gather from the table and them."""
     grouping = np.array([bool(s.thousands) for s in styles], dtype=bool)
-    special = np.flatnonzero((units >= 10_000) | ((units >= 1000) & grouping[style])) if len(styles) else []
+    special = np.flatnonzero((units >= 10_000) | ((units >= 1000) & grouping[style]))
     table = _numbers(0)
     if not len(special):
         return table.take(pa.array(units))
