@@ -414,6 +414,25 @@ def test_replacing_only_the_matching_values_is_the_whole_arrays_rewrite(pattern:
         assert replace_matches(values, pattern, r"<\0>").equals(pc.replace_substring_regex(values, pattern, r"<\0>"))
 
 
+@pytest.mark.parametrize("pattern", [r"市\d+", r"[\p{Han}ー]{1,3}(様|さん)", r"〒\s?\d{3}", r"z"])
+def test_a_wide_pattern_searches_only_text_beyond_ascii_and_rewrites_the_same(pattern: str) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sandbox.privacy.rewrite import replace_matches
+
+    rng = np.random.default_rng(4)
+    words = ["".join(rng.choice(list("a9 市様さん〒ーz山"), rng.integers(0, 10))) for _ in range(3000)]
+    text = pa.array([w if i % 13 else None for i, w in enumerate(words)], pa.string())
+    for values in (text, text.slice(3, 500), pa.array(["abc"] * 5)):
+        whole = pc.replace_substring_regex(values, pattern, "[X]")
+        if pattern != "z":  # every match of the others holds a character beyond ASCII
+            assert replace_matches(values, pattern, "[X]", wide=True).equals(whole)
+    ascii_only = replace_matches(pa.array(["z", "市z"]), "z", "[X]", wide=True)
+    assert ascii_only.to_pylist() == ["z", "市[X]"]  # an ASCII value is not searched: wide is the caller's promise
+
+
 def test_only_recurring_value_sets_reach_the_scan_cache(write_recipe: Callable[..., Path], tmp_path: Path) -> None:
     """A pool recurs in every chunk and is cached on disk; a set made for one chunk (the logbook's redacted
     entries) is not, so builds do not fill the cache with one file per chunk."""

@@ -82,10 +82,10 @@ HONORIFIC = r"[\p{Han}\p{Katakana}ー]{1,5}(様|さん|殿|氏|くん|ちゃん)
 def redact_forms(text: pa.Array, extra: frozenset[str] = frozenset()) -> pa.Array:
     """Titled names, Japanese names (listed, in `extra`, or before an honorific) become [NAME]."""
     text = replace_matches(text, TITLED, r"\1 [NAME]")
-    text = replace_matches(text, HONORIFIC, r"[NAME]\1")
+    text = replace_matches(text, HONORIFIC, r"[NAME]\1", wide=True)
     unspaced = sorted((n for n in extra if not n.isascii() and unicodedata.east_asian_width(n[0]) == "W"), key=len)
     pattern = "|".join([*(re.escape(n) for n in reversed(unspaced)), _cjk_pattern()])
-    return replace_matches(text, pattern, "[NAME]")
+    return replace_matches(text, pattern, "[NAME]", wide=True)  # every one of them holds a kanji or a kana
 
 
 @functools.lru_cache(maxsize=2)

@@ -62,6 +62,10 @@ ADDRESSES = (
     r"(?i:\b(?:calle|c/|avenida|avda\.?|av\.|plaza|pza\.|paseo|camino|carretera|ronda|travesía|via|viale|piazza|"
     r"piazzale|corso|largo|vicolo|strada|contrada))\s*[^,.;\n\d]{1,40},?\s*(?:n[ºo°]\.?\s*)?\d{1,4}"
     r"(?:\s*[ºª°]?\s*\d{0,2}[A-Za-z]?)?",
+)
+#: Japanese addresses written without spaces: each needs a kanji (市区町村郡) or 〒, so only text beyond ASCII is
+#: searched.
+JAPANESE_ADDRESSES = (
     rf"(?:〒\s?\d{{3}}-?\d{{4}}\s?)?(?:東京都|北海道|(?:京都|大阪)府|\p{{Han}}{{2,3}}県)?[\p{{Han}}\p{{Hiragana}}\p{{Katakana}}ー]{{1,8}}"
     rf"[市区町村郡][\p{{Han}}\p{{Hiragana}}\p{{Katakana}}ー]{{0,10}}{_KANJI_NUMBER}(?:丁目|-|－|ー)"
     rf"[0-9０-９]+(?:番地?|-|－)?[0-9０-９]*号?",
@@ -108,6 +112,8 @@ def redact_array(text: pa.Array, names: frozenset[str] = frozenset()) -> pa.Arra
     text = _strict(text)
     for pattern in ADDRESSES:
         text = replace_matches(text, pattern, "[ADDRESS]")
+    for pattern in JAPANESE_ADDRESSES:
+        text = replace_matches(text, pattern, "[ADDRESS]", wide=True)
     return redact_names(text, names)
 
 
