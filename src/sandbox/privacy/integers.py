@@ -116,9 +116,9 @@ def large(values: pa.Array | pa.ChunkedArray) -> pa.StructArray | None:
             return None  # keys counting up from a chunk's block (`event_id` 1,672,227,001...): not phones or cards
         strings = pc.cast(kept, pa.string())
     else:
-        head = values.slice(0, 64).to_pylist()
-        if not any(v is not None and v.strip().isdigit() for v in head):
-            return None  # most text columns stop here, without a pass over every value (or decoding it)
+        head = [v.strip() for v in values.slice(0, 64).to_pylist() if v is not None]
+        if not any(8 <= len(v) <= 19 and v.isdigit() for v in head):
+            return None  # most text columns stop here (quantities too), without a pass over every value or decoding it
         if pa.types.is_dictionary(values.type):
             values = values.dictionary_decode()
         trimmed = pc.utf8_trim_whitespace(pc.drop_null(values))
