@@ -140,3 +140,14 @@ def test_faker_locales_mix(tmp_path: Path) -> None:
     values = t.column("city").combine_chunks().dictionary_decode().to_pylist()
     assert any(any("\u3040" <= ch <= "\u9fff" for ch in v) for v in values)
     assert any(v.isascii() for v in values)
+
+
+def test_a_column_in_one_chunk_is_used_as_it_is_and_more_chunks_are_combined() -> None:
+    from sandbox.core.chunks import whole
+
+    one = pa.array(["a", None, "ccc"]).slice(1)
+    single = whole(pa.chunked_array([one]))
+    assert single.buffers()[2].address == one.buffers()[2].address and single.to_pylist() == [None, "ccc"]
+    assert whole(pa.chunked_array([one, pa.array(["d"])])).to_pylist() == [None, "ccc", "d"]
+    assert whole(pa.chunked_array([], pa.string())).to_pylist() == []
+    assert whole(one) is one

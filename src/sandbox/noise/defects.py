@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.columns.arrays import as_strings, utc_text
+from sandbox.core.chunks import whole
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -51,13 +52,13 @@ def _json_value(values: pa.ChunkedArray) -> pa.Array | None:
     """A key column as JSON text, vectorised for integers and UTC microsecond times (the same text as
     `json.dumps(..., default=str)` gives: `"2025-03-05 04:47:40.198247+00:00"`, no fraction on whole
     seconds); None for other types."""
-    values = values.combine_chunks()
+    values = whole(values)
     if pa.types.is_integer(values.type):
         return pc.cast(values, pa.string())
     if values.type == TIMESTAMP and values.null_count == 0:
         text = utc_text(values)
-        whole = pc.ends_with(text, ".000000")  # whole seconds: no fraction, as str(datetime) writes them
-        text = pc.if_else(whole, pc.utf8_slice_codeunits(text, 0, -7), text)
+        round_second = pc.ends_with(text, ".000000")  # whole seconds: no fraction, as str(datetime) writes them
+        text = pc.if_else(round_second, pc.utf8_slice_codeunits(text, 0, -7), text)
         return pc.binary_join_element_wise('"', text, '+00:00"', "")
     return None
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sandbox.core.chunks import whole
 from sandbox.core.seeding import stream
 from sandbox.noise import corruptions as c
 from sandbox.noise.defects import DefectLog, row_keys
@@ -77,7 +78,7 @@ def corrupt_column(
 ) -> pa.Table:
     """Apply a column's noise items in order; each changed field is logged with before and after."""
     index = table.schema.get_field_index(column)
-    values = table.column(index).combine_chunks()
+    values = whole(table.column(index))
     for i, item in enumerate(items):
         rng = stream(target.seed, target.table, target.chunk, f"noise:{column}:{i}")
         rows = c.pick(rng, len(values), float(item["rate"]))

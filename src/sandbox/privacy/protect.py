@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox.core.chunks import whole
 from sandbox.errors import CheckFailed
 from sandbox.privacy import policies
 from sandbox.privacy.columns import ColumnPrivacy
@@ -43,7 +44,7 @@ def _person_names(data: pa.Table, columns: Mapping[str, ColumnPrivacy]) -> froze
     words: set[str] = set()
     for name, privacy in columns.items():
         if privacy.cls == "person_name" and name in data.column_names:
-            values = data.column(name).combine_chunks()
+            values = whole(data.column(name))
             if pa.types.is_dictionary(values.type):
                 values = values.dictionary
             if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
@@ -71,7 +72,7 @@ def _protect_defects(defects: pa.Table, table: str, column: str, privacy: Column
     if privacy.policy == "drop":
         return defects.filter(pc.invert(mine))
     for name in ("truth_value", "observed_value"):
-        values = defects[name].combine_chunks()
+        values = whole(defects[name])
         changed = policies.apply(values, str(privacy.policy), privacy.cls, key)
         assert changed is not None
         changed = pc.cast(changed, pa.string())
@@ -85,4 +86,4 @@ def exempt_values(defects: pa.Table) -> frozenset[str]:
     a build's chunk lets `scan_tables(..., defects=...)` find them in its one prefilter pass."""
     if not len(defects):
         return frozenset()
-    return exempt_rows(defects, candidates(defects["observed_value"].combine_chunks()))
+    return exempt_rows(defects, candidates(whole(defects["observed_value"])))

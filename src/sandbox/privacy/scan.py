@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox.core.chunks import whole
 from sandbox.privacy import integers
 from sandbox.privacy.classes import FATAL_CLASSES, classify_name
 from sandbox.privacy.detect import Detector, active_detectors, candidates, spans
@@ -188,7 +189,7 @@ def scan_values(
     if pa.types.is_integer(values.type) and hint not in NUMBER_CLASSES:
         return _integers(values)  # chunks and all: most integer columns stop at their min and max
     if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+        values = whole(values)
     if isinstance(values, pa.DictionaryArray):
         if not _is_text(values.dictionary.type):
             return scan
@@ -277,11 +278,11 @@ def scan_tables(
                 or hint in _BARE_DIGITS  # its own prefilter (`_find`)
             ):
                 own.append((t, name, hint))
-            elif (distinct := _distinct(values := values.combine_chunks(), numbers=hint in NUMBER_CLASSES)) is not None:
+            elif (distinct := _distinct(values := whole(values), numbers=hint in NUMBER_CLASSES)) is not None:
                 plain.append((t, name, distinct, _rows(values, distinct), hint))
             else:
                 scans[t][name] = ColumnScan()
-    observed = defects["observed_value"].combine_chunks() if defects is not None and len(defects) else None
+    observed = whole(defects["observed_value"]) if defects is not None and len(defects) else None
     segments = [strings for _, _, strings, _, _ in plain] + ([observed] if observed is not None else [])
     if segments:
         positions, detectors = _prefilter(pa.concat_arrays([s.cast(pa.large_string()) for s in segments]))
@@ -295,7 +296,7 @@ def scan_tables(
             prefiltered = ([positions[j] - int(bounds[i]) for j in mine], [detectors[j] for j in mine])
             scans[t][name] = _hits(strings, rows_of, _find(strings, hint, prefiltered), exempt)
             if hint not in NUMBER_CLASSES:
-                scans[t][name].merge(_integers(tables[t].column(name).combine_chunks()))
+                scans[t][name].merge(_integers(whole(tables[t].column(name))))
     for t, name, hint in own:
         scans[t][name] = scan_values(tables[t].column(name), exempt, hint)
     return [{name: found[name] for name in table.column_names} for found, table in zip(scans, tables, strict=True)]

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from sandbox.columns.arrays import decimal_from_unscaled
 from sandbox.columns.safe import safe_pool
 from sandbox.core import exact
+from sandbox.core.chunks import whole
 from sandbox.core.pools import faker_pool
 from sandbox.core.seeding import stream
 from sandbox.domains.common import labels
@@ -263,6 +264,6 @@ def _journal(t: dict[str, Any]) -> pa.Table:
 
 
 def _invoice_numbers(t: dict[str, Any], table: pa.Table) -> pa.Array:
-    prefix = pc.utf8_upper(pc.utf8_slice_codeunits(table["name"].combine_chunks(), 0, 2)).take(pa.array(t["supplier"]))
+    prefix = pc.utf8_upper(pc.utf8_slice_codeunits(whole(table["name"]), 0, 2)).take(pa.array(t["supplier"]))
     seq = pc.utf8_lpad(pc.cast(pa.array(t["ids"] % 100_000), pa.string()), 5, padding="0")
     return pc.binary_join_element_wise(prefix, digits(t["years"]), seq, "-")

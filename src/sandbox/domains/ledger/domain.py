@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandbox.columns.registry import Finding
+from sandbox.core.chunks import whole
 from sandbox.core.params import choice, integer, number
 from sandbox.domains.checks import Faults, KnobCheck, TableReader, share
 from sandbox.domains.common import labels
@@ -111,7 +112,7 @@ def _formatted(
     vocab = vocabulary()
     codes = list(vocab["currencies"])
     inv = truth["truth_invoices"]
-    currency = pc.index_in(inv["currency"].combine_chunks().dictionary_decode(), value_set=pa.array(codes))
+    currency = pc.index_in(whole(inv["currency"]).dictionary_decode(), value_set=pa.array(codes))
     currency = currency.to_numpy(zero_copy_only=False).astype(np.int64)
     clerk = t["clerk"]
 
@@ -133,22 +134,22 @@ def _formatted(
     paid = dates(t["paid"])
     invoice = {
         "supplier": suppliers(seed, int(knobs["suppliers"]))[0]["name"].take(pa.array(t["supplier"])),
-        "invoice_no": inv["invoice_no"].combine_chunks(),
+        "invoice_no": whole(inv["invoice_no"]),
         "issued_on": dates(t["issued"]),
         "due_on": dates(t["due"]),
-        "currency": inv["currency"].combine_chunks().dictionary_decode(),
+        "currency": whole(inv["currency"]).dictionary_decode(),
         "net": amounts(t["net"], clerk, currency),
         "vat_rate": pc.binary_join_element_wise(pc.cast(pa.array(np.round(t["rate"] * 100, 1)), pa.string()), "%", ""),
         "vat": amounts(t["vat"], clerk, currency),
         "gross": amounts(t["gross"], clerk, currency),
         "paid_on": pc.if_else(pa.array(t["unpaid"]), pa.nulls(len(paid), pa.string()), paid),
-        "page_ref": inv["page_ref"].combine_chunks(),
+        "page_ref": whole(inv["page_ref"]),
     }
     who, cur = clerk[t["line_invoice"]], currency[t["line_invoice"]]
     lines = truth["truth_invoice_lines"]
     line = {
-        "description": lines["description"].combine_chunks().dictionary_decode(),
-        "quantity": pc.cast(lines["quantity"].combine_chunks(), pa.string()),
+        "description": whole(lines["description"]).dictionary_decode(),
+        "quantity": pc.cast(whole(lines["quantity"]), pa.string()),
         "unit_price": amounts(t["price"], who, cur),
         "line_total": amounts(t["line_total"], who, cur),
     }
