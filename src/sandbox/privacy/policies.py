@@ -38,8 +38,7 @@ def token(key: bytes, value: str) -> str:
 
 def _over_distinct(values: pa.Array, fn: Callable[[str], str | None]) -> pa.Array:
     """Apply a string function once per distinct value; the result is dictionary-encoded."""
-    if isinstance(values, pa.ChunkedArray):
-        values = whole(values)
+    values = whole(values)
     if not isinstance(values, pa.DictionaryArray):
         if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
             values = pc.cast(values, pa.string())
@@ -109,8 +108,7 @@ def _generalise_text(cls: str | None, value: str) -> str:
 
 def generalise(values: pa.Array, cls: str | None) -> pa.Array:
     """Dates to months (birth dates to decades), IPs to /24 or /48, postcodes to a prefix, numbers to bins."""
-    if isinstance(values, pa.ChunkedArray):
-        values = whole(values)
+    values = whole(values)
     kind = values.type
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         day = pc.cast(values, pa.date32()) if pa.types.is_timestamp(kind) else values

@@ -121,8 +121,7 @@ def redact_array(text: pa.Array, names: frozenset[str] = frozenset()) -> pa.Arra
 def redact(values: pa.Array, names: frozenset[str] = frozenset()) -> pa.Array:
     """PII spans replaced by [EMAIL], [PHONE], [CARD], [IBAN], [ID], [IP], [DEVICE-ID], [ADDRESS] and [NAME],
     once per distinct value; the result is dictionary-encoded."""
-    if isinstance(values, pa.ChunkedArray):
-        values = whole(values)
+    values = whole(values)
     if not isinstance(values, pa.DictionaryArray):
         values = pc.dictionary_encode(pc.cast(values, pa.string()))
     return pa.DictionaryArray.from_arrays(values.indices, redact_array(pc.cast(values.dictionary, pa.string()), names))
@@ -135,8 +134,7 @@ def redact_text(value: str) -> str:
 
 def leftovers(values: pa.Array | pa.ChunkedArray) -> dict[str, int]:
     """Distinct values per class in which the strict detectors still find something (after `redact`: none)."""
-    if isinstance(values, pa.ChunkedArray):
-        values = whole(values)
+    values = whole(values)
     if isinstance(values, pa.DictionaryArray):
         values = values.dictionary
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):

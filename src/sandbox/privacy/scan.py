@@ -188,8 +188,7 @@ def scan_values(
     scan = ColumnScan()
     if pa.types.is_integer(values.type) and hint not in NUMBER_CLASSES:
         return _integers(values)  # chunks and all: most integer columns stop at their min and max
-    if isinstance(values, pa.ChunkedArray):
-        values = whole(values)
+    values = whole(values)
     if isinstance(values, pa.DictionaryArray):
         if not _is_text(values.dictionary.type):
             return scan

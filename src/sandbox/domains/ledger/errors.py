@@ -134,8 +134,7 @@ def _edit_drawn(
 def _two_characters(values: pa.Array) -> np.ndarray:
     """Which values hold two characters or more, from their byte lengths and first bytes (one UTF-8 character is 1
     to 4 bytes, its first byte says how many; 10x `utf8_length`). Only values of 2 to 4 bytes can be either."""
-    if isinstance(values, pa.ChunkedArray):
-        values = whole(values)
+    values = whole(values)
     _, offsets, data = values.buffers()
     if data is None or not data.size:
         return np.zeros(len(values), bool)  # every value empty or null
