@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sandbox.core.utf8 import utf8_bytes
 from sandbox.privacy import numbers, reserved, wallets
 from sandbox.privacy.numbers import labelled
 from sandbox.privacy.spot import Spot
@@ -307,12 +308,10 @@ def _codes(values: pa.Array) -> pa.Array:
 def _colons(values: pa.Array) -> np.ndarray:
     """How many colons each string holds, counted in its UTF-8 bytes (a colon's byte is never part of another
     character): 4x a substring search per value."""
-    wide = pa.types.is_large_string(values.type)
-    _, offsets, data = values.buffers()
-    bounds = np.frombuffer(offsets, np.int64 if wide else np.int32)[values.offset : values.offset + len(values) + 1]
-    if data is None or not len(values):
+    bounds, data = utf8_bytes(values)
+    if not len(data) or not len(values):
         return np.zeros(len(values), np.int64)
-    at = np.flatnonzero(np.frombuffer(data, np.uint8)[bounds[0] : bounds[-1]] == ord(":")) + bounds[0]
+    at = np.flatnonzero(data[bounds[0] : bounds[-1]] == ord(":")) + bounds[0]
     return np.bincount(np.searchsorted(bounds, at, side="right") - 1, minlength=len(values))
 
 

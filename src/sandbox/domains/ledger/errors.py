@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from sandbox.core.chunks import whole
 from sandbox.core.seeding import stable_hash
+from sandbox.core.utf8 import utf8_bytes
 from sandbox.domains.ledger import ocr as ocr_errors
 from sandbox.domains.ledger.books import vocabulary
 from sandbox.domains.ledger.ocr import AMOUNTS
@@ -135,16 +136,14 @@ def _two_characters(values: pa.Array) -> np.ndarray:
     """Which values hold two characters or more, from their byte lengths and first bytes (one UTF-8 character is 1
     to 4 bytes, its first byte says how many; 10x `utf8_length`). Only values of 2 to 4 bytes can be either."""
     values = whole(values)
-    _, offsets, data = values.buffers()
-    if data is None or not data.size:
+    bounds, data = utf8_bytes(values)
+    if not len(data):
         return np.zeros(len(values), bool)  # every value empty or null
-    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    bounds = np.frombuffer(offsets, width)[values.offset : values.offset + len(values) + 1]
     size = np.diff(bounds)
     out = size >= 2
     either = np.flatnonzero(out & (size <= 4))
     if len(either):
-        head = np.frombuffer(data, np.uint8)[bounds[either]]
+        head = data[bounds[either]]
         first = np.where(head < 0xC0, 1, np.where(head < 0xE0, 2, np.where(head < 0xF0, 3, 4)))  # its bytes
         out[either] = size[either] > first
     return out if not values.null_count else out & np.asarray(values.is_valid(), bool)
